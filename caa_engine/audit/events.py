@@ -1,0 +1,67 @@
+"""The audit trail: one event per measure computed and per rule fired.
+
+Events are the product: the result's judgements, flags and notes, the
+explanation, and rule coverage are all views over this one stream.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["EventInput", "EventParam", "AuditEvent", "plain"]
+
+
+def plain(value: Any) -> Any:
+    """A JSON-ready form of an exact value: Fractions become decimals rounded to 6 places."""
+    if isinstance(value, Fraction):
+        return int(value) if value.denominator == 1 else round(float(value), 6)
+    return value
+
+
+class EventInput(BaseModel):
+    """One value read: its name, value, and where it came from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    value: Any
+    source: str = Field(default="", description="file:line of the evidence (or rule file) the value came from")
+    fact: str = Field(default="", description="the id of the fact read")
+    facts: list[str] = Field(default_factory=list, description="for an aggregate, the facts it counted")
+
+    def __init__(self, name: str, value: Any, source: str = "", fact: str = "", facts: list[str] | None = None,
+                 **extra: Any):
+        super().__init__(name=name, value=value, source=source, fact=fact, facts=facts or [], **extra)
+
+
+class EventParam(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    value: Any
+    source: str
+
+    def __init__(self, name: str, value: Any, source: str, **extra: Any):
+        super().__init__(name=name, value=value, source=source, **extra)
+
+
+class AuditEvent(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["measure", "rule"]
+    id: str = Field(description="the rule or measure id")
+    ruleset: str
+    element: str
+    source: dict[str, Any] = Field(description="file and line of the rule or measure")
+    citation: str = Field(description="the policy source the rule cites")
+    subject: str = Field(description="the fact the rule ran on, or the fact the measure derived")
+    body: str | None = None
+    priority: int | None = None
+    inputs: list[EventInput]
+    params: list[EventParam]
+    effect: dict[str, Any]
+    status: Literal["applied", "overridden"]
+    overridden_by: str | None = None

@@ -1,0 +1,110 @@
+"""The public entry points: load rules once, assess many bundles.
+
+:class:`Engine` holds a compiled plan and a prepared backend; it is safe to
+call :meth:`Engine.assess` from several threads at once.  :func:`assess` is
+the one-call convenience for integrators.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .backends.base import Backend
+from .backends.durable import DurableBackend, durable_available, durable_import_error
+from .backends.native import NativeBackend
+from .compile import Plan, load_plan
+from .errors import EngineError
+from .evidence.loader import LoadedBundle, bundle_facts, bundle_from_dict, load_bundle
+from .evidence.model import EvidenceBundle
+from .result import Result, build_result
+from .session import run_session
+
+__all__ = ["Engine", "assess", "load_rules", "BACKENDS", "default_backend_name", "default_rules_dir", "__version__"]
+
+__version__ = "0.1.0"
+BACKENDS = ("durable", "native")
+
+
+def default_rules_dir() -> Path:
+    """``./rules`` if it exists, else the rules shipped beside the package."""
+    here = Path("rules")
+    if here.is_dir():
+        return here
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+def default_backend_name() -> str:
+    """'durable' where durable-rules imports, else 'native'."""
+    return "durable" if durable_available() else "native"
+
+
+def _make_backend(name: str | None) -> Backend:
+    if name is None:
+        name = default_backend_name()
+        if name == "native":
+            _warn_native_once()
+    if name == "durable":
+        return DurableBackend()
+    if name == "native":
+        return NativeBackend()
+    raise EngineError(f"unknown backend '{name}': choose one of {', '.join(BACKENDS)}")
+
+
+@lru_cache(maxsize=1)
+def _warn_native_once() -> None:
+    warnings.warn(f"durable-rules cannot be used on Python {sys.version_info.major}.{sys.version_info.minor} "
+                  f"({durable_import_error()}); using the native backend", RuntimeWarning, stacklevel=4)
+
+
+def load_rules(rules: str | Path | None = None) -> Plan:
+    """Load, check and compile a rules folder.  Raises :class:`~caa_engine.errors.RuleError`."""
+    return load_plan(Path(rules) if rules is not None else default_rules_dir())
+
+
+class Engine:
+    """A compiled rule book bound to one backend."""
+
+    def __init__(self, rules: str | Path | Plan | None = None, backend: str | None = None):
+        self.plan = rules if isinstance(rules, Plan) else load_rules(rules)
+        self.backend = _make_backend(backend)
+        self._prepared = self.backend.prepare(self.plan)
+
+    @property
+    def backend_name(self) -> str:
+        return self.backend.name
+
+    def assess(self, bundle: str | Path | dict[str, Any] | EvidenceBundle | LoadedBundle) -> Result:
+        """Assess one bundle (a file path, a dict, or a model).
+
+        Raises :class:`~caa_engine.errors.EvidenceError` for invalid evidence and
+        :class:`~caa_engine.errors.EngineError` if a backend fails.
+        """
+        loaded = _load(bundle)
+        facts = bundle_facts(loaded, self.plan.tables)
+        outcome = run_session(self.plan, self._prepared, self.backend, facts)
+        return build_result(self.plan, outcome, backend=self.backend.name, engine_version=__version__,
+                            evidence_file=loaded.file, evidence_sha256=loaded.sha256)
+
+
+def _load(bundle: Any) -> LoadedBundle:
+    if isinstance(bundle, LoadedBundle):
+        return bundle
+    if isinstance(bundle, EvidenceBundle):
+        return bundle_from_dict(bundle.model_dump(mode="json", exclude_none=True))
+    if isinstance(bundle, dict):
+        return bundle_from_dict(bundle)
+    if isinstance(bundle, (str, Path)):
+        return load_bundle(bundle)
+    raise TypeError(f"cannot assess a {type(bundle).__name__}: pass a path, a dict or an EvidenceBundle")
+
+
+def assess(bundle: Any, rules: str | Path | Plan | None = None, backend: str | None = None) -> Result:
+    """Assess one evidence bundle against a rules folder (default: ./rules).
+
+    Raises RuleError, EvidenceError or EngineError.
+    """
+    return Engine(rules, backend).assess(bundle)

@@ -1,0 +1,96 @@
+"""One error family for the whole engine.
+
+Every problem a user can cause is an :class:`Issue`: a stable ``code``, a
+``message``, the ``location`` (file, line, column) it points at, and a ``hint``
+that says what to do.  Loaders collect issues rather than stopping at the first
+one, then raise them together as a :class:`RuleError` or :class:`EvidenceError`.
+Problems in the engine itself (never the user's fault) are :class:`EngineError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+__all__ = [
+    "Location",
+    "Issue",
+    "CaaError",
+    "InvalidInputError",
+    "RuleError",
+    "EvidenceError",
+    "EngineError",
+]
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a source file; ``line`` and ``column`` count from 1."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line <= 0:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column or 1}"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in a rule file or an evidence bundle."""
+
+    code: str
+    message: str
+    location: Location
+    hint: str = ""
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        loc = self.location
+        return (loc.file, loc.line, loc.column, self.code, self.message)
+
+    def render(self) -> str:
+        """The compiler-style line: ``file:line:col: code: message (hint)``."""
+        text = f"{self.location}: {self.code}: {self.message}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+
+class CaaError(Exception):
+    """Base of every error caa-engine raises on purpose."""
+
+
+class InvalidInputError(CaaError):
+    """Rule files or evidence that cannot be used; carries every issue found."""
+
+    kind = "input"
+
+    def __init__(self, issues: Iterable[Issue]):
+        self.issues: list[Issue] = sorted(issues, key=Issue.sort_key)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        count = len(self.issues)
+        head = f"{count} {self.kind} error{'s' if count != 1 else ''} occurred:"
+        return "\n".join([head, *(issue.render() for issue in self.issues)])
+
+
+class RuleError(InvalidInputError):
+    """The rule files are invalid."""
+
+    kind = "rule"
+
+
+class EvidenceError(InvalidInputError):
+    """An evidence bundle is invalid."""
+
+    kind = "evidence"
+
+
+class EngineError(CaaError):
+    """Something went wrong inside the engine or a backend: a bug, never bad input."""
+
+    def __init__(self, message: str):
+        super().__init__(message)

@@ -1,0 +1,224 @@
+"""Exact evaluation of expressions over facts, shared by every backend.
+
+Numbers are ints or Fractions, never floats.  Logic is three-valued (SQL's):
+a comparison with a missing value is *unknown*, ``not unknown`` is unknown,
+and a rule fires only when its condition is true.  ``share(X where c)`` is the
+share of X for which ``c`` is true among those for which ``c`` is known, so a
+share is taken only over the facts that have what it needs; with nothing to
+count it is 0.  With ``trace`` set, every value read is recorded with its
+provenance for the audit trail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Callable
+
+from .facts import Fact, FactType
+from .rules.expr import Arith, BoolOp, Call, Compare, Const, Expr, ListLit, Neg, Not, Ref, unparse
+
+__all__ = ["FactStore", "Scope", "evaluate", "Read", "lower_median"]
+
+
+class FactStore:
+    """Every fact of one assessment, by type, in id order."""
+
+    def __init__(self, fact_types: dict[str, FactType]):
+        self.fact_types = fact_types
+        self.by_type: dict[str, list[Fact]] = {}
+        self.by_key: dict[tuple[str, str], Fact] = {}
+
+    def add(self, fact: Fact) -> None:
+        key = (fact.type, fact.id)
+        if key in self.by_key:
+            raise ValueError(f"two {fact.type} facts with id '{fact.id}'")
+        self.by_key[key] = fact
+        bucket = self.by_type.setdefault(fact.type, [])
+        bucket.append(fact)
+        bucket.sort(key=lambda f: f.id)
+
+    def of(self, type_name: str) -> list[Fact]:
+        return self.by_type.get(type_name, [])
+
+    def get(self, type_name: str, fact_id: str | None) -> Fact | None:
+        return self.by_key.get((type_name, fact_id)) if fact_id is not None else None
+
+    def area(self) -> Fact:
+        return self.of("area")[0]
+
+
+@dataclass
+class Read:
+    """One value a rule or measure read, with where it came from."""
+
+    name: str
+    value: Any
+    source: str = ""  # file:line of the evidence, or the rule/measure that derived it
+    fact: str = ""  # the id of the fact read
+    facts: tuple[str, ...] = ()  # for an aggregate: the facts it counted
+
+
+@dataclass
+class Scope:
+    store: FactStore
+    subject: Fact | None = None
+    group: tuple[str, list[Fact]] | None = None  # a measure's group: (type, members)
+    item: Fact | None = None
+    trace: list[Read] | None = field(default=None)
+
+    def collection(self, type_name: str) -> list[Fact]:
+        if self.group is not None and self.group[0] == type_name:
+            return self.group[1]
+        facts = self.store.of(type_name)
+        fact_type = self.store.fact_types[type_name]
+        body = self.subject.body() if self.subject is not None else None
+        if fact_type.per_body and body is not None:
+            return [f for f in facts if f.fields.get("body") == body]
+        return facts
+
+    def record(self, read: Read) -> None:
+        if self.trace is not None and self.item is None:
+            self.trace.append(read)
+
+
+def lower_median(values: list[Any]) -> Any:
+    ordered = sorted(values)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, Fraction) and value.denominator == 1:
+        return int(value)
+    return value
+
+
+def evaluate(expr: Expr, scope: Scope) -> Any:
+    """The value of ``expr``: int, Fraction, str, bool, or None for missing/unknown."""
+    if isinstance(expr, Const):
+        return expr.value
+    if isinstance(expr, Ref):
+        return _ref(expr, scope)
+    if isinstance(expr, Neg):
+        value = evaluate(expr.operand, scope)
+        return None if value is None else -value
+    if isinstance(expr, Not):
+        value = evaluate(expr.operand, scope)
+        return None if value is None else not value
+    if isinstance(expr, BoolOp):
+        return _boolop(expr, scope)
+    if isinstance(expr, Arith):
+        left, right = evaluate(expr.left, scope), evaluate(expr.right, scope)
+        if left is None or right is None:
+            return None
+        if expr.op == "+":
+            return left + right
+        if expr.op == "-":
+            return left - right
+        if expr.op == "*":
+            return left * right
+        return None if right == 0 else _number(Fraction(left) / Fraction(right))
+    if isinstance(expr, Compare):
+        return _compare(expr, scope)
+    if isinstance(expr, Call):
+        return _call(expr, scope)
+    raise TypeError(f"cannot evaluate {expr!r}")  # pragma: no cover
+
+
+def _ref(ref: Ref, scope: Scope) -> Any:
+    parts = ref.parts
+    fact: Fact | None
+    if scope.item is not None and (len(parts) == 1 or parts[0] == scope.item.type):
+        return scope.item.get(parts[-1])
+    if scope.subject is not None and parts[0] == scope.subject.type:
+        fact = scope.subject
+    elif parts[0] == "area":
+        fact = scope.store.area()
+    elif parts[0] == "body" and scope.subject is not None:
+        fact = scope.store.get("body", scope.subject.body())
+    else:  # pragma: no cover - the checker refuses other names
+        raise KeyError(ref.dotted)
+    if fact is None:
+        return None
+    value = fact.get(parts[1])
+    scope.record(Read(ref.dotted, value, fact.origin.get(parts[1], ""), fact.id))
+    return value
+
+
+def _boolop(expr: BoolOp, scope: Scope) -> Any:
+    values = [evaluate(item, scope) for item in expr.items]
+    decisive = expr.op == "or"  # True decides an 'or', False decides an 'and'
+    if decisive in values:
+        return decisive
+    if None in values:
+        return None
+    return not decisive
+
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+}
+
+
+def _compare(expr: Compare, scope: Scope) -> Any:
+    left = evaluate(expr.left, scope)
+    if expr.op in ("in", "not in"):
+        assert isinstance(expr.right, ListLit)
+        if left is None:
+            return None
+        found = any(left == item.value for item in expr.right.items)
+        return found if expr.op == "in" else not found
+    right = evaluate(expr.right, scope)
+    if left is None or right is None:
+        return None
+    return _OPS[expr.op](left, right)
+
+
+def _call(call: Call, scope: Scope) -> Any:
+    name = call.name
+    if name == "abs" or len(call.args) > 1:
+        values = [evaluate(arg, scope) for arg in call.args]
+        if any(v is None for v in values):
+            return None
+        if name == "abs":
+            return abs(values[0])
+        return min(values) if name == "min" else max(values)
+    first = call.args[0]
+    assert isinstance(first, Ref)
+    collection_type = first.parts[0]
+    members = scope.collection(collection_type)
+    counted: list[Fact] = []
+    known = 0
+    for member in members:
+        if call.where is None:
+            verdict: Any = True
+        else:
+            verdict = evaluate(call.where, Scope(scope.store, scope.subject, scope.group, member))
+        if verdict is not None:
+            known += 1
+        if verdict is True:
+            counted.append(member)
+    result: Any
+    if name == "count":
+        result = len(counted)
+    elif name == "share":
+        result = _number(Fraction(len(counted), known)) if known else 0
+    else:
+        field_name = first.parts[1]
+        values = [m.get(field_name) for m in counted if m.get(field_name) is not None]
+        counted = [m for m in counted if m.get(field_name) is not None]
+        if name == "sum":
+            result = sum(values)
+        elif not values:
+            result = None
+        elif name == "min":
+            result = min(values)
+        elif name == "max":
+            result = max(values)
+        elif name == "mean":
+            result = _number(Fraction(sum(values)) / len(values))
+        else:
+            result = lower_median(values)
+    scope.record(Read(unparse(call), result, "", "", tuple(m.id for m in counted)))
+    return result

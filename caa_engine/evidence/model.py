@@ -1,0 +1,64 @@
+"""The evidence bundle: everything known about one area, as a pydantic model.
+
+A bundle names the area and its bodies (a two-tier area has a county and its
+districts) and carries one section per CAA element.  Unknown keys are errors:
+a misspelled section must never be silently ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+
+from .facts import BODY_KINDS
+
+__all__ = ["Area", "Body", "KloeAssessment", "UseOfResources", "EvidenceBundle", "SLUG"]
+
+SLUG = r"^[a-z0-9][a-z0-9_-]*$"
+BodyKind = Literal[BODY_KINDS]  # type: ignore[valid-type]
+Score = Annotated[StrictInt, Field(ge=1, le=4)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Area(_Strict):
+    id: str = Field(pattern=SLUG, description="a short stable id, e.g. 'cheltenham'")
+    name: str = Field(min_length=1)
+    tier: Literal["single", "two"] = Field(default="single", description="'two' for a county with district councils")
+
+
+class Body(_Strict):
+    id: str = Field(pattern=SLUG)
+    name: str = Field(min_length=1)
+    kind: BodyKind = Field(description="what kind of public body it is")
+    lead: StrictBool = Field(default=False, description="the area's lead council (the county in a two-tier area)")
+
+
+class KloeAssessment(_Strict):
+    """The appointed auditor's use-of-resources scores for one body."""
+
+    body: str = Field(description="the id of a body listed under 'bodies'")
+    period: str = Field(default="", description="the assessment year, e.g. '2008/09'")
+    kloes: dict[str, Score] = Field(
+        min_length=1, description="score 1-4 per assessed key line of enquiry, e.g. '1.1': 3; leave out unassessed KLOEs")
+
+
+class UseOfResources(_Strict):
+    assessments: list[KloeAssessment] = Field(default_factory=list)
+
+
+class EvidenceBundle(_Strict):
+    """One area's evidence."""
+
+    area: Area
+    bodies: list[Body] = Field(min_length=1)
+    use_of_resources: UseOfResources | None = None
+
+    @model_validator(mode="after")
+    def _bodies_are_known(self) -> "EvidenceBundle":
+        # Reported with locations by the loader (see loader.cross_checks); kept
+        # here as a safety net for bundles built in Python.
+        return self

@@ -1,0 +1,88 @@
+"""What a fact is: the unit both backends match and the audit trail cites.
+
+A :class:`Fact` has a positive ``type`` discriminator, a stable ``id``, flat
+fields (no dotted keys) whose values are normalised (``int``, ``Fraction``,
+``str``, ``bool`` or ``None``), and an ``origin`` per field: where in the
+evidence, or which rule or measure, the value came from.  A :class:`FactType`
+declares the fields a type has, so rule conditions are checked at load time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Literal
+
+__all__ = ["ValueType", "FieldSpec", "FactType", "Fact", "normalise_number", "value_type_of"]
+
+ValueType = Literal["int", "number", "str", "bool"]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    type: ValueType
+    nullable: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class FactType:
+    """A declared kind of fact: its fields and whether it belongs to a body."""
+
+    name: str
+    fields: dict[str, FieldSpec]
+    description: str = ""
+    origin: str = "evidence"  # "evidence", or "file:line" of the measure/rule set that derives it
+
+    @property
+    def per_body(self) -> bool:
+        return "body" in self.fields
+
+
+@dataclass
+class Fact:
+    type: str
+    id: str
+    fields: dict[str, Any]
+    origin: dict[str, str] = field(default_factory=dict)  # field -> "file:line" it came from
+    path: tuple[Any, ...] = ()  # where the fact itself stands in the evidence
+
+    def get(self, name: str) -> Any:
+        if name == "id":
+            return self.id
+        return self.fields.get(name)
+
+    def body(self) -> str | None:
+        """The body this fact belongs to (a body fact belongs to itself)."""
+        if self.type == "body":
+            return self.id
+        value = self.fields.get("body")
+        return value if isinstance(value, str) else None
+
+
+def normalise_number(value: Any) -> int | Fraction:
+    """Exact form of a number: ints stay ints, everything else a reduced Fraction.
+
+    Floats are read through their shortest decimal text, so ``0.6`` is 3/5.
+    """
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not a number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("not a finite number")
+        value = Fraction(repr(value))
+    elif not isinstance(value, Fraction):
+        value = Fraction(value)
+    return int(value) if value.denominator == 1 else value
+
+
+def value_type_of(value: Any) -> ValueType:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, (float, Fraction)):
+        return "number"
+    return "str"

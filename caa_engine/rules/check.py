@@ -1,0 +1,561 @@
+"""Cross-rule checks: names, types and conditions, across every rule file.
+
+:func:`check_rules` builds the fact schema (input facts, joined tables, facts
+derived by measures and by judgements), then parses and type-checks every
+measure value, rule condition and message template against it.  Each leaf
+check only says what is wrong; :class:`_Checker` attaches the location.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import Issue, RuleError
+from ..evidence.facts import INPUT_FACT_TYPES
+from ..facts import FactType, FieldSpec, ValueType, normalise_number, value_type_of
+from .expr import (
+    AGGREGATES, Arith, BoolOp, Call, Compare, Const, Expr, ExprSyntaxError, ListLit, Neg, Not, Ref, parse_expression,
+)
+from .loader import LoadedRuleSet, did_you_mean
+from .model import Measure, Rule
+
+__all__ = ["CheckedMeasure", "CheckedRule", "CheckedRules", "check_rules", "TEMPLATE_FIELD", "DERIVED_TYPES"]
+
+TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
+NUMERIC = ("int", "number")
+
+# Facts every rule set may read that the engine derives from effects.
+DERIVED_TYPES: dict[str, FactType] = {
+    "flag": FactType("flag", {
+        "kind": FieldSpec("str"), "subject": FieldSpec("str"), "rule": FieldSpec("str"),
+        "reason": FieldSpec("str"), "body": FieldSpec("str", nullable=True),
+    }, "a flag raised by a rule", origin="engine"),
+    "note": FactType("note", {
+        "kind": FieldSpec("str"), "subject": FieldSpec("str"), "rule": FieldSpec("str"),
+        "text": FieldSpec("str"), "body": FieldSpec("str", nullable=True),
+    }, "a note added by a rule", origin="engine"),
+}
+
+
+@dataclass(frozen=True)
+class TypeInfo:
+    type: str  # int | number | str | bool | list
+    nullable: bool = False
+    item: str = ""  # element type of a list
+
+
+@dataclass
+class CheckedMeasure:
+    ruleset: LoadedRuleSet
+    index: int
+    model: Measure
+    value: Expr
+    value_type: TypeInfo
+    reads: set[str]
+    params: set[str]
+
+
+@dataclass
+class CheckedRule:
+    ruleset: LoadedRuleSet
+    index: int
+    model: Rule
+    condition: Expr
+    reads: set[str]
+    params: set[str]
+    templates: dict[str, list[tuple[str, Expr]]]  # "flag"/"note" -> [(placeholder text, expr)]
+    writes: set[str] = field(default_factory=set)
+
+
+@dataclass
+class CheckedRules:
+    rulesets: list[LoadedRuleSet]
+    fact_types: dict[str, FactType]
+    tables: dict[str, tuple[LoadedRuleSet, str]]  # fact type -> (rule set, table name)
+    measures: list[CheckedMeasure]
+    rules: list[CheckedRule]
+
+
+class _Problem(Exception):
+    def __init__(self, node: Any, code: str, message: str, hint: str = ""):
+        super().__init__(message)
+        self.node, self.code, self.message, self.hint = node, code, message, hint
+
+
+@dataclass
+class _Scope:
+    ruleset: LoadedRuleSet
+    subject: str | None = None  # the fact type a rule runs per
+    group: str | None = None  # the fact type a measure aggregates
+    item: str | None = None  # inside 'where': the collection's fact type
+    in_aggregate: bool = False
+    reads: set[str] = field(default_factory=set)
+    params: set[str] = field(default_factory=set)
+
+
+class _Checker:
+    def __init__(self, rulesets: list[LoadedRuleSet]):
+        self.rulesets = rulesets
+        self.issues: list[Issue] = []
+        self.types: dict[str, FactType] = dict(INPUT_FACT_TYPES)
+
+    # -- reporting -------------------------------------------------------------
+    def issue(self, rs: LoadedRuleSet, path: tuple[Any, ...], code: str, message: str, hint: str = "",
+              at_value: bool = False) -> None:
+        self.issues.append(Issue(code, message, rs.document.locate(path, at_value=at_value), hint))
+
+    def text_issue(self, rs: LoadedRuleSet, path: tuple[Any, ...], line: int, column: int, code: str,
+                   message: str, hint: str, offset: tuple[int, int] = (0, 0)) -> None:
+        if line == 1:
+            column += offset[1]
+        line += offset[0]
+        self.issues.append(Issue(code, message, rs.document.text_location(path, line, column), hint))
+
+    def parse(self, rs: LoadedRuleSet, path: tuple[Any, ...], text: str, offset: tuple[int, int] = (0, 0)) -> Expr | None:
+        try:
+            return parse_expression(text)
+        except ExprSyntaxError as exc:
+            self.text_issue(rs, path, exc.line, exc.column, "bad-condition", exc.message, exc.hint, offset)
+            return None
+
+    # -- the schema ------------------------------------------------------------
+    def build_tables(self) -> dict[str, tuple[LoadedRuleSet, str]]:
+        tables: dict[str, tuple[LoadedRuleSet, str]] = {}
+        for rs in self.rulesets:
+            for name, table in rs.model.tables.items():
+                path = ("tables", name)
+                base = INPUT_FACT_TYPES.get(name)
+                if base is None:
+                    self.issue(rs, path, "unknown-fact",
+                               f"table '{name}' joins onto no evidence fact{did_you_mean(name, INPUT_FACT_TYPES)}",
+                               f"a table is named after the evidence fact it extends: {', '.join(INPUT_FACT_TYPES)}")
+                    continue
+                if name in tables:
+                    other = tables[name][0]
+                    self.issue(rs, path, "duplicate-table", f"a table for '{name}' is already defined in {other.path}",
+                               "keep one table per fact type")
+                    continue
+                if table.key not in base.fields:
+                    self.issue(rs, path + ("key",), "unknown-fact",
+                               f"'{name}' has no field '{table.key}'{did_you_mean(table.key, base.fields)}",
+                               f"fields of {name}: {', '.join(sorted(base.fields))}", at_value=True)
+                    continue
+                columns: dict[str, set[str]] = {}
+                for row in table.rows.values():
+                    for column, value in row.items():
+                        columns.setdefault(column, set()).add(value_type_of(value))
+                fields = dict(base.fields)
+                ok = True
+                for column, kinds in sorted(columns.items()):
+                    if column in fields or column == "id":
+                        self.issue(rs, path, "table-column", f"column '{column}' would replace the fact's own field",
+                                   "rename the column")
+                        ok = False
+                        continue
+                    if kinds <= {"int", "number"}:
+                        kind: ValueType = "int" if kinds == {"int"} else "number"
+                    elif len(kinds) == 1:
+                        kind = next(iter(kinds))  # type: ignore[assignment]
+                    else:
+                        self.issue(rs, path, "table-column", f"column '{column}' mixes {' and '.join(sorted(kinds))}",
+                                   "give every row the same kind of value in this column")
+                        ok = False
+                        continue
+                    nullable = any(column not in row for row in table.rows.values())
+                    fields[column] = FieldSpec(kind, nullable=nullable)
+                if ok:
+                    self.types[name] = FactType(name, fields, base.description, base.origin)
+                    tables[name] = (rs, name)
+        return tables
+
+    def add_judgement_types(self) -> None:
+        for rs in self.rulesets:
+            if not any(rule.then.score is not None for rule in rs.model.rules):
+                continue
+            element = rs.model.element
+            fields = {"score": FieldSpec("int"), "label": FieldSpec("str"), "rule": FieldSpec("str")}
+            if rs.model.scope == "body":
+                fields = {"body": FieldSpec("str"), **fields}
+            self.types[element] = FactType(element, fields, f"the {element} judgement", origin=rs.path)
+        for name, fact_type in DERIVED_TYPES.items():
+            self.types.setdefault(name, fact_type)
+
+    def check_measures(self) -> list[CheckedMeasure]:
+        pending = [(rs, i, m) for rs in self.rulesets for i, m in enumerate(rs.model.measures)]
+        done: list[CheckedMeasure] = []
+        while pending:
+            progress = False
+            for entry in list(pending):
+                rs, index, measure = entry
+                if measure.from_ not in self.types and any(m.into == measure.from_ for _, _, m in pending):
+                    continue  # its input is derived by a measure not yet checked
+                pending.remove(entry)
+                progress = True
+                checked = self.check_measure(rs, index, measure)
+                if checked is not None:
+                    done.append(checked)
+            if not progress:
+                for rs, index, measure in pending:
+                    self.issue(rs, ("measures", index, "from"), "measure-cycle",
+                               f"measure '{measure.id}' reads '{measure.from_}', which depends on itself",
+                               "break the cycle between these measures", at_value=True)
+                break
+        done.sort(key=lambda m: (self.rulesets.index(m.ruleset), m.index))
+        return done
+
+    def check_measure(self, rs: LoadedRuleSet, index: int, measure: Measure) -> CheckedMeasure | None:
+        path = ("measures", index)
+        source = self.types.get(measure.from_)
+        if source is None:
+            self.issue(rs, path + ("from",), "unknown-fact",
+                       f"measure '{measure.id}' reads unknown fact '{measure.from_}'{did_you_mean(measure.from_, self.types)}",
+                       f"known facts: {', '.join(sorted(self.types))}", at_value=True)
+            return None
+        ok = True
+        for position, key in enumerate(measure.group_by):
+            if key not in source.fields:
+                self.issue(rs, path + ("group_by", position), "unknown-fact",
+                           f"'{measure.from_}' has no field '{key}'{did_you_mean(key, source.fields)}",
+                           f"fields of {measure.from_}: {', '.join(sorted(source.fields))}", at_value=True)
+                ok = False
+        if measure.into in self.types:
+            self.issue(rs, path + ("into",), "duplicate-fact",
+                       f"measure '{measure.id}' derives '{measure.into}', which already exists",
+                       "give the derived fact a new name", at_value=True)
+            ok = False
+        if measure.field in measure.group_by:
+            self.issue(rs, path + ("field",), "duplicate-fact",
+                       f"field '{measure.field}' is also a group_by key", "choose another field name", at_value=True)
+            ok = False
+        expr = self.parse(rs, path + ("value",), measure.value)
+        if expr is None or not ok:
+            return None
+        scope = _Scope(rs, group=measure.from_)
+        info = self.infer_at(rs, path + ("value",), expr, scope)
+        if info is None:
+            return None
+        if info.type not in NUMERIC:
+            self.issue(rs, path + ("value",), "wrong-type", f"a measure's value must be a number, not {info.type}",
+                       "aggregate a numeric field, e.g. lower_median(kloe.score)", at_value=True)
+            return None
+        fields = {key: source.fields[key] for key in measure.group_by}
+        fields[measure.field] = FieldSpec(info.type, nullable=info.nullable)  # type: ignore[arg-type]
+        self.types[measure.into] = FactType(measure.into, fields, measure.description, origin=rs.path)
+        return CheckedMeasure(rs, index, measure, expr, info, scope.reads | {measure.from_}, scope.params)
+
+    def check_rules(self) -> list[CheckedRule]:
+        checked: list[CheckedRule] = []
+        for rs in self.rulesets:
+            for index, rule in enumerate(rs.model.rules):
+                result = self.check_rule(rs, index, rule)
+                if result is not None:
+                    checked.append(result)
+        return checked
+
+    def check_rule(self, rs: LoadedRuleSet, index: int, rule: Rule) -> CheckedRule | None:
+        path = ("rules", index)
+        model = rs.model
+        if rule.per not in self.types:
+            self.issue(rs, path + ("per",), "unknown-fact",
+                       f"rule '{rule.id}' runs per unknown fact '{rule.per}'{did_you_mean(rule.per, self.types)}",
+                       f"known facts: {', '.join(sorted(self.types))}", at_value=True)
+            return None
+        then = rule.then
+        if then.score is None and then.flag is None and then.note is None:
+            self.issue(rs, path + ("then",), "empty-effect", f"rule '{rule.id}' has no effect",
+                       "give 'then:' a score, a flag or a note")
+        writes: set[str] = set()
+        if then.score is not None:
+            writes.add(model.element)
+            if then.score not in model.scale:
+                known = ", ".join(str(k) for k in sorted(model.scale)) or "none"
+                self.issue(rs, path + ("then", "score"), "unknown-score",
+                           f"score {then.score} is not on this rule set's scale (scores: {known})",
+                           "add it to 'scale:' or use a score on the scale", at_value=True)
+            if rule.per != model.scope:
+                self.issue(rs, path + ("per",), "wrong-scope",
+                           f"rule '{rule.id}' sets the {model.element} score but runs per '{rule.per}'",
+                           f"a rule that sets a score runs per '{model.scope}', the rule set's scope", at_value=True)
+        if then.flag is not None:
+            writes.add("flag")
+        if then.note is not None:
+            writes.add("note")
+        scope = _Scope(rs, subject=rule.per)
+        scope.reads.add(rule.per)
+        condition: Expr | None
+        if isinstance(rule.when, bool):
+            condition = Const(1, 1, rule.when)
+        else:
+            condition = self.parse(rs, path + ("when",), rule.when)
+            if condition is not None:
+                info = self.infer_at(rs, path + ("when",), condition, scope)
+                if info is not None and info.type != "bool":
+                    self.issue(rs, path + ("when",), "wrong-type",
+                               f"a condition must be true or false, but this is {info.type}",
+                               "compare it with something, e.g. '>= 3'", at_value=True)
+        templates: dict[str, list[tuple[str, Expr]]] = {}
+        for kind, text_key in (("flag", "reason"), ("note", "text")):
+            effect = getattr(then, kind)
+            if effect is None:
+                continue
+            text = getattr(effect, text_key)
+            parts: list[tuple[str, Expr]] = []
+            for match in TEMPLATE_FIELD.finditer(text):
+                tpath = path + ("then", kind, text_key)
+                expr = self.parse(rs, tpath, match.group(1), offset=(0, match.start(1)))
+                if expr is not None and self.infer_at(rs, tpath, expr, scope, offset=(0, match.start(1))):
+                    parts.append((match.group(1), expr))
+            templates[kind] = parts
+        if condition is None:
+            return None
+        return CheckedRule(rs, index, rule, condition, scope.reads, scope.params, templates, writes)
+
+    # -- expressions -----------------------------------------------------------
+    def infer_at(self, rs: LoadedRuleSet, path: tuple[Any, ...], expr: Expr, scope: _Scope,
+                 offset: tuple[int, int] = (0, 0)) -> TypeInfo | None:
+        try:
+            return self.infer(expr, scope)
+        except _Problem as problem:
+            node = problem.node
+            self.text_issue(rs, path, node.line, node.column, problem.code, problem.message, problem.hint, offset)
+            return None
+
+    def infer(self, expr: Expr, scope: _Scope) -> TypeInfo:
+        if isinstance(expr, Const):
+            return TypeInfo(value_type_of(expr.value))
+        if isinstance(expr, Ref):
+            return self.infer_ref(expr, scope)
+        if isinstance(expr, ListLit):
+            kinds = {value_type_of(item.value) for item in expr.items}
+            if kinds <= {"int", "number"}:
+                return TypeInfo("list", item="number" if "number" in kinds else "int")
+            if len(kinds) > 1:
+                raise _Problem(expr, "wrong-type", "a list must hold one kind of value", "make every item text, or every item a number")
+            return TypeInfo("list", item=next(iter(kinds), "str"))
+        if isinstance(expr, Neg):
+            inner = self.infer(expr.operand, scope)
+            self.need(expr.operand, inner, NUMERIC, "'-'")
+            return inner
+        if isinstance(expr, Not):
+            inner = self.infer(expr.operand, scope)
+            self.need(expr.operand, inner, ("bool",), "'not'")
+            return TypeInfo("bool")
+        if isinstance(expr, BoolOp):
+            for item in expr.items:
+                self.need(item, self.infer(item, scope), ("bool",), f"'{expr.op}'")
+            return TypeInfo("bool")
+        if isinstance(expr, Arith):
+            left, right = self.infer(expr.left, scope), self.infer(expr.right, scope)
+            self.need(expr.left, left, NUMERIC, f"'{expr.op}'")
+            self.need(expr.right, right, NUMERIC, f"'{expr.op}'")
+            kind = "int" if left.type == right.type == "int" and expr.op != "/" else "number"
+            return TypeInfo(kind, left.nullable or right.nullable or expr.op == "/")
+        if isinstance(expr, Compare):
+            return self.infer_compare(expr, scope)
+        if isinstance(expr, Call):
+            return self.infer_call(expr, scope)
+        raise _Problem(expr, "bad-condition", "unsupported expression")  # pragma: no cover
+
+    def need(self, node: Expr, info: TypeInfo, kinds: tuple[str, ...], where: str) -> None:
+        if info.type not in kinds:
+            wanted = " or ".join("a number" if k in NUMERIC else ("true/false" if k == "bool" else k) for k in dict.fromkeys(
+                "number" if k in NUMERIC else k for k in kinds))
+            raise _Problem(node, "wrong-type", f"{where} needs {wanted}, but this is {_word(info)}",
+                           "check the field's type in docs/evidence.md")
+
+    def infer_compare(self, expr: Compare, scope: _Scope) -> TypeInfo:
+        left = self.infer(expr.left, scope)
+        right = self.infer(expr.right, scope)
+        if expr.op in ("in", "not in"):
+            if not isinstance(expr.right, ListLit):
+                raise _Problem(expr.right, "wrong-type", f"'{expr.op}' needs a list such as [\"a\", \"b\"]", "write the values in square brackets")
+            if expr.right.items and not _comparable(left.type, right.item):
+                raise _Problem(expr.right, "wrong-type", f"cannot look for {_word(left)} in a list of {right.item}",
+                               "make the list hold the same kind of value")
+            return TypeInfo("bool")
+        if not _comparable(left.type, right.type):
+            raise _Problem(expr, "wrong-type", f"cannot compare {_word(left)} with {_word(right)}",
+                           "compare numbers with numbers and text with text")
+        if left.type in ("str", "bool") and expr.op not in ("==", "!="):
+            raise _Problem(expr, "wrong-type", f"'{expr.op}' needs numbers, but these are {_word(left)}",
+                           "text and true/false can only be compared with == or !=")
+        return TypeInfo("bool")
+
+    def infer_ref(self, ref: Ref, scope: _Scope) -> TypeInfo:
+        parts = ref.parts
+        head = parts[0]
+        if head == "params":
+            if len(parts) != 2:
+                raise _Problem(ref, "bad-condition", "write a parameter as params.NAME", "e.g. params.good_themes")
+            params = scope.ruleset.model.parameters
+            if parts[1] not in params:
+                raise _Problem(ref, "undefined-parameter",
+                               f"parameter '{parts[1]}' is not defined{did_you_mean(parts[1], params)}",
+                               f"define it under 'parameters:' in {scope.ruleset.path}")
+            scope.params.add(parts[1])
+            value = params[parts[1]].value
+            return TypeInfo(value_type_of(normalise_number(value) if isinstance(value, float) else value))
+        if scope.item is not None and len(parts) == 1:
+            return self.field_of(ref, scope.item, parts[0], f"{scope.item}.{parts[0]}")
+        allowed = [t for t in (scope.item, scope.subject) if t]
+        if head in allowed or (head in ("area", "body") and scope.subject and not scope.in_aggregate
+                                and (head == "area" or self.types[scope.subject].per_body)):
+            if len(parts) != 2:
+                raise _Problem(ref, "unknown-fact", f"'{ref.dotted}' names a fact, not a field",
+                               f"name a field, e.g. {head}.{next(iter(self.types[head].fields))}")
+            if head not in allowed:
+                scope.reads.add(head)
+            return self.field_of(ref, head, parts[1], ref.dotted)
+        if head in self.types:
+            if scope.group == head or scope.subject:
+                raise _Problem(ref, "needs-aggregate",
+                               f"'{ref.dotted}' reads every {head} fact: wrap it in an aggregate",
+                               f"e.g. count({head} where …), min({head}.FIELD) or share({head} where …)")
+            raise _Problem(ref, "unknown-fact", f"'{ref.dotted}' cannot be read here", f"a measure reads only '{scope.group}'")
+        candidates = [f"params.{p}" for p in scope.ruleset.model.parameters]
+        for name in allowed:
+            candidates += [f"{name}.{f}" for f in self.types[name].fields]
+        if scope.item:
+            candidates += list(self.types[scope.item].fields)
+        candidates += list(self.types)
+        raise _Problem(ref, "unknown-fact", f"condition uses '{ref.dotted}'{did_you_mean(ref.dotted, candidates)}",
+                       _known_hint(scope, self.types))
+
+    def field_of(self, ref: Ref, type_name: str, name: str, shown: str) -> TypeInfo:
+        fact_type = self.types[type_name]
+        if name == "id":
+            return TypeInfo("str")
+        spec = fact_type.fields.get(name)
+        if spec is None:
+            fields = ["id", *fact_type.fields]
+            suggestion = did_you_mean(name, fields)
+            if suggestion:
+                suggestion = f" — did you mean '{type_name}.{suggestion.split(chr(39))[1]}'?"
+            raise _Problem(ref, "unknown-fact", f"condition uses '{shown}'{suggestion}",
+                           f"fields of {type_name}: {', '.join(sorted(fields))}")
+        return TypeInfo(spec.type, spec.nullable)
+
+    def infer_call(self, call: Call, scope: _Scope) -> TypeInfo:
+        name = call.name
+        args = call.args
+        first = args[0] if args else None
+        is_aggregate = (
+            name in AGGREGATES and len(args) == 1 and isinstance(first, Ref) and first.parts[0] in self.types
+            and first.parts[0] not in (scope.subject, scope.item)
+        ) or (name in ("count", "share", "sum", "mean", "lower_median"))
+        if not is_aggregate:
+            if name in ("min", "max") and len(args) >= 2:
+                infos = [self.infer(arg, scope) for arg in args]
+                for arg, info in zip(args, infos):
+                    self.need(arg, info, NUMERIC, f"{name}()")
+                kind = "int" if all(i.type == "int" for i in infos) else "number"
+                return TypeInfo(kind, any(i.nullable for i in infos))
+            if name == "abs" and len(args) == 1:
+                info = self.infer(args[0], scope)
+                self.need(args[0], info, NUMERIC, "abs()")
+                return info
+            known = ", ".join(sorted(set(AGGREGATES) | {"abs"}))
+            raise _Problem(call, "unknown-function", f"unknown function '{name}'{did_you_mean(name, set(AGGREGATES) | {'abs'})}"
+                           if name not in AGGREGATES and name != "abs" else f"{name}() is not used like this here",
+                           f"functions: {known}; aggregates take one collection, e.g. min(theme.score)")
+        if scope.item is not None:
+            raise _Problem(call, "bad-condition", "an aggregate cannot be used inside 'where'", "move it outside the where")
+        if len(args) != 1 or not isinstance(first, Ref):
+            raise _Problem(call, "bad-condition", f"{name}() takes one collection", f"e.g. {name}(theme{'' if name in ('count', 'share') else '.score'})")
+        collection = first.parts[0]
+        if collection not in self.types:
+            raise _Problem(first, "unknown-fact", f"unknown fact '{collection}'{did_you_mean(collection, self.types)}",
+                           f"known facts: {', '.join(sorted(self.types))}")
+        if scope.group is not None and collection != scope.group:
+            raise _Problem(first, "unknown-fact", f"this measure groups '{scope.group}', so it can aggregate only '{scope.group}'",
+                           f"write {name}({scope.group}…)")
+        field_info: TypeInfo | None = None
+        if name in ("count", "share"):
+            if len(first.parts) != 1:
+                raise _Problem(first, "bad-condition", f"{name}() counts facts, not a field",
+                               f"write {name}({collection} where …)")
+            if name == "share" and call.where is None:
+                raise _Problem(call, "bad-condition", "share() needs 'where' to say what it is a share of",
+                               f"e.g. share({collection} where score >= 3)")
+        else:
+            if len(first.parts) != 2:
+                raise _Problem(first, "bad-condition", f"{name}() needs a field", f"e.g. {name}({collection}.score)")
+            field_info = self.field_of(first, collection, first.parts[1], first.dotted)
+            self.need(first, field_info, NUMERIC, f"{name}()")
+        scope.reads.add(collection)
+        if call.where is not None:
+            inner = _Scope(scope.ruleset, subject=scope.subject, group=scope.group, item=collection, in_aggregate=True,
+                           reads=scope.reads, params=scope.params)
+            self.need(call.where, self.infer(call.where, inner), ("bool",), "'where'")
+        if name == "count":
+            return TypeInfo("int")
+        if name == "share":
+            return TypeInfo("number")
+        assert field_info is not None
+        if name == "sum":
+            return TypeInfo(field_info.type)
+        if name == "mean":
+            return TypeInfo("number", True)
+        return TypeInfo(field_info.type, True)
+
+
+def _comparable(left: str, right: str) -> bool:
+    return left == right or (left in NUMERIC and right in NUMERIC)
+
+
+def _word(info: TypeInfo) -> str:
+    return {"int": "a number", "number": "a number", "str": "text", "bool": "true/false", "list": "a list"}.get(info.type, info.type)
+
+
+def _known_hint(scope: _Scope, types: dict[str, FactType]) -> str:
+    if scope.subject:
+        fields = ", ".join(f"{scope.subject}.{f}" for f in ["id", *types[scope.subject].fields])
+        return f"this rule runs per {scope.subject}; it can read {fields}, params.NAME, and aggregates over other facts"
+    return f"a measure reads aggregates over '{scope.group}' and params.NAME"
+
+
+def check_rules(rulesets: list[LoadedRuleSet]) -> CheckedRules:
+    """Check names, types and conditions across all rule sets.
+
+    Raises :class:`RuleError` with every problem found.
+    """
+    checker = _Checker(rulesets)
+    seen_sets: dict[str, LoadedRuleSet] = {}
+    seen_elements: dict[str, LoadedRuleSet] = {}
+    seen_ids: dict[str, tuple[LoadedRuleSet, tuple[Any, ...]]] = {}
+    for rs in rulesets:
+        model = rs.model
+        for key, seen, what in ((model.ruleset, seen_sets, "rule set"), (model.element, seen_elements, "element")):
+            if key in seen:
+                checker.issue(rs, ("ruleset" if what == "rule set" else "element",), f"duplicate-{what.replace(' ', '')}",
+                              f"{what} '{key}' is already defined in {seen[key].path}", f"each file defines one {what}",
+                              at_value=True)
+            seen[key] = rs
+        for kind, items in (("measures", model.measures), ("rules", model.rules)):
+            for index, item in enumerate(items):
+                if item.id in seen_ids:
+                    first_rs, first_path = seen_ids[item.id]
+                    first = first_rs.document.locate(first_path)
+                    checker.issue(rs, (kind, index, "id"), "duplicate-id",
+                                  f"id '{item.id}' is already used at {first}",
+                                  "every rule and measure needs its own id: the audit trail cites it", at_value=True)
+                else:
+                    seen_ids[item.id] = (rs, (kind, index, "id"))
+        for score in model.scale:
+            if not 1 <= score <= 4:
+                checker.issue(rs, ("scale", str(score)), "unknown-score", f"score {score} is outside the CAA scale 1–4",
+                              "the common scale runs from 1 (inadequate) to 4 (performing strongly)")
+        for name, param in model.parameters.items():
+            if isinstance(param.value, float) and param.value != param.value:
+                checker.issue(rs, ("parameters", name, "value"), "wrong-type", "a parameter must be a finite number",
+                              "write a number", at_value=True)
+    tables = checker.build_tables()
+    checker.add_judgement_types()
+    measures = checker.check_measures()
+    rules = checker.check_rules()
+    if checker.issues:
+        raise RuleError(checker.issues)
+    return CheckedRules(rulesets, checker.types, tables, measures, rules)
+

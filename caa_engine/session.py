@@ -1,0 +1,240 @@
+"""Evaluate one evidence bundle against a prepared plan, emitting audit events.
+
+The session owns what both backends share: it builds the fact store, computes
+measures (aggregates) stratum by stratum, computes each rule's operands
+exactly, asks the backend which rules match, resolves conflicts (priority,
+then file order), applies effects, and records one audit event per measure
+computed and per rule fired.  The result is a view over those events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from .audit.events import AuditEvent, EventInput, EventParam, plain
+from .backends.base import Backend, MatchFact, PreparedPlan
+from .compile import Plan, PlanMeasure, PlanRule
+from .errors import EngineError
+from .evaluate import FactStore, Read, Scope, evaluate
+from .facts import Fact
+
+__all__ = ["Outcome", "run_session", "INT64"]
+
+INT64 = 2**63 - 1
+
+
+@dataclass
+class Candidate:
+    rule: PlanRule
+    subject: Fact
+    event: AuditEvent
+
+
+@dataclass
+class Outcome:
+    """What one assessment produced, before it is shaped into a result."""
+
+    store: FactStore
+    events: list[AuditEvent]
+    judgements: dict[str, dict[str, Fact]] = field(default_factory=dict)  # element -> subject id -> judgement fact
+    flags: list[Fact] = field(default_factory=list)
+    notes: list[Fact] = field(default_factory=list)
+
+
+def run_session(plan: Plan, prepared: PreparedPlan, backend: Backend, facts: list[Fact]) -> Outcome:
+    """Run every stratum of ``plan`` over ``facts``.
+
+    Raises :class:`EngineError` if the backend fails or disagrees with the
+    exact evaluation of a condition.
+    """
+    store = FactStore(plan.fact_types)
+    for fact in facts:
+        store.add(fact)
+    outcome = Outcome(store, [])
+    candidates: dict[str, list[Candidate]] = {}
+    with backend.open(prepared) as matcher:
+        for stratum in plan.strata:
+            for element in stratum.resolve:
+                _resolve(element, candidates.pop(element, []), outcome)
+            for measure in stratum.measures:
+                _compute_measure(measure, store, outcome)
+            if not stratum.rules:
+                continue
+            match_facts = _match_facts(stratum.rules, store)
+            fired = matcher.match(stratum.index, match_facts)
+            rules_by_id = {rule.id: rule for rule in stratum.rules}
+            for rule in stratum.rules:  # file order, then subject id: the audit order
+                for subject in store.of(rule.per):
+                    if (rule.id, subject.id) in fired:
+                        _fire(rules_by_id[rule.id], subject, store, outcome, candidates)
+    for element in sorted(candidates):
+        _resolve(element, candidates[element], outcome)
+    return outcome
+
+
+def _compute_measure(measure: PlanMeasure, store: FactStore, outcome: Outcome) -> None:
+    groups: dict[tuple[Any, ...], list[Fact]] = {}
+    for fact in store.of(measure.from_type):
+        key = tuple(fact.get(k) for k in measure.group_by)
+        if any(part is None for part in key):
+            continue  # a fact without a group key belongs to no group
+        groups.setdefault(key, []).append(fact)
+    for key in sorted(groups, key=lambda k: tuple(str(p) for p in k)):
+        members = groups[key]
+        trace: list[Read] = []
+        scope = Scope(store, subject=None, group=(measure.from_type, members), trace=trace)
+        value = evaluate(measure.value, scope)
+        fields = dict(zip(measure.group_by, key))
+        if isinstance(value, Fraction) and value.denominator == 1:
+            value = int(value)
+        fields[measure.field] = value
+        fact_id = _derived_id(measure.into, measure.group_by, key)
+        where = f"{measure.file}:{measure.line}"
+        origin = {name: where for name in fields}
+        for name, member in zip(measure.group_by, key):
+            origin[name] = members[0].origin.get(name, where)
+        fact = Fact(measure.into, fact_id, fields, origin)
+        store.add(fact)
+        inputs = [EventInput(f"{measure.from_type}.{_fields_read(measure)}", plain(m.get(_fields_read(measure))),
+                             m.origin.get(_fields_read(measure), ""), m.id) for m in members]
+        outcome.events.append(AuditEvent(
+            kind="measure", id=measure.id, ruleset=measure.ruleset, element=measure.element,
+            source={"file": measure.file, "line": measure.line}, citation=measure.citation,
+            subject=fact_id, body=fact.body(), inputs=inputs + [_aggregate_input(r) for r in trace],
+            params=[EventParam(p.name, plain(p.value), p.location) for p in measure.params],
+            effect={"fact": measure.into, measure.field: plain(value)}, status="applied"))
+
+
+def _fields_read(measure: PlanMeasure) -> str:
+    from .rules.expr import Ref, walk
+
+    for node in walk(measure.value):
+        if isinstance(node, Ref) and len(node.parts) == 2 and node.parts[0] == measure.from_type:
+            return node.parts[1]
+    return "id"
+
+
+def _aggregate_input(read: Read) -> EventInput:
+    return EventInput(read.name, plain(read.value), read.source, read.fact, list(read.facts))
+
+
+def _derived_id(into: str, group_by: tuple[str, ...], key: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in key]
+    if group_by and group_by[0] == "body":
+        return "/".join([parts[0], into, *parts[1:]])
+    return "/".join([into, *parts])
+
+
+def _match_facts(rules: tuple[PlanRule, ...], store: FactStore) -> list[MatchFact]:
+    """One flat fact per (match group, subject): the subject's fields read directly plus exact operands."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for rule in rules:
+        for subject in store.of(rule.per):
+            fact = out.setdefault((rule.group, subject.id), {"type": rule.group, "id": subject.id})
+            for name in rule.fields:
+                if name != "id":
+                    fact[f"f_{name}"] = subject.get(name)
+            if rule.operands:
+                scope = Scope(store, subject=subject)
+                for operand in rule.operands:
+                    fact.update(_operand_fields(operand.key, evaluate(operand.left, scope), evaluate(operand.right, scope)))
+    return [out[key] for key in sorted(out)]
+
+
+def _operand_fields(key: str, left: Any, right: Any) -> dict[str, Any]:
+    """Two integers (or texts/booleans) whose comparison equals the exact comparison of left and right."""
+    if left is None or right is None:
+        return {f"{key}v": 0, f"{key}l": 0, f"{key}r": 0}
+    if isinstance(left, (int, Fraction)) and not isinstance(left, bool):
+        a, b = Fraction(left), Fraction(right)
+        left, right = a.numerator * b.denominator, b.numerator * a.denominator
+        if abs(left) > INT64 or abs(right) > INT64:
+            raise EngineError(f"numbers too large to compare exactly ({left}, {right})")
+    return {f"{key}v": 1, f"{key}l": left, f"{key}r": right}
+
+
+def _fire(rule: PlanRule, subject: Fact, store: FactStore, outcome: Outcome,
+          candidates: dict[str, list[Candidate]]) -> None:
+    trace: list[Read] = []
+    verdict = evaluate(rule.condition, Scope(store, subject=subject, trace=trace))
+    if verdict is not True:
+        raise EngineError(f"backend fired rule '{rule.id}' on '{subject.id}' but its condition is {verdict!r}")
+    seen: set[tuple[str, str]] = set()
+    inputs = []
+    for read in trace:
+        if (read.name, read.fact) not in seen:
+            seen.add((read.name, read.fact))
+            inputs.append(_aggregate_input(read))
+    effect: dict[str, Any] = {}
+    rendered: dict[str, str] = {}
+    if rule.templates:
+        scope = Scope(store, subject=subject)
+        rendered = {text: _show(evaluate(expr, scope)) for text, expr in rule.templates}
+    body = subject.body()
+    where = f"{rule.file}:{rule.line}"
+    if rule.score is not None:
+        effect.update({"score": rule.score, "label": rule.label})
+    if rule.flag is not None:
+        kind, reason = rule.flag[0], _render(rule.flag[1], rendered)
+        effect["flag"] = {"kind": kind, "reason": reason}
+        flag = Fact("flag", f"{subject.id}/flag/{rule.id}",
+                    {"kind": kind, "subject": subject.id, "rule": rule.id, "reason": reason, "body": body},
+                    {"kind": where, "subject": where, "rule": where, "reason": where, "body": where})
+        store.add(flag)
+        outcome.flags.append(flag)
+    if rule.note is not None:
+        kind, text = rule.note[0], _render(rule.note[1], rendered)
+        effect["note"] = {"kind": kind, "text": text}
+        note = Fact("note", f"{subject.id}/note/{rule.id}",
+                    {"kind": kind, "subject": subject.id, "rule": rule.id, "text": text, "body": body},
+                    {"kind": where, "subject": where, "rule": where, "text": where, "body": where})
+        store.add(note)
+        outcome.notes.append(note)
+    event = AuditEvent(
+        kind="rule", id=rule.id, ruleset=rule.ruleset, element=rule.element,
+        source={"file": rule.file, "line": rule.line}, citation=rule.citation, subject=subject.id, body=body,
+        inputs=inputs, params=[EventParam(p.name, plain(p.value), p.location) for p in rule.params],
+        effect=effect, status="applied", priority=rule.priority)
+    outcome.events.append(event)
+    if rule.score is not None:
+        candidates.setdefault(rule.element, []).append(Candidate(rule, subject, event))
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Fraction):
+        return f"{float(value):g}"
+    return str(value)
+
+
+def _render(template: str, values: dict[str, str]) -> str:
+    from .rules.check import TEMPLATE_FIELD
+
+    return TEMPLATE_FIELD.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def _resolve(element: str, candidates: list[Candidate], outcome: Outcome) -> None:
+    """Settle each subject's score for ``element``: highest priority, then earliest in file order."""
+    by_subject: dict[str, list[Candidate]] = {}
+    for candidate in candidates:
+        by_subject.setdefault(candidate.subject.id, []).append(candidate)
+    settled = outcome.judgements.setdefault(element, {})
+    for subject_id in sorted(by_subject):
+        ranked = sorted(by_subject[subject_id], key=lambda c: (-c.rule.priority, c.rule.order))
+        winner = ranked[0]
+        for loser in ranked[1:]:
+            loser.event.status = "overridden"
+            loser.event.overridden_by = winner.rule.id
+        rule = winner.rule
+        where = f"{rule.file}:{rule.line}"
+        fields: dict[str, Any] = {"score": rule.score, "label": rule.label, "rule": rule.id}
+        if rule.scope == "body":
+            fields = {"body": subject_id, **fields}
+        fact = Fact(element, subject_id, fields, {name: where for name in fields})
+        outcome.store.add(fact)
+        settled[subject_id] = fact
