@@ -7,6 +7,7 @@ the one-call convenience for integrators.
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import warnings
 from functools import lru_cache
@@ -105,6 +106,23 @@ def _load(bundle: Any) -> LoadedBundle:
 def assess(bundle: Any, rules: str | Path | Plan | None = None, backend: str | None = None) -> Result:
     """Assess one evidence bundle against a rules folder (default: ./rules).
 
+    The compiled rules are reused while the rule files are unchanged, so calling
+    this in a loop (or from several threads) costs one compilation.
     Raises RuleError, EvidenceError or EngineError.
     """
-    return Engine(rules, backend).assess(bundle)
+    if isinstance(rules, Plan):
+        return Engine(rules, backend).assess(bundle)
+    folder = Path(rules) if rules is not None else default_rules_dir()
+    return _engine_for(folder.resolve(), _fingerprint(folder), backend).assess(bundle)
+
+
+def _fingerprint(folder: Path) -> tuple[tuple[str, str], ...]:
+    """What the folder's files say (not when they were written): edits always show."""
+    if not folder.is_dir():
+        return ()
+    return tuple(sorted((p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in folder.iterdir() if p.is_file()))
+
+
+@lru_cache(maxsize=16)
+def _engine_for(folder: Path, fingerprint: tuple[tuple[str, str], ...], backend: str | None) -> Engine:
+    return Engine(folder, backend)
