@@ -1,0 +1,179 @@
+"""The ``caa`` command: parse arguments, call the public API, print.
+
+``caa assess PATH...`` assesses bundle files and folders of bundles,
+``caa check [RULES_DIR]`` validates a rules folder, and ``caa schema
+evidence|rules`` prints JSON Schema.  Invalid rules or evidence exit with
+status 2 and every problem on stderr as ``path:line:col: code: message``;
+no traceback is ever shown for bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from pydantic import BaseModel
+
+from . import (
+    BACKENDS,
+    Engine,
+    EngineError,
+    EvidenceBundle,
+    EvidenceError,
+    Issue,
+    Location,
+    Result,
+    RuleError,
+    __version__,
+)
+from .backends.durable import durable_import_error
+from .engine import default_backend_name, default_rules_dir, load_rules
+from .errors import InvalidInputError
+from .report import DEFAULT_WIDTH, FORMATS, render
+from .rules.model import RuleSetFile
+
+__all__ = ["main", "cli"]
+
+BUNDLE_SUFFIXES = (".yaml", ".yml", ".json")
+SCHEMAS: dict[str, type[BaseModel]] = {"evidence": EvidenceBundle, "rules": RuleSetFile}
+
+
+def _fail(*errors: InvalidInputError) -> NoReturn:
+    for error in errors:
+        click.echo(error.render(), err=True)
+    sys.exit(2)
+
+
+def _stop(message: str, status: int) -> NoReturn:
+    click.echo(f"caa: error: {message}", err=True)
+    sys.exit(status)
+
+
+def _bundle_paths(paths: tuple[Path, ...]) -> tuple[list[Path], list[Issue]]:
+    """Every bundle file named or inside a named folder (sorted), and the paths that gave none."""
+    found: list[Path] = []
+    issues: list[Issue] = []
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in BUNDLE_SUFFIXES)
+            if not inside:
+                issues.append(Issue("no-bundles", f"no evidence bundles ({', '.join('*' + s for s in BUNDLE_SUFFIXES)}) "
+                                    f"in folder '{path}'", Location(str(path)), "pass a bundle file or a folder of them"))
+            found.extend(inside)
+        elif path.exists():
+            found.append(path)
+        else:
+            issues.append(Issue("no-such-path", f"no file or folder '{path}'", Location(str(path)),
+                                "check the path; give an evidence bundle (.yaml, .yml, .json) or a folder of them"))
+    unique: list[Path] = []
+    seen: set[Path] = set()
+    for path in found:
+        if path.resolve() not in seen:
+            seen.add(path.resolve())
+            unique.append(path)
+    return unique, issues
+
+
+def _backend_name(requested: str | None) -> str:
+    if requested is not None:
+        return requested
+    name = default_backend_name()
+    if name == "native":
+        version = f"{sys.version_info.major}.{sys.version_info.minor}"
+        click.echo(f"note: durable-rules is not available on Python {version} ({_reason(durable_import_error())}); "
+                   "using the native backend", err=True)
+    return name
+
+
+def _reason(error: str | None) -> str:
+    """The import error without its exception name and the extension's file path."""
+    text = " ".join((error or "unknown reason").split())
+    text = re.sub(r"^\w+(Error|Exception): ", "", text)
+    return re.sub(r"^/\S+: ", "", text)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="caa")
+def cli() -> None:
+    """Comprehensive Area Assessment judgements from YAML rule sets, with an audit trail."""
+
+
+@cli.command("assess")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PATH...")
+@click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder of rule files.  [default: ./rules]")
+@click.option("--format", "kind", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Report format.")
+@click.option("--backend", type=click.Choice(BACKENDS), default=None,
+              help="Rule engine backend.  [default: durable where it imports, else native]")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the report to this file instead of stdout.")
+def assess_command(paths: tuple[Path, ...], rules_dir: Path | None, kind: str, backend: str | None,
+                   out: Path | None) -> None:
+    """Assess evidence bundles: each PATH is a bundle file or a folder of them."""
+    bundles, path_issues = _bundle_paths(paths)
+    try:
+        plan = load_rules(rules_dir)
+    except RuleError as error:
+        _fail(error, *([EvidenceError(path_issues)] if path_issues else []))
+    try:
+        engine = Engine(plan, _backend_name(backend))
+    except EngineError as error:
+        _stop(str(error), 2)
+    results: list[Result] = []
+    issues = list(path_issues)
+    for bundle in bundles:
+        try:
+            results.append(engine.assess(bundle))
+        except EvidenceError as error:
+            issues.extend(error.issues)
+        except EngineError as error:
+            _stop(f"{bundle}: the {engine.backend_name} backend failed: {error}", 1)
+    if issues:
+        _fail(EvidenceError(issues))
+    colour = out is None and kind == "text" and sys.stdout.isatty()
+    width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns if colour else DEFAULT_WIDTH
+    report = render(results, kind, width=width, colour=colour)
+    if out is None:
+        click.echo(report, nl=False)
+        return
+    try:
+        out.write_text(report, encoding="utf-8")
+    except OSError as error:
+        _stop(f"cannot write '{out}': {error.strerror or error}", 2)
+
+
+@cli.command("check")
+@click.argument("rules_dir", required=False, type=click.Path(path_type=Path))
+def check_command(rules_dir: Path | None) -> None:
+    """Validate a rules folder (default: ./rules) and summarise it."""
+    directory = rules_dir if rules_dir is not None else default_rules_dir()
+    try:
+        plan = load_rules(directory)
+    except RuleError as error:
+        _fail(error)
+    counts = [_count(len(plan.rulesets), "rule set"), _count(len(plan.rules), "rule"),
+              _count(len(plan.measures), "measure")]
+    click.echo(f"{directory}: OK, {', '.join(counts)}")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+@cli.command("schema")
+@click.argument("which", type=click.Choice(sorted(SCHEMAS)))
+def schema_command(which: str) -> None:
+    """Print the JSON Schema of an evidence bundle or a rule file."""
+    schema = SCHEMAS[which].model_json_schema()
+    click.echo(json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False))
+
+
+def main() -> None:
+    """The console-script entry point."""
+    cli(prog_name="caa")

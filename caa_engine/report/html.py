@@ -1,0 +1,44 @@
+"""The HTML report: one self-contained page (inline CSS, no scripts, no external assets).
+
+For each area it lists the judgements, the measures behind them, flags, notes
+and the whole audit trail.  The template is ``templates/report.html.j2``;
+autoescaping is on, so nothing from the evidence or the rules can become markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from ..result import Result
+from ._view import ABSENT, humanize, judgement_rows, measure_tables, show
+
+__all__ = ["render_html"]
+
+TEMPLATE = "report.html.j2"
+
+
+def _environment() -> Environment:
+    # autoescape=True rather than select_autoescape(): the template's name ends
+    # in ".j2", which select_autoescape's default extensions would not escape.
+    env = Environment(loader=PackageLoader("caa_engine.report", "templates"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["humanize"] = humanize
+    env.filters["show"] = show
+    return env
+
+
+def render_html(results: Sequence[Result]) -> str:
+    """The page for ``results``, in the order given."""
+    areas: list[dict[str, Any]] = [
+        {"result": result, "anchor": f"area-{index}-{result.area['id']}", "judgements": judgement_rows(result),
+         "measures": measure_tables(result)}
+        for index, result in enumerate(results, start=1)
+    ]
+    if len(results) == 1:
+        title = f"CAA assessment: {results[0].area['name']}"
+    else:
+        title = f"CAA assessment: {len(results)} areas"
+    return _environment().get_template(TEMPLATE).render(title=title, areas=areas, absent=ABSENT)

@@ -1,0 +1,24 @@
+"""The JSON report: one result's canonical JSON, or an array of them.
+
+One result is exactly :meth:`Result.to_json`; several are a JSON array of
+those same objects, in the order given, so the text is byte-identical on every
+backend and every run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from ..result import Result
+
+__all__ = ["render_json"]
+
+
+def render_json(results: Sequence[Result]) -> str:
+    """``to_json()`` of a single result; a JSON array of every result otherwise."""
+    if len(results) == 1:
+        return results[0].to_json()
+    # Each element is re-read from to_json() so the canonical form has one home.
+    array = [json.loads(result.to_json()) for result in results]
+    return json.dumps(array, indent=2, ensure_ascii=False) + "\n"

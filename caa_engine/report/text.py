@@ -1,0 +1,114 @@
+"""The terminal report: one block per area, drawn with rich.
+
+Each block has the judgements (one row per element and body), the measures
+behind them (theme scores per body for use of resources), flags, notes and a
+provenance line.  The width is fixed by the caller, and colour is used only
+when asked for, so the text is the same on every run.  Every value from the
+evidence or the rules is shown as plain text, never as rich markup.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from ..result import Result
+from ._view import ABSENT, humanize, judgement_rows, measure_tables
+
+__all__ = ["render_text", "DEFAULT_WIDTH"]
+
+DEFAULT_WIDTH = 100
+_SCORE_STYLES = {4: "bold green", 3: "green", 2: "yellow", 1: "bold red"}
+
+
+def render_text(results: Sequence[Result], *, width: int = DEFAULT_WIDTH, colour: bool = False) -> str:
+    """The report for ``results`` as text ``width`` columns wide (ANSI colours only if ``colour``)."""
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, color_system="standard" if colour else None,
+                      force_terminal=colour, no_color=not colour, highlight=False, emoji=False,
+                      markup=False, soft_wrap=False, legacy_windows=False)
+    for index, result in enumerate(results):
+        if index:
+            console.print()
+        console.print(_area(result))
+    # rich pads every line to the full width; trailing blanks only get in the way of diffs.
+    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
+
+
+def _area(result: Result) -> RenderableType:
+    heading = Text(f"{result.area['name']} ({result.area['id']})", style="bold")
+    parts: list[RenderableType] = [
+        Rule(heading, align="left", characters="═"),
+        Text(f"evidence {result.evidence['file']} (sha256 {result.evidence['sha256'][:12]})", style="dim"),
+        _judgements(result),
+    ]
+    for table in measure_tables(result):
+        grid = _table(f"{table.title}: {humanize(table.measure).lower()}")
+        grid.add_column("Body", no_wrap=True)
+        for column in table.columns:
+            grid.add_column(Text(humanize(column) if table.pivoted else column),
+                            justify="right" if table.pivoted else "left")
+        for body, cells in table.rows:
+            grid.add_row(Text(body), *(Text(cell) for cell in cells))
+        parts.append(grid)
+    parts.append(_flags(result))
+    parts.append(_notes(result))
+    parts.append(_provenance(result))
+    spaced: list[RenderableType] = parts[:2]
+    for part in parts[2:]:
+        spaced.extend([Text(""), part])
+    return Group(*spaced)
+
+
+def _table(title: str) -> Table:
+    return Table(title=Text(title, style="bold"), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                 show_edge=False, header_style="bold")
+
+
+def _judgements(result: Result) -> Table:
+    table = _table("Judgements")
+    table.add_column("Element", no_wrap=True)
+    table.add_column("Body", no_wrap=True)
+    table.add_column("Score", justify="right", no_wrap=True)
+    table.add_column("Label", no_wrap=True)
+    table.add_column("Deciding rule", no_wrap=True)
+    for row in judgement_rows(result):
+        score = Text(ABSENT) if row.score is None else Text(str(row.score), _SCORE_STYLES.get(row.score, ""))
+        table.add_row(Text(row.title), Text(row.body), score, Text(row.label), Text(row.rule))
+    return table
+
+
+def _flags(result: Result) -> RenderableType:
+    if not result.flags:
+        return Text("Flags: none")
+    return _raised(f"Flags ({len(result.flags)})", "Flag",
+                   [(flag.subject, flag.kind, flag.rule, flag.reason) for flag in result.flags])
+
+
+def _notes(result: Result) -> RenderableType:
+    if not result.notes:
+        return Text("Notes: none")
+    return _raised(f"Notes ({len(result.notes)})", "Note",
+                   [(note.subject, note.kind, note.rule, note.text) for note in result.notes])
+
+
+def _raised(title: str, noun: str, rows: list[tuple[str, str, str, str]]) -> Table:
+    """Flags or notes: the subject, then the kind and rule over the reason or text."""
+    table = _table(title)
+    table.add_column("Subject", no_wrap=True)
+    table.add_column(noun)
+    for subject, kind, rule, text in rows:
+        table.add_row(Text(subject), Text.assemble((kind, "bold"), (f"  (rule {rule})", "dim"), "\n", text))
+    return table
+
+
+def _provenance(result: Result) -> Text:
+    rulesets = ", ".join(f"{name} {info['version']}" for name, info in result.rulesets.items())
+    return Text(f"rules {rulesets} (sha256 {result.rules_sha256[:12]}), {result.engine['name']} "
+                f"{result.engine['version']}, {result.backend or 'unknown'} backend", style="dim")

@@ -1,0 +1,384 @@
+"""The ``caa`` command as a user meets it: reports on stdout, every problem on stderr, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import warnings
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+import caa_engine.backends.durable as durable_module
+import caa_engine.cli as cli_module
+from caa_engine import assess, load_rules
+from caa_engine.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = sorted(p.relative_to(ROOT) for p in (ROOT / "fixtures").iterdir()
+                  if p.is_file() and p.suffix in (".yaml", ".yml", ".json"))
+CHELTENHAM = "fixtures/cheltenham.yaml"
+MARKUP = "tests/data/markup_area/bundle.yaml"
+ISSUE_LINE = re.compile(r"^\S+:\d+:\d+: [a-z][a-z-]*: .+")
+
+
+def caa(*args: str) -> Result:
+    """Run ``caa`` in-process; any exception other than a deliberate exit is a test failure."""
+    outcome = CliRunner().invoke(cli, list(args))
+    if outcome.exception is not None and not isinstance(outcome.exception, SystemExit):
+        raise outcome.exception
+    return outcome
+
+
+def issue_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if ISSUE_LINE.match(line)]
+
+
+# --- assess: text -------------------------------------------------------------------------------------------------
+
+def test_assess_prints_a_table_row_per_body_with_score_label_and_deciding_rule(backend: str) -> None:
+    outcome = caa("assess", CHELTENHAM, "--backend", backend)
+    assert outcome.exit_code == 0, outcome.stderr
+    text = outcome.stdout
+    assert text.startswith("Cheltenham (cheltenham) ═")
+    assert re.search(r"^Use of resources\s+cheltenham-bc\s+3\s+performing well\s+uor_performing_well$", text, re.M)
+    assert re.search(r"^Body\s+Governing the business\s+Managing finances\s+Managing resources$", text, re.M)
+    assert re.search(r"^cheltenham-bc\s+2\s+3\s+3$", text, re.M)
+    assert "Flags: none" in text and "Notes: none" in text
+    assert text.rstrip().endswith(f"{backend} backend")
+    assert outcome.stderr == ""
+
+
+def test_text_report_has_no_colour_codes_and_a_stable_width_when_not_a_terminal() -> None:
+    first = caa("assess", "fixtures").stdout
+    assert "\x1b" not in first
+    assert max(len(line) for line in first.splitlines()) == 100
+    assert all(line == line.rstrip() for line in first.splitlines())
+    assert caa("assess", "fixtures").stdout == first
+
+
+def test_text_report_lists_notes_with_their_subject_kind_rule_and_text() -> None:
+    text = caa("assess", "fixtures/nottingham.yaml", "--backend", "native").stdout
+    assert "Notes (3)" in text
+    assert re.search(r"^nottingham-cc/kloe/2\.1\s+reassess_next_year  \(rule uor_reassess_next_year\)$", text, re.M)
+    assert re.search(r"^\s+KLOE 2\.1 \(Commissioning and procurement\) scored 1: reassess next year$", text, re.M)
+
+
+def test_text_report_colours_only_when_asked() -> None:
+    from caa_engine.report import render_text
+
+    result = assess(CHELTENHAM, backend="native")
+    assert "\x1b[" in render_text([result], colour=True)
+    assert "\x1b[" not in render_text([result], colour=False)
+
+
+def test_text_report_shows_rich_markup_in_the_evidence_as_plain_text() -> None:
+    text = caa("assess", MARKUP, "--backend", "native").stdout
+    assert text.startswith("<script>alert('caa')</script> & [bold]Co[/bold] (markup)")
+
+
+def test_assessing_the_fixtures_folder_reports_every_area_in_file_order() -> None:
+    outcome = caa("assess", "fixtures")
+    assert outcome.exit_code == 0, outcome.stderr
+    names = [assess(path).area["name"] for path in FIXTURES]
+    headings = [line.split(" (")[0] for line in outcome.stdout.splitlines() if line.endswith("═")]
+    assert headings == names
+    assert len(names) >= 4
+
+
+# --- assess: json ---------------------------------------------------------------------------------------------------
+
+def test_json_for_one_bundle_is_exactly_the_results_canonical_json(backend: str) -> None:
+    outcome = caa("assess", CHELTENHAM, "--format", "json", "--backend", backend)
+    assert outcome.exit_code == 0
+    assert outcome.stdout == assess(CHELTENHAM, backend=backend).to_json()
+
+
+def test_json_for_a_folder_is_an_array_of_results_in_path_order(backend: str) -> None:
+    outcome = caa("assess", "fixtures", "--format", "json", "--backend", backend)
+    assert outcome.exit_code == 0, outcome.stderr
+    array = json.loads(outcome.stdout)
+    assert array == [json.loads(assess(path, backend=backend).to_json()) for path in FIXTURES]
+    assert [item["evidence"]["file"] for item in array] == [str(path) for path in FIXTURES]
+
+
+def test_json_output_is_byte_identical_on_every_backend(backend: str) -> None:
+    ours = caa("assess", "fixtures", CHELTENHAM, "--format", "json", "--backend", backend).stdout
+    native = caa("assess", "fixtures", CHELTENHAM, "--format", "json", "--backend", "native").stdout
+    assert ours == native
+    assert len(json.loads(ours)) == len(FIXTURES)  # cheltenham named twice is assessed once
+
+
+# --- assess: html ---------------------------------------------------------------------------------------------------
+
+class _TagBalance(HTMLParser):
+    VOID = {"meta", "br", "hr", "img", "input", "link"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+        self.problems: list[str] = []
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open[-1] != tag:
+            self.problems.append(f"</{tag}> closes <{self.open[-1] if self.open else '-'}>")
+        else:
+            self.open.pop()
+
+
+def test_html_report_is_one_well_formed_page_with_no_external_assets_or_scripts() -> None:
+    outcome = caa("assess", "fixtures", "--format", "html")
+    assert outcome.exit_code == 0, outcome.stderr
+    page = outcome.stdout
+    parser = _TagBalance()
+    parser.feed(page)
+    assert parser.problems == [] and parser.open == []
+    assert "script" not in parser.tags and "link" not in parser.tags and "img" not in parser.tags
+    assert "http://" not in page and "https://" not in page and "<style>" in page
+    for path in FIXTURES:
+        assert f"<code>{path}</code>" in page
+
+
+def test_html_report_shows_every_audit_event_with_source_citation_inputs_and_status(backend: str) -> None:
+    result = assess("fixtures/leicestershire.yaml", backend=backend)
+    page = caa("assess", "fixtures/leicestershire.yaml", "--format", "html", "--backend", backend).stdout
+    rows = re.findall(r'<tr class="(applied|overridden)">(.*?)</tr>', page, re.S)
+    assert [status for status, _ in rows] == [event.status for event in result.audit]
+    for (_, row), event in zip(rows, result.audit, strict=True):
+        assert f'<span class="mono">{event.id}</span>' in row
+        assert f"{event.source['file']}:{event.source['line']}" in row
+        assert event.subject in row
+        for item in event.inputs:
+            assert item.name.replace(">", "&gt;").replace("<", "&lt;") in row
+            if item.source:
+                assert f"from {item.source}" in row
+        for param in event.params:
+            assert f"{param.name} = {param.value}" in row and f"from {param.source}" in row
+        if event.overridden_by:
+            assert f'by <span class="mono">{event.overridden_by}</span>' in row
+    assert any(status == "overridden" for status, _ in rows)
+
+
+def test_html_report_escapes_markup_in_the_evidence() -> None:
+    page = caa("assess", MARKUP, "--format", "html").stdout
+    assert "&lt;script&gt;alert(&#39;caa&#39;)&lt;/script&gt; &amp; [bold]Co[/bold]" in page
+    assert "<script" not in page
+
+
+def test_reports_show_each_flag_with_its_subject_kind_reason_and_rule() -> None:
+    from caa_engine import FlagResult
+    from caa_engine.report import render_html, render_text
+
+    result = assess(CHELTENHAM, backend="native")
+    flagged = result.model_copy(update={"flags": [FlagResult(
+        kind="red_flag", subject="cheltenham/outcome/nti", rule="ra_unmanaged_failure",
+        reason="Outcome 'NEET < 5%' failed with no action in place", body=None)]})
+    text = render_text([flagged])
+    assert "Flags (1)" in text
+    assert re.search(r"^cheltenham/outcome/nti\s+red_flag  \(rule ra_unmanaged_failure\)$", text, re.M)
+    assert re.search(r"^\s+Outcome 'NEET < 5%' failed with no action in place$", text, re.M)
+    page = render_html([flagged])
+    assert ('<tr><td class="mono">cheltenham/outcome/nti</td><td><strong>red_flag</strong></td>'
+            "<td>Outcome &#39;NEET &lt; 5%&#39; failed with no action in place</td>"
+            '<td class="mono">ra_unmanaged_failure</td></tr>') in page
+
+
+# --- assess: --out ----------------------------------------------------------------------------------------------
+
+def test_out_writes_the_report_to_a_file_and_nothing_to_stdout(tmp_path: Path) -> None:
+    target = tmp_path / "cheltenham.json"
+    outcome = caa("assess", CHELTENHAM, "--format", "json", "--backend", "native", "--out", str(target))
+    assert outcome.exit_code == 0
+    assert outcome.stdout == ""
+    assert target.read_text(encoding="utf-8") == assess(CHELTENHAM, backend="native").to_json()
+
+
+def test_out_into_a_missing_folder_exits_2_with_a_message(tmp_path: Path) -> None:
+    outcome = caa("assess", CHELTENHAM, "--backend", "native", "--out", str(tmp_path / "missing" / "report.txt"))
+    assert outcome.exit_code == 2
+    assert outcome.stderr.startswith("caa: error: cannot write")
+
+
+# --- assess: bad input ----------------------------------------------------------------------------------------
+
+def test_a_missing_path_exits_2_with_a_located_message_and_no_output() -> None:
+    outcome = caa("assess", "fixtures/nowhere.yaml", "--backend", "native")
+    assert outcome.exit_code == 2
+    assert outcome.stdout == ""
+    assert outcome.stderr.splitlines()[:2] == [
+        "1 evidence error occurred:",
+        "fixtures/nowhere.yaml: no-such-path: no file or folder 'fixtures/nowhere.yaml'",
+    ]
+
+
+def test_a_folder_with_no_bundles_exits_2(tmp_path: Path) -> None:
+    outcome = caa("assess", str(tmp_path), "--backend", "native")
+    assert outcome.exit_code == 2
+    assert f"{tmp_path}: no-bundles: no evidence bundles (*.yaml, *.yml, *.json) in folder" in outcome.stderr
+
+
+def test_every_invalid_bundle_is_reported_and_none_is_assessed(tmp_path: Path) -> None:
+    shutil.copy(ROOT / CHELTENHAM, tmp_path / "a_good.yaml")
+    (tmp_path / "b_unknown_key.yaml").write_text("area:\n  id: x\n  name: X\n  nmae: Y\nbodies:\n"
+                                                 "  - {id: a, name: A, kind: county}\n", encoding="utf-8")
+    (tmp_path / "c_bad_score.yaml").write_text(
+        (ROOT / CHELTENHAM).read_text(encoding="utf-8").replace('"1.1": 3', '"1.1": 7'), encoding="utf-8")
+    (tmp_path / "d_not_utf8.yaml").write_bytes(b"area: \xff\xfe\n")
+    outcome = caa("assess", str(tmp_path), "--format", "json", "--backend", "native")
+    assert outcome.exit_code == 2
+    assert outcome.stdout == ""
+    assert outcome.stderr.startswith("3 evidence errors occurred:\n")
+    assert [line.split(": ")[:2] for line in outcome.stderr.splitlines() if not line.startswith(("3 ", "    hint"))] == [
+        [f"{tmp_path}/b_unknown_key.yaml:4:3", "unknown-key"],
+        [f"{tmp_path}/c_bad_score.yaml:17:16", "invalid-value"],
+        [f"{tmp_path}/d_not_utf8.yaml", "unreadable-file"],
+    ]
+    assert "Traceback" not in outcome.stderr
+
+
+def test_an_unknown_backend_is_a_usage_error() -> None:
+    outcome = caa("assess", CHELTENHAM, "--backend", "drools")
+    assert outcome.exit_code == 2
+    assert "Invalid value for '--backend': 'drools' is not one of 'durable', 'native'." in outcome.stderr
+    assert outcome.stdout == ""
+
+
+def test_choosing_durable_where_it_cannot_import_exits_2_without_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(durable_module, "_IMPORT_ERROR", "ImportError: undefined symbol: PyEval_CallObject")
+    outcome = caa("assess", CHELTENHAM, "--backend", "durable")
+    assert outcome.exit_code == 2
+    assert outcome.stderr.startswith("caa: error: the durable backend is not available here")
+
+
+def test_without_durable_rules_the_native_backend_is_announced_once_and_cleanly(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli_module, "default_backend_name", lambda: "native")
+    monkeypatch.setattr(cli_module, "durable_import_error", lambda: (
+        "ImportError: /venv/lib/durable_rules_engine.cpython-313-x86_64-linux-gnu.so: undefined symbol: PyEval_CallObject"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        outcome = caa("assess", "fixtures")
+    assert outcome.exit_code == 0
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert outcome.stderr == (f"note: durable-rules is not available on Python {version} "
+                              "(undefined symbol: PyEval_CallObject); using the native backend\n")
+    assert [w for w in caught if issubclass(w.category, RuntimeWarning)] == []
+    assert outcome.stdout.rstrip().endswith("native backend")
+
+
+def test_a_chosen_backend_is_never_announced(backend: str) -> None:
+    assert caa("assess", CHELTENHAM, "--backend", backend).stderr == ""
+
+
+# --- check ------------------------------------------------------------------------------------------------------
+
+def test_check_summarises_valid_rules() -> None:
+    plan = load_rules("rules")
+    outcome = caa("check", "rules/")
+    assert outcome.exit_code == 0
+    plural = {1: ""}
+    assert outcome.stdout == (
+        f"rules: OK, {len(plan.rulesets)} rule set{plural.get(len(plan.rulesets), 's')}, "
+        f"{len(plan.rules)} rule{plural.get(len(plan.rules), 's')}, "
+        f"{len(plan.measures)} measure{plural.get(len(plan.measures), 's')}\n")
+    assert caa("check").stdout == outcome.stdout
+
+
+def _broken_rules(tmp_path: Path) -> Path:
+    """A copy of rules/ with a misspelt key in the shipped file and a second file that is not YAML."""
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    target = rules / "use_of_resources.yaml"
+    text = target.read_text(encoding="utf-8")
+    assert "    per: body\n    priority: 1\n" in text
+    target.write_text(text.replace("    per: body\n    priority: 1\n", "    per: body\n    prority: 1\n"),
+                      encoding="utf-8")
+    (rules / "zz_broken.yaml").write_text("ruleset: broken\nrules: [\n", encoding="utf-8")
+    return rules
+
+
+def test_check_on_broken_rules_exits_2_with_every_problem_located(tmp_path: Path) -> None:
+    outcome = caa("check", str(_broken_rules(tmp_path)))
+    assert outcome.exit_code == 2
+    assert outcome.stdout == ""
+    assert "Traceback" not in outcome.stderr
+    assert outcome.stderr.splitlines()[0] == "2 rule errors occurred:"
+    lines = issue_lines(outcome.stderr)
+    assert [line.split(": ")[:2] for line in lines] == [
+        [f"{tmp_path}/rules/use_of_resources.yaml:{_line_of(tmp_path, 'prority')}:5", "unknown-key"],
+        [f"{tmp_path}/rules/zz_broken.yaml:3:1", "yaml-syntax"],
+    ]
+    assert "did you mean 'priority'?" in lines[0]
+
+
+def _line_of(tmp_path: Path, word: str) -> int:
+    text = (tmp_path / "rules" / "use_of_resources.yaml").read_text(encoding="utf-8")
+    return next(number for number, line in enumerate(text.splitlines(), start=1) if word in line)
+
+
+def test_assess_with_broken_rules_exits_2_and_reports_them_before_any_evidence(tmp_path: Path) -> None:
+    outcome = caa("assess", CHELTENHAM, "fixtures/nowhere.yaml", "--rules", str(_broken_rules(tmp_path)))
+    assert outcome.exit_code == 2
+    assert outcome.stdout == ""
+    assert issue_lines(outcome.stderr)
+    assert "fixtures/nowhere.yaml: no-such-path:" in outcome.stderr
+
+
+def test_check_on_a_missing_folder_exits_2() -> None:
+    outcome = caa("check", "no-such-rules")
+    assert outcome.exit_code == 2
+    assert outcome.stderr.splitlines()[1] == "no-such-rules: no-rules: rules folder 'no-such-rules' does not exist"
+
+
+# --- schema -----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("which", "properties"), [
+    ("evidence", {"area", "bodies", "use_of_resources"}),
+    ("rules", {"ruleset", "element", "version", "parameters", "measures", "rules"}),
+])
+def test_schema_prints_sorted_deterministic_json_schema(which: str, properties: set[str]) -> None:
+    outcome = caa("schema", which)
+    assert outcome.exit_code == 0
+    schema = json.loads(outcome.stdout)
+    assert schema["type"] == "object"
+    assert properties <= set(schema["properties"])
+    assert schema["additionalProperties"] is False
+    assert outcome.stdout == json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    assert caa("schema", which).stdout == outcome.stdout
+
+
+# --- the console script -----------------------------------------------------------------------------------------
+
+def test_the_console_entry_point_exits_2_on_bad_input_without_a_traceback() -> None:
+    process = subprocess.run([sys.executable, "-c", "from caa_engine.cli import main; main()",
+                              "assess", "fixtures/nowhere.yaml"], capture_output=True, text=True, cwd=ROOT,
+                             timeout=60)
+    assert process.returncode == 2
+    assert "no-such-path" in process.stderr and "Traceback" not in process.stderr
+
+
+# --- regressions found by using the command -------------------------------------------------------------------
+
+def test_a_bundle_with_no_evidence_sections_is_not_judged_rather_than_crashing_durable(
+        backend: str, tmp_path: Path) -> None:
+    # durable-rules raised "Could not get facts, error code: 309" for a session with no facts asserted.
+    bundle = tmp_path / "bare.yaml"
+    bundle.write_text("area:\n  id: bare\n  name: Bare\nbodies:\n  - {id: bare-dc, name: Bare DC, kind: district}\n",
+                      encoding="utf-8")
+    result = assess(bundle, backend=backend)
+    assert result.elements["use_of_resources"].bodies == {}
+    assert result.audit == []
+    outcome = caa("assess", str(bundle), "--backend", backend)
+    assert outcome.exit_code == 0
+    assert re.search(r"^Use of resources\s+—\s+—\s+not judged\s+—$", outcome.stdout, re.M)
