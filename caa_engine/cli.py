@@ -138,7 +138,8 @@ def assess_command(paths: tuple[Path, ...], rules_dir: Path | None, kind: str, b
         _fail(EvidenceError(issues))
     colour = out is None and kind == "text" and sys.stdout.isatty()
     width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns if colour else DEFAULT_WIDTH
-    report = render(results, kind, width=width, colour=colour)
+    several = len(paths) > 1 or any(path.is_dir() for path in paths)
+    report = render(results, kind, width=width, colour=colour, array=several)
     if out is None:
         click.echo(report, nl=False)
         return

@@ -18,7 +18,7 @@ from .compile import Plan
 from .facts import Fact
 from .session import Outcome
 
-__all__ = ["Judgement", "ElementResult", "FlagResult", "NoteResult", "Result", "build_result"]
+__all__ = ["BodyInfo", "Judgement", "ElementResult", "FlagResult", "NoteResult", "Result", "build_result"]
 
 
 class _Model(BaseModel):
@@ -61,8 +61,15 @@ class NoteResult(_Model):
     body: str | None = None
 
 
+class BodyInfo(_Model):
+    name: str
+    kind: str
+    lead: bool
+
+
 class Result(_Model):
     area: dict[str, str]
+    bodies: dict[str, BodyInfo] = Field(description="every body in the area, by id")
     elements: dict[str, ElementResult]
     overall: dict[str, Any] | None = None
     flags: list[FlagResult]
@@ -123,6 +130,8 @@ def build_result(plan: Plan, outcome: Outcome, *, backend: str, engine_version: 
              for n in sorted(outcome.notes, key=lambda n: (n.fields["subject"], n.fields["rule"]))]
     return Result(
         area={"id": area.id, "name": area.fields["name"]},
+        bodies={b.id: BodyInfo(name=b.fields["name"], kind=b.fields["kind"], lead=b.fields["lead"])
+                for b in outcome.store.of("body")},
         elements=elements,
         flags=flags,
         notes=notes,

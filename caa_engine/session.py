@@ -132,7 +132,10 @@ def _match_facts(rules: tuple[PlanRule, ...], store: FactStore) -> list[MatchFac
     out: dict[tuple[str, str], dict[str, Any]] = {}
     for rule in rules:
         for subject in store.of(rule.per):
-            fact = out.setdefault((rule.group, subject.id), {"type": rule.group, "id": subject.id})
+            # durable-rules takes a fact's 'id' as its identity, so each match fact gets its own
+            # (type + subject) and the subject travels as 'subject'.
+            fact = out.setdefault((rule.group, subject.id),
+                                  {"type": rule.group, "id": f"{rule.group}:{subject.id}", "subject": subject.id})
             for name in rule.fields:
                 if name != "id":
                     fact[f"f_{name}"] = subject.get(name)

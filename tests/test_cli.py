@@ -46,9 +46,11 @@ def test_assess_prints_a_table_row_per_body_with_score_label_and_deciding_rule(b
     assert outcome.exit_code == 0, outcome.stderr
     text = outcome.stdout
     assert text.startswith("Cheltenham (cheltenham) ═")
-    assert re.search(r"^Use of resources\s+cheltenham-bc\s+3\s+performing well\s+uor_performing_well$", text, re.M)
+    assert re.search(r"^Use of resources\s+Cheltenham Borough Council\s+3\s+performing well\s+uor_performing_well$",
+                     text, re.M)
+    assert re.search(r"^\s+\(cheltenham-bc\)$", text, re.M)
     assert re.search(r"^Body\s+Governing the business\s+Managing finances\s+Managing resources$", text, re.M)
-    assert re.search(r"^cheltenham-bc\s+2\s+3\s+3$", text, re.M)
+    assert re.search(r"^Cheltenham Borough Council\s+2\s+3\s+3$", text, re.M)
     assert "Flags: none" in text and "Notes: none" in text
     assert text.rstrip().endswith(f"{backend} backend")
     assert outcome.stderr == ""

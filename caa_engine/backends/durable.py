@@ -119,6 +119,10 @@ class _Matcher:
         self.sid = sid
 
     def match(self, stratum: int, facts: list[MatchFact]) -> set[tuple[str, str]]:
+        if not facts:
+            # Nothing asserted, nothing fired; and with no fact yet the session does not
+            # exist, so get_facts would fail (error 309) on a bundle without evidence sections.
+            return set()
         host, name, sid = self.state.host, self.prepared.name, self.sid
         calls = self.state.calls.setdefault(sid, [])
         before = len(calls)
@@ -214,7 +218,7 @@ def _action(state: _HostState, rule_id: str, stratum: int) -> Callable[[Any], No
     # durable-rules passes actions no rule name, and rejects partials: a plain closure binds it.
     def action(c: Any) -> None:
         fact = c._m["m"]
-        sid, subject = str(fact["sid"]), fact["id"]
+        sid, subject = str(fact["sid"]), fact["subject"]
         calls = state.calls.setdefault(sid, [])
         if (rule_id, subject) in calls:
             return  # '$or' runs the action once per true branch

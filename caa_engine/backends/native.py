@@ -53,8 +53,11 @@ def compile_condition(cond: MatchCondition) -> Test:
 
 
 def _field(name: str) -> str:
-    # Subject fields travel as f_<name> in a match fact; operand fields and 'id' as they are.
-    return name if name == "id" or name.startswith("_") else f"f_{name}"
+    # Subject fields travel as f_<name> in a match fact, the subject's id as 'subject',
+    # operand fields as they are.
+    if name == "id":
+        return "subject"
+    return name if name.startswith("_") else f"f_{name}"
 
 
 def rename_fields(cond: MatchCondition) -> MatchCondition:
@@ -82,7 +85,7 @@ class _Matcher:
         for fact in facts:
             for rule_id, test in self.prepared.index.get(fact["type"], ()):
                 if test(fact):
-                    fired.add((rule_id, fact["id"]))
+                    fired.add((rule_id, fact["subject"]))
         return fired
 
 

@@ -19,15 +19,17 @@ __all__ = ["FORMATS", "render", "render_text", "render_json", "render_html", "DE
 FORMATS = ("text", "json", "html")
 
 
-def render(results: Sequence[Result], kind: str, *, width: int = DEFAULT_WIDTH, colour: bool = False) -> str:
-    """The report of ``kind`` (one of :data:`FORMATS`) for ``results``; ``width`` and ``colour`` apply to text.
+def render(results: Sequence[Result], kind: str, *, width: int = DEFAULT_WIDTH, colour: bool = False,
+           array: bool | None = None) -> str:
+    """The report of ``kind`` (one of :data:`FORMATS`) for ``results``; ``width`` and ``colour`` apply to text,
+    ``array`` (always a JSON array) to json.
 
     Raises ValueError for an unknown kind.
     """
     if kind == "text":
         return render_text(results, width=width, colour=colour)
     if kind == "json":
-        return render_json(results)
+        return render_json(results, array=array)
     if kind == "html":
         return render_html(results)
     raise ValueError(f"unknown report format '{kind}': choose one of {', '.join(FORMATS)}")

@@ -62,6 +62,12 @@ def show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+def body_label(result: Result, body_id: str) -> str:
+    """A body as people know it: its name, with its id to match the JSON."""
+    info = result.bodies.get(body_id)
+    return f"{info.name} ({body_id})" if info is not None else body_id
+
+
 def judgement_rows(result: Result) -> list[JudgementRow]:
     rows: list[JudgementRow] = []
     for element_id, element in result.elements.items():
@@ -69,7 +75,8 @@ def judgement_rows(result: Result) -> list[JudgementRow]:
             if not element.bodies:
                 rows.append(JudgementRow(element_id, element.title, ABSENT, None, "not judged", ABSENT))
             for body_id, judgement in element.bodies.items():
-                rows.append(JudgementRow(element_id, element.title, body_id, judgement.score, judgement.label,
+                rows.append(JudgementRow(element_id, element.title, body_label(result, body_id), judgement.score,
+                                         judgement.label,
                                          judgement.rule))
         elif element.score is not None:
             rows.append(JudgementRow(element_id, element.title, "(area)", element.score, element.label or "",
@@ -82,17 +89,17 @@ def judgement_rows(result: Result) -> list[JudgementRow]:
 def measure_tables(result: Result) -> list[MeasureTable]:
     tables: list[MeasureTable] = []
     for element_id, element in result.elements.items():
-        for measure, per_body in _measures(element).items():
+        for measure, per_body in _measures(result, element).items():
             tables.append(_table(element_id, element.title, measure, per_body))
     return tables
 
 
-def _measures(element: ElementResult) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    """measure id -> body id -> derived facts, in first-seen order."""
+def _measures(result: Result, element: ElementResult) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """measure id -> body label -> derived facts, in first-seen order."""
     found: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for body_id, judgement in (element.bodies or {}).items():
         for measure, facts in judgement.measures.items():
-            found.setdefault(measure, {})[body_id] = facts
+            found.setdefault(measure, {})[body_label(result, body_id)] = facts
     return found
 
 

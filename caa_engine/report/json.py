@@ -15,9 +15,16 @@ from ..result import Result
 __all__ = ["render_json"]
 
 
-def render_json(results: Sequence[Result]) -> str:
-    """``to_json()`` of a single result; a JSON array of every result otherwise."""
-    if len(results) == 1:
+def render_json(results: Sequence[Result], *, array: bool | None = None) -> str:
+    """``to_json()`` of a single result; a JSON array of every result otherwise.
+
+    ``array=True`` always gives an array (the CLI asks for one whenever a folder
+    or several paths were given, so the shape depends on the arguments, never
+    on how many bundles a folder happens to hold).
+    """
+    if array is None:
+        array = len(results) != 1
+    if not array:
         return results[0].to_json()
     # Each element is re-read from to_json() so the canonical form has one home.
     array = [json.loads(result.to_json()) for result in results]

@@ -50,7 +50,7 @@ def _area(result: Result) -> RenderableType:
     ]
     for table in measure_tables(result):
         grid = _table(f"{table.title}: {humanize(table.measure).lower()}")
-        grid.add_column("Body", no_wrap=True)
+        grid.add_column("Body", min_width=20)
         for column in table.columns:
             grid.add_column(Text(humanize(column) if table.pivoted else column),
                             justify="right" if table.pivoted else "left")
@@ -74,7 +74,7 @@ def _table(title: str) -> Table:
 def _judgements(result: Result) -> Table:
     table = _table("Judgements")
     table.add_column("Element", no_wrap=True)
-    table.add_column("Body", no_wrap=True)
+    table.add_column("Body", min_width=20)
     table.add_column("Score", justify="right", no_wrap=True)
     table.add_column("Label", no_wrap=True)
     table.add_column("Deciding rule", no_wrap=True)
