@@ -31,15 +31,18 @@ class Mark:
     line: int
     column: int
     style: str | None  # the scalar style: None (plain), "'", '"', "|", ">"
+    end_line: int = 0  # where the value ends (just after its last character); 0 if unknown
+    end_column: int = 0
 
 
 @dataclass
 class Document:
-    """A parsed YAML file: its data and the marks of every value in it."""
+    """A parsed YAML file: its data, the marks of every value in it, and its text."""
 
     file: str
     data: Any
     marks: dict[PathKey, Mark] = field(default_factory=dict)
+    source: str = ""
 
     def locate(self, path: PathKey, *, at_value: bool = False) -> Location:
         """The location of ``path``, or of its nearest ancestor that has a mark."""
@@ -57,17 +60,75 @@ class Document:
         return Location(self.file, 1, 1)
 
     def text_location(self, path: PathKey, line: int, column: int) -> Location:
-        """Map a (1-based) position inside the string at ``path`` to the file."""
+        """Map a (1-based) position inside the string at ``path`` to the file.
+
+        Works for every scalar style: plain and quoted scalars that run over
+        several lines, and literal (``|``) and folded (``>``) blocks, whose
+        text YAML re-indents and folds before a condition parser sees it.
+        """
         mark = self.marks.get(tuple(path))
         if mark is None:
             return self.locate(path, at_value=True)
-        if mark.style in ("|", ">"):
-            # Block scalar: its text starts on the line after the indicator.
-            return Location(self.file, mark.line + line, mark.column + column - 1)
+        value = self._value(path)
+        if isinstance(value, str) and self.source:
+            offset = _offset(value, line, column)
+            for start, file_line, file_column in reversed(_segments(value, mark, self.source)):
+                if start <= offset:
+                    return Location(self.file, file_line, file_column + offset - start)
+        # No source text (a bundle given as a dict) or text we cannot follow.
         if line == 1:
             shift = 1 if mark.style in ("'", '"') else 0
             return Location(self.file, mark.line, mark.column + shift + column - 1)
         return Location(self.file, mark.line + line - 1, column)
+
+    def _value(self, path: PathKey) -> Any:
+        value = self.data
+        for part in path:
+            try:
+                value = value[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return value
+
+
+def _offset(value: str, line: int, column: int) -> int:
+    """The index in ``value`` of (1-based) ``line``/``column``."""
+    lines = value.split("\n")
+    return sum(len(text) + 1 for text in lines[: line - 1]) + column - 1
+
+
+def _segments(value: str, mark: Mark, source: str) -> list[tuple[int, int, int]]:
+    """Where each source line of a scalar lands in its value: (index in value, file line, file column).
+
+    Folding and re-indenting only ever change the whitespace between lines, so
+    every source line's text appears, in order, in the value; we find it there.
+    """
+    lines = source.split("\n")
+    block = mark.style in ("|", ">")
+    first = mark.line + 1 if block else mark.line
+    last = mark.end_line or mark.line
+    if block and mark.end_column <= 1:
+        last -= 1  # a block ends at the start of the next line
+    segments: list[tuple[int, int, int]] = []
+    position = 0
+    for number in range(first, min(last, len(lines)) + 1):
+        text = lines[number - 1]
+        begin, end = 0, len(text)
+        if number == mark.line and not block:
+            begin = mark.column - 1 + (1 if mark.style in ("'", '"') else 0)
+        if number == mark.end_line and not block:
+            end = mark.end_column - 1 - (1 if mark.style in ("'", '"') else 0)
+        chunk = text[begin:end]
+        stripped = chunk.strip()
+        if not stripped:
+            continue
+        begin += len(chunk) - len(chunk.lstrip())
+        found = value.find(stripped, position)
+        if found < 0:
+            continue  # an escape sequence changed the text; skip this line
+        segments.append((found, number, begin + 1))
+        position = found + len(stripped)
+    return segments
 
 
 class YamlProblem(Exception):
@@ -89,7 +150,9 @@ class _Builder:
         start = node.start_mark
         km = key_mark or start
         style = getattr(node, "style", None)
-        self.marks[path] = Mark(km.line + 1, km.column + 1, start.line + 1, start.column + 1, style)
+        end = node.end_mark
+        self.marks[path] = Mark(km.line + 1, km.column + 1, start.line + 1, start.column + 1, style,
+                                end.line + 1, end.column + 1)
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             self.constructor.flatten_mapping(node)
@@ -125,17 +188,12 @@ def parse_yaml(text: str, file: str) -> Document:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise YamlProblem([Issue("yaml-syntax", f"YAML syntax error: {problem}",
-                                 Location(file, line, column),
-                                 "check the indentation and quoting on this line and the one above")]) from None
+        raise YamlProblem([_syntax_issue(exc, text, file)]) from None
     except yaml.YAMLError as exc:
         raise YamlProblem([Issue("yaml-syntax", f"YAML syntax error: {exc}", Location(file, 1, 1),
                                  "check the file is valid YAML")]) from None
     if node is None:
-        return Document(file, None, {(): Mark(1, 1, 1, 1, None)})
+        return Document(file, None, {(): Mark(1, 1, 1, 1, None)}, text)
     builder = _Builder(file)
     try:
         data = builder.build(node, (), None)
@@ -146,7 +204,74 @@ def parse_yaml(text: str, file: str) -> Document:
                                  "only plain YAML values are allowed (no tags)")]) from None
     if builder.issues:
         raise YamlProblem(builder.issues)
-    return Document(file, data, builder.marks)
+    return Document(file, data, builder.marks, text)
+
+
+def _syntax_issue(exc: yaml.MarkedYAMLError, text: str, file: str) -> Issue:
+    """Say what a PyYAML syntax error means for someone editing the file, and where."""
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = exc.problem or exc.context or "invalid YAML"
+    context = exc.context_mark
+    lines = text.split("\n")
+    here = lines[line - 1] if 0 < line <= len(lines) else ""
+
+    def issue(message: str, hint: str, at: tuple[int, int] = (line, column)) -> Issue:
+        return Issue("yaml-syntax", message, Location(file, *at), hint)
+
+    if "'\\t'" in problem or "\t" in here[: len(here) - len(here.lstrip())]:
+        tab = here.find("\t") + 1 if "\t" in here else column
+        return issue("a tab is used for indentation here; YAML indents with spaces only",
+                     "replace the tab with spaces, lined up with the lines around it", (line, tab))
+    runaway = _runaway_quote(text, line)
+    if runaway is not None:
+        start, end_line = runaway
+        return issue(f"this quoted text is not closed on its line, so it runs on to line {end_line}",
+                     f"add the closing {start[2]} at the end of the text on line {start[0]}", start[:2])
+    if problem == "found unexpected end of stream" and exc.context == "while scanning a quoted scalar" and context:
+        quote = lines[context.line][context.column] if context.line < len(lines) else '"'
+        return issue("this quoted text is never closed", f"add the closing {quote} at the end of the text",
+                     (context.line + 1, context.column + 1))
+    if problem.startswith("expected <block end>") or problem.startswith("did not find expected key"):
+        opened = f" (the one that starts at line {context.line + 1})" if context else ""
+        return issue(f"this line is not lined up with the block it belongs to{opened}",
+                     "indent the keys of one mapping, and the '-' of one list, to exactly the same column")
+    if problem == "mapping values are not allowed here":
+        before = here[: column - 1]
+        if ": " in before and not before.lstrip().startswith(("'", '"')):
+            key, value = (part.strip() for part in here.split(": ", 1))
+            quote = "'" if '"' in value else '"'
+            return issue("the value on this line contains ': ', which YAML reads as the start of another key",
+                         f"put the whole value in quotes: {key.lstrip('- ')}: {quote}{value}{quote}")
+        return issue("unexpected ':' here",
+                     "if the value itself contains ': ', put the whole value in quotes; "
+                     "otherwise check this line's indentation against the line above")
+    if problem == "could not find expected ':'":
+        at = (context.line + 1, context.column + 1) if context else (line, column)
+        return issue("this line has no ':' after its key", "write 'key: value', or indent it as part of the value above", at)
+    if problem.startswith("expected ',' or"):
+        closer = problem.split("'")[3] if problem.count("'") >= 4 else "]"  # "expected ',' or ']', but got …"
+        at = (context.line + 1, context.column + 1) if context else (line, column)
+        return issue(f"the list or mapping opened here is not closed with '{closer}', or its items are not separated by ','",
+                     f"end it with '{closer}' on the same line, with ', ' between items", at)
+    return issue(f"YAML syntax error: {problem}", "check the indentation and quoting on this line and the one above")
+
+
+def _runaway_quote(text: str, error_line: int) -> tuple[tuple[int, int, str], int] | None:
+    """A quoted scalar that spans lines and ends on the line of a syntax error: a missing closing quote.
+
+    Returns ((line, column, quote), end line) of the opening quote, or None.
+    """
+    found = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if (isinstance(token, yaml.ScalarToken) and token.style in ("'", '"')
+                    and token.end_mark.line > token.start_mark.line and token.end_mark.line + 1 == error_line):
+                start = token.start_mark
+                found = ((start.line + 1, start.column + 1, token.style), token.end_mark.line + 1)
+    except yaml.YAMLError:
+        pass
+    return found
 
 
 def load_yaml(path: Path | str, display: str | None = None) -> Document:

@@ -56,8 +56,9 @@ def bundle_from_dict(data: dict[str, Any], name: str = "<evidence>") -> LoadedBu
 
 def _validate(document: Document, digest: str) -> LoadedBundle:
     if not isinstance(document.data, dict):
-        raise EvidenceError([Issue("not-a-bundle", "an evidence bundle must be a mapping with 'area:' and 'bodies:'",
-                                   document.locate(()), "see docs/evidence.md")])
+        found = "the file is empty" if document.data is None else f"the file holds {_kind(document.data)}"
+        raise EvidenceError([Issue("not-a-bundle", f"{found}, but an evidence bundle is a mapping with 'area:' and 'bodies:'",
+                                   document.locate(()), "start from a bundle in fixtures/; docs/evidence.md has the format")])
     try:
         bundle = EvidenceBundle.model_validate(document.data)
     except ValidationError as exc:
@@ -73,7 +74,9 @@ def _cross_checks(bundle: EvidenceBundle, document: Document) -> list[Issue]:
     ids: dict[str, int] = {}
     for index, body in enumerate(bundle.bodies):
         if body.id in ids:
-            issues.append(Issue("duplicate-body", f"body '{body.id}' is listed twice",
+            first = document.locate(("bodies", ids[body.id], "id"), at_value=True)
+            where = f" (first at line {first.line})" if first.line else ""
+            issues.append(Issue("duplicate-body", f"body '{body.id}' is listed twice{where}",
                                 document.locate(("bodies", index, "id"), at_value=True), "give each body its own id"))
         ids.setdefault(body.id, index)
     leads = [i for i, body in enumerate(bundle.bodies) if body.lead]
@@ -90,14 +93,39 @@ def _cross_checks(bundle: EvidenceBundle, document: Document) -> list[Issue]:
         for index, assessment in enumerate(bundle.use_of_resources.assessments):
             path = ("use_of_resources", "assessments", index, "body")
             if assessment.body not in ids:
-                issues.append(Issue("unknown-body", f"no body '{assessment.body}'{did_you_mean(assessment.body, ids)}",
+                issues.append(Issue("unknown-body",
+                                    f"this assessment is for body '{assessment.body}', which is not listed under 'bodies'"
+                                    f"{did_you_mean(assessment.body, ids)}",
                                     document.locate(path, at_value=True),
                                     f"use the id of a body listed under 'bodies': {', '.join(ids)}"))
             elif assessment.body in seen:
-                issues.append(Issue("duplicate-assessment", f"body '{assessment.body}' has two use-of-resources assessments",
-                                    document.locate(path, at_value=True), "merge them into one"))
+                first = document.locate(path[:-2] + (seen[assessment.body], "body"), at_value=True)
+                where = f" (the first at line {first.line})" if first.line else ""
+                issues.append(Issue("duplicate-assessment",
+                                    f"body '{assessment.body}' has two use-of-resources assessments{where}",
+                                    document.locate(path, at_value=True), "merge their KLOE scores into one assessment"))
             seen.setdefault(assessment.body, index)
     return issues
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    return f"the single value {value!r}"
+
+
+def _same_code(key: str, codes: Any) -> str:
+    """' — did you mean …?' only for a code written another way (3.10 for 3.1), never a different code."""
+    def number(text: str) -> float | None:
+        try:
+            return float(text)
+        except ValueError:
+            return None
+
+    for code in codes:
+        if code.strip().lower() == key.strip().lower() or (number(key) is not None and number(key) == number(code)):
+            return f" — did you mean '{code}'?"
+    return ""
 
 
 def _at(document: Document, path: tuple[Any, ...]) -> str:
@@ -141,7 +169,7 @@ def bundle_facts(loaded: LoadedBundle, tables: dict[str, dict[str, Any]]) -> lis
             known = ", ".join(table["rows"])
             location = doc.locate(fact.path)
             issues.append(Issue(f"unknown-{fact.type}",
-                                f"{label} '{key}' is not in the catalogue{did_you_mean(str(key), table['rows'])}",
+                                f"{label} '{key}' is not in the catalogue{_same_code(str(key), table['rows'])}",
                                 location, f"known {label}s ({table['file']}:{table['line']}): {known}"))
             continue
         for column, value in row.items():

@@ -8,6 +8,7 @@ check only says what is wrong; :class:`_Checker` attaches the location.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,20 @@ from ..errors import Issue, RuleError
 from ..evidence.facts import INPUT_FACT_TYPES
 from ..facts import FactType, FieldSpec, ValueType, normalise_number, value_type_of
 from .expr import (
-    AGGREGATES, Arith, BoolOp, Call, Compare, Const, Expr, ExprSyntaxError, ListLit, Neg, Not, Ref, parse_expression,
+    AGGREGATES,
+    Arith,
+    BoolOp,
+    Call,
+    Compare,
+    Const,
+    Expr,
+    ExprSyntaxError,
+    ListLit,
+    Neg,
+    Not,
+    Ref,
+    parse_expression,
+    unparse,
 )
 from .loader import LoadedRuleSet, did_you_mean
 from .model import Measure, Rule
@@ -93,6 +107,7 @@ class _Scope:
     in_aggregate: bool = False
     reads: set[str] = field(default_factory=set)
     params: set[str] = field(default_factory=set)
+    what: str = "condition"  # the text being checked, as messages name it
 
 
 class _Checker:
@@ -117,7 +132,8 @@ class _Checker:
         try:
             return parse_expression(text)
         except ExprSyntaxError as exc:
-            self.text_issue(rs, path, exc.line, exc.column, "bad-condition", exc.message, exc.hint, offset)
+            line, column, message, hint = _explain_syntax(text, exc)
+            self.text_issue(rs, path, line, column, "bad-condition", message, hint, offset)
             return None
 
     # -- the schema ------------------------------------------------------------
@@ -143,9 +159,16 @@ class _Checker:
                                f"fields of {name}: {', '.join(sorted(base.fields))}", at_value=True)
                     continue
                 columns: dict[str, set[str]] = {}
-                for row in table.rows.values():
+                finite = True
+                for key, row in table.rows.items():
                     for column, value in row.items():
+                        if isinstance(value, float) and not math.isfinite(value):
+                            self.issue(rs, path + ("rows", key, column), "wrong-type",
+                                       "a table value must be a finite number", "write a number", at_value=True)
+                            finite = False
                         columns.setdefault(column, set()).add(value_type_of(value))
+                if not finite:
+                    continue
                 fields = dict(base.fields)
                 ok = True
                 for column, kinds in sorted(columns.items()):
@@ -196,14 +219,42 @@ class _Checker:
                 checked = self.check_measure(rs, index, measure)
                 if checked is not None:
                     done.append(checked)
+                elif measure.into not in self.types:
+                    self.stand_in(measure)
             if not progress:
-                for rs, index, measure in pending:
-                    self.issue(rs, ("measures", index, "from"), "measure-cycle",
-                               f"measure '{measure.id}' reads '{measure.from_}', which depends on itself",
-                               "break the cycle between these measures", at_value=True)
+                self.report_measure_cycle(pending)
+                for _, _, measure in pending:
+                    self.stand_in(measure)
                 break
         done.sort(key=lambda m: (self.rulesets.index(m.ruleset), m.index))
         return done
+
+    def stand_in(self, measure: Measure) -> None:
+        """Declare what a measure that failed its checks would derive, so rules reading it are still checked
+        without a second, misleading 'unknown fact' error for every rule that reads it."""
+        source = self.types.get(measure.from_)
+        fields = {key: (source.fields.get(key) if source else None) or FieldSpec("str") for key in measure.group_by}
+        fields[measure.field] = FieldSpec("number", nullable=True)
+        self.types[measure.into] = FactType(measure.into, fields, measure.description, origin="unchecked")
+
+    def report_measure_cycle(self, pending: list[tuple[LoadedRuleSet, int, Measure]]) -> None:
+        """One issue for measures that wait on each other, at the first of them, naming the whole chain."""
+        writer = {m.into: (rs, i, m) for rs, i, m in pending}
+        start = pending[0]
+        chain = [start]
+        while True:  # every pending measure reads what another pending one derives, so this ends in a loop
+            following = writer[chain[-1][2].from_]
+            if following in chain:
+                chain = chain[chain.index(following):]
+                break
+            chain.append(following)
+        rs, index, measure = min(chain, key=lambda entry: (self.rulesets.index(entry[0]), entry[1]))
+        first = chain.index((rs, index, measure))
+        chain = chain[first:] + chain[:first]
+        steps = [f"'{m.id}' reads '{m.from_}', derived by '{writer[m.from_][2].id}'" for _, _, m in chain]
+        self.issue(rs, ("measures", index, "from"), "measure-cycle",
+                   "these measures wait on each other: " + "; ".join(steps),
+                   "a measure cannot read, even through other measures, the fact it derives", at_value=True)
 
     def check_measure(self, rs: LoadedRuleSet, index: int, measure: Measure) -> CheckedMeasure | None:
         path = ("measures", index)
@@ -232,7 +283,7 @@ class _Checker:
         expr = self.parse(rs, path + ("value",), measure.value)
         if expr is None or not ok:
             return None
-        scope = _Scope(rs, group=measure.from_)
+        scope = _Scope(rs, group=measure.from_, what="measure value")
         info = self.infer_at(rs, path + ("value",), expr, scope)
         if info is None:
             return None
@@ -273,11 +324,13 @@ class _Checker:
                 known = ", ".join(str(k) for k in sorted(model.scale)) or "none"
                 self.issue(rs, path + ("then", "score"), "unknown-score",
                            f"score {then.score} is not on this rule set's scale (scores: {known})",
-                           "add it to 'scale:' or use a score on the scale", at_value=True)
+                           "use a score listed under 'scale:'; CAA scores run from 1 (inadequate) to 4 (performing strongly)",
+                           at_value=True)
             if rule.per != model.scope:
                 self.issue(rs, path + ("per",), "wrong-scope",
                            f"rule '{rule.id}' sets the {model.element} score but runs per '{rule.per}'",
-                           f"a rule that sets a score runs per '{model.scope}', the rule set's scope", at_value=True)
+                           f"write 'per: {model.scope}': a rule that sets a score runs per the rule set's scope "
+                           f"('scope: {model.scope}')", at_value=True)
         if then.flag is not None:
             writes.add("flag")
         if then.note is not None:
@@ -293,8 +346,8 @@ class _Checker:
                 info = self.infer_at(rs, path + ("when",), condition, scope)
                 if info is not None and info.type != "bool":
                     self.issue(rs, path + ("when",), "wrong-type",
-                               f"a condition must be true or false, but this is {info.type}",
-                               "compare it with something, e.g. '>= 3'", at_value=True)
+                               f"a condition must be true or false, but '{unparse(condition)}' is {_word(info)}",
+                               f"compare it with something, e.g. '{unparse(condition)} >= 1'", at_value=True)
         templates: dict[str, list[tuple[str, Expr]]] = {}
         for kind, text_key in (("flag", "reason"), ("note", "text")):
             effect = getattr(then, kind)
@@ -302,10 +355,12 @@ class _Checker:
                 continue
             text = getattr(effect, text_key)
             parts: list[tuple[str, Expr]] = []
+            template_scope = _Scope(rs, subject=rule.per, reads=scope.reads, params=scope.params,
+                                    what=f"{kind} {text_key}")
             for match in TEMPLATE_FIELD.finditer(text):
                 tpath = path + ("then", kind, text_key)
                 expr = self.parse(rs, tpath, match.group(1), offset=(0, match.start(1)))
-                if expr is not None and self.infer_at(rs, tpath, expr, scope, offset=(0, match.start(1))):
+                if expr is not None and self.infer_at(rs, tpath, expr, template_scope, offset=(0, match.start(1))):
                     parts.append((match.group(1), expr))
             templates[kind] = parts
         if condition is None:
@@ -362,7 +417,7 @@ class _Checker:
         if info.type not in kinds:
             wanted = " or ".join("a number" if k in NUMERIC else ("true/false" if k == "bool" else k) for k in dict.fromkeys(
                 "number" if k in NUMERIC else k for k in kinds))
-            raise _Problem(node, "wrong-type", f"{where} needs {wanted}, but this is {_word(info)}",
+            raise _Problem(node, "wrong-type", f"{where} needs {wanted}, but {_shown(node)} is {_word(info)}",
                            "check the field's type in docs/evidence.md")
 
     def infer_compare(self, expr: Compare, scope: _Scope) -> TypeInfo:
@@ -376,12 +431,23 @@ class _Checker:
                                "make the list hold the same kind of value")
             return TypeInfo("bool")
         if not _comparable(left.type, right.type):
-            raise _Problem(expr, "wrong-type", f"cannot compare {_word(left)} with {_word(right)}",
-                           "compare numbers with numbers and text with text")
+            raise _Problem(expr, "wrong-type",
+                           f"cannot compare {_shown(expr.left)} ({_word(left)}) with {_shown(expr.right)} ({_word(right)})",
+                           self.param_hint(scope, expr) or "compare numbers with numbers and text with text")
         if left.type in ("str", "bool") and expr.op not in ("==", "!="):
-            raise _Problem(expr, "wrong-type", f"'{expr.op}' needs numbers, but these are {_word(left)}",
+            raise _Problem(expr, "wrong-type",
+                           f"'{expr.op}' needs numbers, but {_shown(expr.left)} is {_word(left)}",
                            "text and true/false can only be compared with == or !=")
         return TypeInfo("bool")
+
+    def param_hint(self, scope: _Scope, expr: Compare) -> str:
+        """For a comparison with a parameter of the wrong kind: where that parameter is, and what it holds."""
+        for side in (expr.left, expr.right):
+            if isinstance(side, Ref) and side.parts[0] == "params" and len(side.parts) == 2:
+                value = scope.ruleset.model.parameters[side.parts[1]].value
+                line = scope.ruleset.document.locate(("parameters", side.parts[1], "value"), at_value=True).line
+                return f"parameter '{side.parts[1]}' (line {line}) holds {value!r}: check its value"
+        return ""
 
     def infer_ref(self, ref: Ref, scope: _Scope) -> TypeInfo:
         parts = ref.parts
@@ -396,9 +462,11 @@ class _Checker:
                                f"define it under 'parameters:' in {scope.ruleset.path}")
             scope.params.add(parts[1])
             value = params[parts[1]].value
+            if isinstance(value, float) and not math.isfinite(value):
+                return TypeInfo("number")  # reported once, where the parameter is defined
             return TypeInfo(value_type_of(normalise_number(value) if isinstance(value, float) else value))
         if scope.item is not None and len(parts) == 1:
-            return self.field_of(ref, scope.item, parts[0], f"{scope.item}.{parts[0]}")
+            return self.field_of(ref, scope.item, parts[0], f"{scope.item}.{parts[0]}", scope.what)
         allowed = [t for t in (scope.item, scope.subject) if t]
         if head in allowed or (head in ("area", "body") and scope.subject and not scope.in_aggregate
                                 and (head == "area" or self.types[scope.subject].per_body)):
@@ -407,12 +475,20 @@ class _Checker:
                                f"name a field, e.g. {head}.{next(iter(self.types[head].fields))}")
             if head not in allowed:
                 scope.reads.add(head)
-            return self.field_of(ref, head, parts[1], ref.dotted)
+            return self.field_of(ref, head, parts[1], ref.dotted, scope.what)
         if head in self.types:
+            if len(parts) == 2:
+                self.field_of(ref, head, parts[1], ref.dotted, scope.what)  # a misspelled field is the first thing to fix
             if scope.group == head or scope.subject:
-                raise _Problem(ref, "needs-aggregate",
-                               f"'{ref.dotted}' reads every {head} fact: wrap it in an aggregate",
-                               f"e.g. count({head} where …), min({head}.FIELD) or share({head} where …)")
+                fields = self.types[head].fields
+                example = parts[1] if len(parts) == 2 else next(
+                    (name for name, spec in fields.items() if spec.type in NUMERIC), next(iter(fields), "score"))
+                message = (f"this rule runs per {scope.subject}, and '{ref.dotted}' could be any of several {head} facts: "
+                           "wrap it in an aggregate") if scope.subject else (
+                           f"a measure combines many {head} facts: wrap '{ref.dotted}' in an aggregate")
+                hint = (f"e.g. min({head}.{example}) >= 3, or count({head} where {example} >= 3) >= 2" if scope.subject
+                        else f"e.g. min({head}.{example}) or lower_median({head}.{example})")
+                raise _Problem(ref, "needs-aggregate", message, hint)
             raise _Problem(ref, "unknown-fact", f"'{ref.dotted}' cannot be read here", f"a measure reads only '{scope.group}'")
         candidates = [f"params.{p}" for p in scope.ruleset.model.parameters]
         for name in allowed:
@@ -420,10 +496,10 @@ class _Checker:
         if scope.item:
             candidates += list(self.types[scope.item].fields)
         candidates += list(self.types)
-        raise _Problem(ref, "unknown-fact", f"condition uses '{ref.dotted}'{did_you_mean(ref.dotted, candidates)}",
+        raise _Problem(ref, "unknown-fact", f"{scope.what} uses '{ref.dotted}'{did_you_mean(ref.dotted, candidates)}",
                        _known_hint(scope, self.types))
 
-    def field_of(self, ref: Ref, type_name: str, name: str, shown: str) -> TypeInfo:
+    def field_of(self, ref: Ref, type_name: str, name: str, shown: str, what: str = "condition") -> TypeInfo:
         fact_type = self.types[type_name]
         if name == "id":
             return TypeInfo("str")
@@ -433,7 +509,7 @@ class _Checker:
             suggestion = did_you_mean(name, fields)
             if suggestion:
                 suggestion = f" — did you mean '{type_name}.{suggestion.split(chr(39))[1]}'?"
-            raise _Problem(ref, "unknown-fact", f"condition uses '{shown}'{suggestion}",
+            raise _Problem(ref, "unknown-fact", f"{what} uses '{shown}'{suggestion}",
                            f"fields of {type_name}: {', '.join(sorted(fields))}")
         return TypeInfo(spec.type, spec.nullable)
 
@@ -441,11 +517,12 @@ class _Checker:
         name = call.name
         args = call.args
         first = args[0] if args else None
-        is_aggregate = (
-            name in AGGREGATES and len(args) == 1 and isinstance(first, Ref) and first.parts[0] in self.types
-            and first.parts[0] not in (scope.subject, scope.item)
-        ) or (name in ("count", "share", "sum", "mean", "lower_median"))
+        # One argument makes min/max an aggregate (as in evaluation); two or more, the scalar function.
+        is_aggregate = name in AGGREGATES and (len(args) == 1 or name not in ("min", "max"))
         if not is_aggregate:
+            if call.where is not None and (name == "abs" or name in AGGREGATES):
+                raise _Problem(call.where, "bad-condition", "'where' only filters the collection of an aggregate",
+                               f"{name}() of plain values takes no 'where'; filter a collection, e.g. min(theme.score where …)")
             if name in ("min", "max") and len(args) >= 2:
                 infos = [self.infer(arg, scope) for arg in args]
                 for arg, info in zip(args, infos):
@@ -457,7 +534,7 @@ class _Checker:
                 self.need(args[0], info, NUMERIC, "abs()")
                 return info
             known = ", ".join(sorted(set(AGGREGATES) | {"abs"}))
-            raise _Problem(call, "unknown-function", f"unknown function '{name}'{did_you_mean(name, set(AGGREGATES) | {'abs'})}"
+            raise _Problem(call, "unknown-function", f"unknown function '{name}'{_function_meant(name)}"
                            if name not in AGGREGATES and name != "abs" else f"{name}() is not used like this here",
                            f"functions: {known}; aggregates take one collection, e.g. min(theme.score)")
         if scope.item is not None:
@@ -482,12 +559,12 @@ class _Checker:
         else:
             if len(first.parts) != 2:
                 raise _Problem(first, "bad-condition", f"{name}() needs a field", f"e.g. {name}({collection}.score)")
-            field_info = self.field_of(first, collection, first.parts[1], first.dotted)
+            field_info = self.field_of(first, collection, first.parts[1], first.dotted, scope.what)
             self.need(first, field_info, NUMERIC, f"{name}()")
         scope.reads.add(collection)
         if call.where is not None:
             inner = _Scope(scope.ruleset, subject=scope.subject, group=scope.group, item=collection, in_aggregate=True,
-                           reads=scope.reads, params=scope.params)
+                           reads=scope.reads, params=scope.params, what=scope.what)
             self.need(call.where, self.infer(call.where, inner), ("bool",), "'where'")
         if name == "count":
             return TypeInfo("int")
@@ -499,6 +576,51 @@ class _Checker:
         if name == "mean":
             return TypeInfo("number", True)
         return TypeInfo(field_info.type, True)
+
+
+def _explain_syntax(text: str, exc: ExprSyntaxError) -> tuple[int, int, str, str]:
+    """(line, column, message, hint) for a condition that does not parse, pointing at the likely cause."""
+    opened = _unclosed(text)
+    if opened is not None and exc.message == "the condition ends too early":
+        bracket, index = opened
+        closer = ")" if bracket == "(" else "]"
+        line = text.count("\n", 0, index) + 1
+        column = index - (text.rfind("\n", 0, index) + 1) + 1
+        return line, column, f"this '{bracket}' is never closed", f"add '{closer}' where the bracketed part ends"
+    word = exc.message[len("unexpected '"):-1] if exc.message.startswith("unexpected '") else ""
+    if word.lower() in ("and", "or", "not", "where", "in", "true", "false") and word != word.lower():
+        return exc.line, exc.column, exc.message, f"write '{word.lower()}' in lower case"
+    return exc.line, exc.column, exc.message, exc.hint
+
+
+def _unclosed(text: str) -> tuple[str, int] | None:
+    """The innermost bracket left open at the end of ``text`` (outside quotes), with its index."""
+    stack: list[tuple[str, int]] = []
+    quote = ""
+    for index, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([":
+            stack.append((char, index))
+        elif char in ")]" and stack:
+            stack.pop()
+    return stack[-1] if stack else None
+
+
+def _shown(expr: Expr) -> str:
+    """An operand as the person wrote it: a name in quotes, a literal as itself."""
+    return unparse(expr) if isinstance(expr, Const) else f"'{unparse(expr)}'"
+
+
+def _function_meant(name: str) -> str:
+    """' — did you mean …?' for a function name; 'median' means lower_median, not mean."""
+    names = sorted(set(AGGREGATES) | {"abs"})
+    containing = [known for known in names if name in known and name != known]
+    if len(containing) == 1:
+        return f" — did you mean '{containing[0]}'?"
+    return did_you_mean(name, names)
 
 
 def _comparable(left: str, right: str) -> bool:
@@ -525,22 +647,29 @@ def check_rules(rulesets: list[LoadedRuleSet]) -> CheckedRules:
     seen_sets: dict[str, LoadedRuleSet] = {}
     seen_elements: dict[str, LoadedRuleSet] = {}
     seen_ids: dict[str, tuple[LoadedRuleSet, tuple[Any, ...]]] = {}
+    copies: list[LoadedRuleSet] = []
     for rs in rulesets:
         model = rs.model
         for key, seen, what in ((model.ruleset, seen_sets, "rule set"), (model.element, seen_elements, "element")):
             if key in seen:
                 checker.issue(rs, ("ruleset" if what == "rule set" else "element",), f"duplicate-{what.replace(' ', '')}",
-                              f"{what} '{key}' is already defined in {seen[key].path}", f"each file defines one {what}",
-                              at_value=True)
+                              f"{what} '{key}' is already defined in {seen[key].path}",
+                              "each element has one rule file: move or delete one of the two files", at_value=True)
+                copies.append(rs)
+                break
             seen[key] = rs
+        if copies and copies[-1] is rs:
+            continue  # a second copy of a file: its every id and table would only repeat this one problem
         for kind, items in (("measures", model.measures), ("rules", model.rules)):
             for index, item in enumerate(items):
                 if item.id in seen_ids:
                     first_rs, first_path = seen_ids[item.id]
-                    first = first_rs.document.locate(first_path)
+                    first = first_rs.document.locate(first_path, at_value=True)
+                    where = f"line {first.line}" if first_rs is rs else str(first)
                     checker.issue(rs, (kind, index, "id"), "duplicate-id",
-                                  f"id '{item.id}' is already used at {first}",
-                                  "every rule and measure needs its own id: the audit trail cites it", at_value=True)
+                                  f"{kind[:-1]} id '{item.id}' is already used by the {first_path[0][:-1]} at {where}",
+                                  "give it an id of its own: the audit trail cites rules and measures by id",
+                                  at_value=True)
                 else:
                     seen_ids[item.id] = (rs, (kind, index, "id"))
         for score in model.scale:
@@ -548,9 +677,10 @@ def check_rules(rulesets: list[LoadedRuleSet]) -> CheckedRules:
                 checker.issue(rs, ("scale", str(score)), "unknown-score", f"score {score} is outside the CAA scale 1–4",
                               "the common scale runs from 1 (inadequate) to 4 (performing strongly)")
         for name, param in model.parameters.items():
-            if isinstance(param.value, float) and param.value != param.value:
+            if isinstance(param.value, float) and not math.isfinite(param.value):
                 checker.issue(rs, ("parameters", name, "value"), "wrong-type", "a parameter must be a finite number",
                               "write a number", at_value=True)
+    checker.rulesets = [rs for rs in rulesets if rs not in copies]
     tables = checker.build_tables()
     checker.add_judgement_types()
     measures = checker.check_measures()

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from .._yaml import Document, YamlProblem, load_yaml
 from ..errors import Issue, Location, RuleError
@@ -44,52 +46,212 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+# What a pydantic type error wants, in words, and how to write it.
 _TYPE_WORDS = {
-    "int_type": "a whole number", "int_parsing": "a whole number", "int_from_float": "a whole number",
-    "string_type": "text", "bool_type": "true or false", "bool_parsing": "true or false",
-    "list_type": "a list", "dict_type": "a mapping (key: value lines)", "model_type": "a mapping (key: value lines)",
-    "float_type": "a number", "float_parsing": "a number",
+    "int": ("a whole number", "write a whole number such as 3, without quotes"),
+    "float": ("a number", "write a number such as 0.75, without quotes"),
+    "str": ("text", "write the text, in quotes if it contains ': ' or starts with a symbol"),
+    "bool": ("true or false", "write true or false, without quotes"),
+    "list": ("a list", "write one '- item' per line, or [item, item]"),
+    "dict": ("a mapping", "write 'key: value' lines, indented under this key"),
+}
+_TYPE_OF_ERROR = {
+    "int_type": "int", "int_parsing": "int", "int_from_float": "int", "float_type": "float",
+    "float_parsing": "float", "string_type": "str", "bool_type": "bool", "bool_parsing": "bool",
+    "list_type": "list", "dict_type": "dict", "model_type": "dict", "model_attributes_type": "dict",
+}
+# Lists whose items are named things (noun, the key that names one) and mappings whose keys name things.
+_ITEM_NAMES = {
+    "rules": ("rule", "id"), "measures": ("measure", "id"), "citations": ("citation", "id"),
+    "bodies": ("body", "id"), "assessments": ("assessment of", "body"),
+}
+_ENTRY_NAMES = {"parameters": "parameter", "tables": "table", "rows": "row", "kloes": "KLOE", "scale": "scale score"}
+_PATTERN_WORDS = {
+    r"^[a-z][a-z0-9_]*$": ("lower-case letters, digits and '_', starting with a letter", "[^a-z0-9_]+", "_"),
+    r"^[a-z0-9][a-z0-9_-]*$": ("lower-case letters, digits, '-' and '_'", "[^a-z0-9_-]+", "-"),
 }
 
 
+@dataclass(frozen=True)
+class _Subject:
+    """What an error is about, in words: the named things it sits in, and the key path below them."""
+
+    owners: tuple[str, ...]
+    field: str
+    whole: str  # what the file is, e.g. "the rule file"
+    noun: str = ""  # what the innermost named thing is, e.g. "rule"
+
+    def __str__(self) -> str:  # "rule 'x': priority"
+        owner = ", ".join(self.owners)
+        if owner and self.field:
+            return f"{owner}: {self.field}"
+        return owner or self.field or self.whole
+
+    def container(self) -> str:  # "'then' of rule 'x'"
+        owner = ", ".join(self.owners)
+        if owner and self.field:
+            return f"'{self.field}' of {owner}"
+        return owner or (f"'{self.field}'" if self.field else self.whole)
+
+
+def _real_path(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
+    """The data path of a pydantic error location, without union branch tags such as 'int' or '[key]'."""
+    path: list[Any] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(part, str) and ("[" in part or part in _TYPE_WORDS):
+            continue  # a union branch tag or a dict-key marker, not a key in the file
+        else:
+            node = None
+        path.append(part)
+    return tuple(path)
+
+
+def _subject(path: tuple[Any, ...], data: Any, whole: str) -> _Subject:
+    owners: list[str] = []
+    fields: list[str] = []
+    noun = ""
+    node = data
+    for part in path:
+        parent = fields[-1] if fields else None
+        child = node[part] if isinstance(node, (dict, list)) and _has(node, part) else None
+        if isinstance(part, int) and parent in _ITEM_NAMES:
+            noun, key = _ITEM_NAMES[parent]
+            noun = noun.split(" ")[0]
+            name = child.get(key) if isinstance(child, dict) else None
+            owners.append(f"{_ITEM_NAMES[parent][0]} '{name}'" if isinstance(name, str) and name
+                          else f"{parent} item {part + 1}")
+            fields = []  # keys below a named thing are told relative to it
+        elif isinstance(part, str) and parent in _ENTRY_NAMES:
+            noun = _ENTRY_NAMES[parent]
+            owners.append(f"{noun} '{part}'")
+            fields = []
+        elif isinstance(part, int):
+            fields.append(f"item {part + 1}")
+        else:
+            fields.append(str(part))
+        node = child
+    text = ""
+    for part in fields:
+        text += f" {part}" if part.startswith("item ") else (f".{part}" if text else part)
+    return _Subject(tuple(owners), text, whole, noun)
+
+
+def _has(node: Any, part: Any) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(part, int) and 0 <= part < len(node)
+
+
 def pydantic_issues(exc: ValidationError, document: Document, model: type[BaseModel], what: str) -> list[Issue]:
-    """Turn a pydantic ValidationError into located, advising issues."""
-    issues: list[Issue] = []
+    """Turn a pydantic ValidationError into located, advising issues.
+
+    ``what`` names the whole file in messages, e.g. "the rule file".  One
+    problem gives one issue: a union's branches are reported together, and a
+    misspelled key is not reported again as the missing key it was meant to be.
+    """
+    data = document.data
+    grouped: dict[tuple[bool, tuple[Any, ...]], list[ErrorDetails]] = {}
+    missing: dict[tuple[Any, ...], set[str]] = {}
     for error in exc.errors():
         loc = tuple(error["loc"])
-        # Unions report one error per branch; keep the path only up to the union tag.
-        path = tuple(part for part in loc if not (isinstance(part, str) and ("[" in part or part in _UNION_TAGS)))
-        kind = error["type"]
-        where = ".".join(str(p) for p in path) or "(top level)"
-        if kind == "extra_forbidden":
-            key = str(path[-1])
-            allowed = _allowed_keys(model, path[:-1])
-            hint = f"allowed keys here: {', '.join(allowed)}" if allowed else "remove this key"
-            issues.append(Issue("unknown-key", f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}",
-                                document.locate(path), hint))
-        elif kind == "missing":
-            key = str(path[-1])
-            issues.append(Issue("missing-key", f"'{key}' is required here ({where})", document.locate(path[:-1]),
-                                f"add '{key}:' to this mapping"))
-        elif kind in _TYPE_WORDS or kind.endswith("_type") or kind.endswith("_parsing"):
-            got = error.get("input")
-            wanted = _TYPE_WORDS.get(kind, kind.replace("_", " "))
-            issues.append(Issue("wrong-type", f"'{where}' must be {wanted}, not {_show(got)}",
-                                document.locate(path, at_value=True), f"write {wanted} here"))
+        if error["type"] == "missing":
+            path = _real_path(loc[:-1], data) + (loc[-1],)
+            missing.setdefault(path[:-1], set()).add(str(loc[-1]))
         else:
-            issues.append(Issue("invalid-value", f"'{where}': {error['msg']}", document.locate(path, at_value=True),
-                                _hint_for(kind)))
-    # A union field reports each branch's failure; one message per place is enough.
-    seen: set[tuple[Location, str]] = set()
-    unique = []
-    for issue in issues:
-        if (issue.location, issue.code) not in seen:
-            seen.add((issue.location, issue.code))
-            unique.append(issue)
-    return unique
+            path = _real_path(loc, data)
+        grouped.setdefault((error["type"] == "missing", path), []).append(error)
+    meant: set[tuple[Any, ...]] = set()  # missing keys that a misspelled key stands for
+    for (_, path), errors in grouped.items():
+        if errors[0]["type"] == "extra_forbidden":
+            close = did_you_mean(str(path[-1]), missing.get(path[:-1], ()))
+            if close:
+                meant.add(path[:-1] + (close.split("'")[1],))
+    issues: list[Issue] = []
+    for (is_missing, path), errors in grouped.items():
+        if is_missing and path in meant:
+            continue
+        issues.append(_issue(errors, path, document, model, what))
+    return issues
 
 
-_UNION_TAGS = {"str", "bool", "int", "float", "function-after[_version_text(), str]"}
+def _issue(errors: list[ErrorDetails], path: tuple[Any, ...], document: Document, model: type[BaseModel],
+           what: str) -> Issue:
+    data = document.data
+    error = errors[0]
+    kind = error["type"]
+    got = _show(error.get("input"))
+    field_name, field_info = _field_at(model, path)
+    about = f"{field_name}: {field_info.description}" if field_info is not None and field_info.description else ""
+
+    def advice(text: str) -> str:
+        return f"{text} — {about}" if about else text
+
+    if kind == "extra_forbidden":
+        key = str(path[-1])
+        allowed = _allowed_keys(model, path[:-1])
+        subject = _subject(path[:-1], data, what)
+        return Issue("unknown-key", f"unknown key '{key}' in {subject.container()}{did_you_mean(key, allowed)}",
+                     document.locate(path), f"allowed keys here: {', '.join(allowed)}" if allowed else "remove this key")
+    if kind == "missing":
+        key = str(path[-1])
+        subject = _subject(path[:-1], data, what)
+        required = _required_keys(model, path[:-1])
+        needs = f"; every {subject.noun} needs " if subject.noun and not subject.field else "; required here: "
+        listed = needs + ", ".join(required[:-1]) + " and " + required[-1] if len(required) > 1 else ""
+        return Issue("missing-key", f"{subject.container()} has no '{key}'", document.locate(path[:-1]),
+                     advice(f"add '{key}:'{listed}"))
+    subject = _subject(path, data, what)
+    name = str(subject)
+    if subject.field == "id" and subject.owners:  # "rule id 'X'", not "rule 'X': id 'X'"
+        name = ", ".join((*subject.owners[:-1], subject.owners[-1].split(" '")[0] + " id"))
+    at = document.locate(path, at_value=True)
+    kinds = [_TYPE_OF_ERROR.get(e["type"]) for e in errors]
+    if all(kinds):
+        words = [_TYPE_WORDS[k][0] for k in _union_order(kinds)]  # type: ignore[arg-type]
+        wanted = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+        if len(words) > 1:
+            wanted = wanted.replace("true or false", "true/false")
+        return Issue("wrong-type", f"{name} must be {wanted}, not {got}", at,
+                     advice(_TYPE_WORDS[_union_order(kinds)[0]][1]))  # type: ignore[arg-type]
+    ctx = error.get("ctx") or {}
+    value = error.get("input")
+    if kind == "string_pattern_mismatch" and isinstance(value, str):
+        chars, bad, joiner = _PATTERN_WORDS.get(ctx.get("pattern", ""), ("the allowed characters", "", ""))
+        fixed = re.sub(bad, joiner, value.lower()).strip(joiner) if bad else ""
+        ok = bool(fixed) and re.match(ctx.get("pattern", "^$"), fixed)
+        return Issue("invalid-value", f"{name} '{value}' may use only {chars}", at,
+                     f"e.g. '{fixed}'" if ok else advice(f"use only {chars}"))
+    if kind == "literal_error":
+        expected = str(ctx.get("expected", ""))
+        options = re.findall(r"'([^']*)'", expected)
+        close = did_you_mean(str(value), options) if isinstance(value, str) else ""
+        return Issue("invalid-value", f"{name} must be {expected}, not {got}{close}", at,
+                     advice("use one of the values listed"))
+    bounds = {"less_than_equal": ("at most", "le"), "greater_than_equal": ("at least", "ge"),
+              "less_than": ("less than", "lt"), "greater_than": ("more than", "gt")}
+    if kind in bounds:
+        limit, key = bounds[kind]
+        return Issue("invalid-value", f"{name} must be {limit} {ctx.get(key)}, not {got}", at,
+                     about or f"use a value {limit} {ctx.get(key)}")
+    if kind in ("too_short", "string_too_short"):
+        needed = "write something here" if kind == "string_too_short" else "give at least one entry"
+        optional = field_info is not None and not field_info.is_required()
+        return Issue("invalid-value", f"{name} must not be empty", at,
+                     advice(needed + (", or leave the key out" if optional else "")))
+    return Issue("invalid-value", f"{name}: {error['msg']}", at, advice("see docs/rules.md and docs/evidence.md"))
+
+
+def _union_order(kinds: list[Any]) -> list[str]:
+    order = ("int", "float", "str", "bool", "list", "dict")
+    present = set(kinds)
+    if "float" in present:
+        present.discard("int")  # "a number" covers "a whole number"
+    return [k for k in order if k in present]
 
 
 def _show(value: Any) -> str:
@@ -99,35 +261,53 @@ def _show(value: Any) -> str:
         return "a list"
     if isinstance(value, str):
         return f"the text '{value}'"
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return repr(value)
 
 
-def _hint_for(kind: str) -> str:
-    if kind == "string_pattern_mismatch":
-        return "use lower-case letters, digits and underscores, starting with a letter"
-    if kind in ("too_short", "string_too_short"):
-        return "this must not be empty"
-    if kind == "literal_error":
-        return "use one of the values listed"
-    return "see docs/rules.md for the format"
+def _field_at(model: type[BaseModel], path: tuple[Any, ...]) -> tuple[str, Any]:
+    """The key and pydantic field that hold ``path`` (the innermost model field along it), or ('', None)."""
+    current: Any = model
+    found: tuple[str, Any] = ("", None)
+    for part in path:
+        if isinstance(part, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
+            continue
+        field = _field_by_alias(current, str(part))
+        if field is None:
+            continue
+        found = (str(part), field)
+        current = _inner_model(field.annotation)
+    return found
 
 
 def _allowed_keys(model: type[BaseModel], path: tuple[Any, ...]) -> list[str]:
     """The keys allowed at ``path`` inside ``model`` (following nested models)."""
+    inner = _model_at(model, path)
+    return sorted((f.alias or name) for name, f in inner.model_fields.items()) if inner else []
+
+
+def _required_keys(model: type[BaseModel], path: tuple[Any, ...]) -> list[str]:
+    """The keys that must be given at ``path``, in the model's order."""
+    inner = _model_at(model, path)
+    return [(f.alias or name) for name, f in inner.model_fields.items() if f.is_required()] if inner else []
+
+
+def _model_at(model: type[BaseModel], path: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model that validates the mapping at ``path`` (dict values and list items stay on their model)."""
     current: Any = model
     for part in path:
         if isinstance(part, int):
             continue
         if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return []
+            return None
         field = _field_by_alias(current, str(part))
         if field is None:
-            # a dict value: stay on the value model
-            continue
+            continue  # a key of a dict of models: stay on the value model
         current = _inner_model(field.annotation)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return sorted((f.alias or name) for name, f in current.model_fields.items())
-    return []
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
 def _field_by_alias(model: type[BaseModel], key: str) -> Any:
@@ -172,13 +352,16 @@ def load_rule_files(directory: Path | str) -> list[LoadedRuleSet]:
             issues.extend(problem.issues)
             continue
         if not isinstance(document.data, dict):
-            issues.append(Issue("not-a-ruleset", "a rule file must be a mapping with 'ruleset:', 'rules:' and so on",
-                                document.locate(()), "see docs/rules.md for the format"))
+            found = "the file is empty" if document.data is None else (
+                "the file holds a list" if isinstance(document.data, list) else f"the file holds {document.data!r}")
+            issues.append(Issue("not-a-ruleset",
+                                f"{found}, but a rule file is a mapping with 'ruleset:', 'element:', 'rules:' and so on",
+                                document.locate(()), "start from a copy of a shipped file in rules/; docs/rules.md has the format"))
             continue
         try:
             model = RuleSetFile.model_validate(document.data)
         except ValidationError as exc:
-            issues.extend(pydantic_issues(exc, document, RuleSetFile, "a rule file"))
+            issues.extend(pydantic_issues(exc, document, RuleSetFile, "the rule file"))
             continue
         digest = hashlib.sha256(file.read_bytes()).hexdigest()
         loaded.append(LoadedRuleSet(display, document, model, digest))
