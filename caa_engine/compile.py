@@ -36,6 +36,7 @@ __all__ = [
 NEGATED = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
 FLIPPED = {"==": "==", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
 MAX_FIELDS_PER_MATCH_FACT = 240  # durable-rules allows 252 properties a fact
+MATCH_FACT_BASE_FIELDS = 3  # every match fact carries type, id and subject before any rule's fields
 
 
 @dataclass(frozen=True)
@@ -375,9 +376,9 @@ def compile_rules(checked: CheckedRules) -> Plan:
             templates, _params(rs, r.params), rule_levels[i]))
     depth = max([m.stratum for m in measures] + [r.stratum for r in rules] + [0]) + 1
     writers: dict[str, int] = {}
-    for r in rules:
-        if r.score is not None:
-            writers[r.element] = max(writers.get(r.element, -1), r.stratum)
+    for planned in rules:
+        if planned.score is not None:
+            writers[planned.element] = max(writers.get(planned.element, -1), planned.stratum)
     strata: list[Stratum] = []
     for level in range(depth):
         level_rules = sorted((r for r in rules if r.stratum == level), key=lambda r: r.order)
@@ -388,8 +389,10 @@ def compile_rules(checked: CheckedRules) -> Plan:
     tables = {}
     for fact_type, (rs, name) in checked.tables.items():
         table = rs.model.tables[name]
+        # Exact values, like every other number: a table's 0.1 is 1/10, not the float nearest to it.
+        rows = {key: {column: _const(value) for column, value in row.items()} for key, row in table.rows.items()}
         tables[fact_type] = {"key": table.key, "label": table.label or fact_type, "file": rs.path,
-                             "line": rs.document.locate(("tables", name)).line, "rows": table.rows}
+                             "line": rs.document.locate(("tables", name)).line, "rows": rows}
     infos = tuple(RuleSetInfo(rs.model.ruleset, rs.model.element, rs.model.title, rs.model.version, rs.model.scope,
                               rs.path, rs.sha256, dict(rs.model.scale)) for rs in checked.rulesets)
     digest = hashlib.sha256("".join(f"{rs.path}\0{rs.sha256}\n" for rs in checked.rulesets).encode()).hexdigest()
@@ -407,10 +410,10 @@ def _assign_groups(level: int, rules: list[PlanRule]) -> list[PlanRule]:
     out: list[PlanRule] = []
     sizes: dict[str, tuple[int, int]] = {}  # per type -> (chunk, fields used)
     for rule in rules:
-        width = len(rule.fields) + 3 * len(rule.operands)
-        chunk, used = sizes.get(rule.per, (0, 2))
-        if used + width > MAX_FIELDS_PER_MATCH_FACT and used > 2:
-            chunk, used = chunk + 1, 2
+        width = len([name for name in rule.fields if name != "id"]) + 3 * len(rule.operands)  # id travels as subject
+        chunk, used = sizes.get(rule.per, (0, MATCH_FACT_BASE_FIELDS))
+        if used + width > MAX_FIELDS_PER_MATCH_FACT and used > MATCH_FACT_BASE_FIELDS:
+            chunk, used = chunk + 1, MATCH_FACT_BASE_FIELDS
         sizes[rule.per] = (chunk, used + width)
         out.append(replace(rule, group=f"s{level}_{rule.per}_{chunk}"))
     return out

@@ -9,18 +9,20 @@ inside the text so errors map back to the YAML file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Union
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 __all__ = [
     "Expr", "Const", "Ref", "ListLit", "Neg", "Not", "Arith", "Compare", "BoolOp", "Call",
     "ExprSyntaxError", "parse_expression", "AGGREGATES", "SCALAR_FUNCTIONS", "walk",
 ]
 
+KEYWORDS = ("and", "or", "not", "in", "where", "true", "false")
 AGGREGATES = ("count", "share", "sum", "min", "max", "mean", "lower_median")
 SCALAR_FUNCTIONS = ("min", "max", "abs")
 
@@ -193,6 +195,8 @@ class _ToAst(Transformer):  # type: ignore[type-arg]
         return Const(*_pos(meta), False)
 
     def ref(self, meta, children):
+        for token in children:
+            _not_a_keyword(token)
         return Ref(*_pos(meta), tuple(str(c) for c in children))
 
     def list_lit(self, meta, children):
@@ -229,11 +233,19 @@ class _ToAst(Transformer):  # type: ignore[type-arg]
 
     def call(self, meta, children):
         name, arguments = children
+        _not_a_keyword(name)
         return Call(*_tok(name), str(name), arguments[0], arguments[1])
 
     def arguments(self, meta, children):
         *args, where = children
         return (tuple(args), where)
+
+
+def _not_a_keyword(token: Token) -> None:
+    # The contextual lexer reads a keyword where only a name can follow (after '.', at the start) as a name.
+    if str(token) in KEYWORDS:
+        raise ExprSyntaxError(f"'{token}' is a keyword, not a name", *_tok(token),
+                              f"no fact, field or function is called {', '.join(KEYWORDS)}")
 
 
 def _flatten(op: str, meta: Any, children: list[Any]) -> BoolOp:
@@ -248,23 +260,39 @@ def _flatten(op: str, meta: Any, children: list[Any]) -> BoolOp:
 
 _TOKEN_WORDS = {
     "COMP": "a comparison (==, !=, <, <=, >, >=)",
+    "ADDOP": "'+' or '-'",
+    "MULOP": "'*' or '/'",
     "NAME": "a name",
     "NUMBER": "a number",
     "STRING": "a quoted text",
     "RPAR": "')'",
     "LPAR": "'('",
+    "LSQB": "'['",
     "RSQB": "']'",
+    "MINUS": "'-'",
     "COMMA": "','",
     "DOT": "'.'",
     "_AND": "'and'",
     "_OR": "'or'",
+    "_NOT": "'not'",
+    "_IN": "'in'",
     "_WHERE": "'where'",
+    "_TRUE": "true",
+    "_FALSE": "false",
     "$END": "the end of the condition",
 }
+# The tokens that can start a value: reported together as one word.
+_VALUE_START = {"LPAR", "MINUS", "NAME", "NUMBER", "STRING", "_FALSE", "_TRUE", "_NOT"}
 
 
 def _describe(expected: set[str]) -> str:
-    words = sorted({_TOKEN_WORDS.get(name, name.lower().strip("_")) for name in expected})
+    words: list[str] = []
+    if {"NAME", "NUMBER"} <= expected:
+        words.append("a value (a name, a number, quoted text, true or false)")
+        expected = expected - _VALUE_START
+    if expected == {"LSQB"}:
+        return "a list in square brackets, e.g. [1, 2]"
+    words += sorted({_TOKEN_WORDS.get(name, name.lower().strip("_")) for name in expected})
     if len(words) > 5:
         words = words[:5] + ["…"]
     return ", ".join(words)
@@ -277,41 +305,89 @@ def parse_expression(text: str) -> Expr:
     """
     if not isinstance(text, str) or not text.strip():
         raise ExprSyntaxError("the condition is empty", 1, 1, "write a condition such as 'kloe.score <= 1'")
-    bare = _bare_equals(text)
+    masked = _mask_quoted(text)
+    bare = _bare_equals(masked)
     if bare is not None:
-        index = bare
-        line = text.count("\n", 0, index) + 1
-        column = index - (text.rfind("\n", 0, index) + 1) + 1
-        raise ExprSyntaxError("'=' is not a comparison", line, column, "write '==' to test equality")
+        after = text[bare + 1: bare + 2]
+        hint = f"write '{after}=' to compare" if after in ("<", ">") else "write '==' to test equality"
+        raise ExprSyntaxError("'=' is not a comparison", *_position(text, bare), hint)
+    for word in _WORD.finditer(masked):
+        if word.group().lower() in KEYWORDS and not word.group().islower():
+            raise ExprSyntaxError(f"unexpected '{word.group()}'", *_position(text, word.start()),
+                                  f"write '{word.group().lower()}' in lower case")
     try:
         return _ToAst().transform(_PARSER.parse(text))  # type: ignore[no-any-return]
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, ExprSyntaxError):
+            raise exc.orig_exc from None
+        raise
     except UnexpectedEOF as exc:
         lines = text.split("\n")
         raise ExprSyntaxError("the condition ends too early", len(lines), len(lines[-1]) + 1,
                               f"expected {_describe(set(exc.expected))}") from None
     except UnexpectedToken as exc:
-        expected = f"expected {_describe(set(exc.expected))}"
+        expected_names = set(exc.expected)
+        expected = f"expected {_describe(expected_names)}"
         if exc.token.type == "$END":
             lines = text.split("\n")
             raise ExprSyntaxError("the condition ends too early", len(lines), len(lines[-1]) + 1, expected) from None
+        if exc.token.type == "COMP" and "_AND" in expected_names:
+            # A complete comparison followed by another comparison: 'a < b < c'.
+            raise ExprSyntaxError("comparisons cannot be chained", exc.line or 1, exc.column or 1,
+                                  "join two comparisons with 'and', e.g. 'a < b and b < c'") from None
         raise ExprSyntaxError(f"unexpected '{exc.token}'", exc.line or 1, exc.column or 1, expected) from None
     except UnexpectedCharacters as exc:
-        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else "?"
+        index = exc.pos_in_stream or 0
+        char = text[index] if index < len(text) else "?"
+        if char in "'\"":
+            raise ExprSyntaxError("the quoted text is not closed", exc.line, exc.column,
+                                  f"end it with {char} on the same line") from None
         raise ExprSyntaxError(f"unexpected character '{char}'", exc.line, exc.column,
-                              "conditions use names, numbers, quoted text, and/or/not and comparisons") from None
+                              _CHARACTER_HINTS.get(char, "conditions use names, numbers, quoted text, "
+                                                         "and/or/not and comparisons")) from None
     except UnexpectedInput as exc:  # pragma: no cover - lark's other parse errors
         raise ExprSyntaxError("cannot parse the condition", exc.line, exc.column) from None
 
 
-def _bare_equals(text: str) -> int | None:
-    """Index of a lone '=' (a common slip for '==') outside quoted text, if any."""
-    quote = ""
+_CHARACTER_HINTS = {
+    "&": "write 'and' to join conditions",
+    "|": "write 'or' to join conditions",
+    "!": "write 'not' to negate a condition, or '!=' for 'not equal'",
+}
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _mask_quoted(text: str) -> str:
+    """``text`` with the inside of every quoted text blanked, so scans see only the condition's own words.
+
+    An unclosed quote (quoted text ends on its line) blanks everything after it: the parser reports it.
+    """
+    out = list(text)
+    quote, start = "", 0
     for index, char in enumerate(text):
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "=" and text[index - 1: index] not in ("=", "<", ">", "!") and text[index + 1: index + 2] != "=":
+        if quote and char == quote:
+            out[start + 1: index] = " " * (index - start - 1)
+            quote = ""
+        elif quote and char == "\n":
+            break
+        elif not quote and char in "'\"":
+            quote, start = char, index
+    if quote:
+        out[start + 1:] = " " * (len(text) - start - 1)
+    return "".join(out)
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """(line, column), from 1, of ``index`` in ``text``."""
+    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _bare_equals(masked: str) -> int | None:
+    """Index of a lone '=' (a common slip for '==') in condition text with quoted text masked, if any."""
+    for index, char in enumerate(masked):
+        if char == "=" and masked[index - 1: index] not in ("=", "<", ">", "!") and masked[index + 1: index + 2] != "=":
             return index
     return None
 
@@ -337,28 +413,31 @@ def walk(expr: Expr):  # type: ignore[no-untyped-def]
 
 
 def unparse(expr: Expr) -> str:
-    """Canonical text of an expression, for messages and the audit trail."""
+    """Canonical text of an expression, for messages and the audit trail.
+
+    Parsing the text gives the same tree back (positions aside), with the fewest
+    brackets that keep it so.
+    """
     if isinstance(expr, Const):
-        value = expr.value
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, str):
-            return f'"{value}"'
-        if isinstance(value, Fraction):
-            return str(float(value))
-        return str(value)
+        return _literal(expr.value)
     if isinstance(expr, Ref):
         return expr.dotted
     if isinstance(expr, ListLit):
         return "[" + ", ".join(unparse(item) for item in expr.items) + "]"
     if isinstance(expr, Neg):
-        return f"-{unparse(expr.operand)}"
+        return f"-{_wrap(expr.operand, _PREC_NEG)}"
     if isinstance(expr, Not):
-        return f"not {unparse(expr.operand)}"
-    if isinstance(expr, (Arith, Compare)):
-        return f"{_wrap(expr.left)} {expr.op} {_wrap(expr.right)}"
+        return f"not {_wrap(expr.operand, _PREC_NOT)}"
+    if isinstance(expr, Arith):
+        prec = _precedence(expr)
+        # left-associative: a right operand of the same precedence needs brackets
+        return f"{_wrap(expr.left, prec)} {expr.op} {_wrap(expr.right, prec + 1)}"
+    if isinstance(expr, Compare):
+        # comparisons do not chain: an operand that is itself a comparison needs brackets
+        return f"{_wrap(expr.left, _PREC_COMPARE + 1)} {expr.op} {_wrap(expr.right, _PREC_COMPARE + 1)}"
     if isinstance(expr, BoolOp):
-        return f" {expr.op} ".join(_wrap(item) for item in expr.items)
+        prec = _precedence(expr)
+        return f" {expr.op} ".join(_wrap(item, prec + 1) for item in expr.items)
     if isinstance(expr, Call):
         text = ", ".join(unparse(arg) for arg in expr.args)
         if expr.where is not None:
@@ -367,6 +446,56 @@ def unparse(expr: Expr) -> str:
     raise TypeError(f"not an expression: {expr!r}")  # pragma: no cover
 
 
-def _wrap(expr: Expr) -> str:
+_PREC_OR, _PREC_AND, _PREC_NOT, _PREC_COMPARE, _PREC_SUM, _PREC_PRODUCT, _PREC_NEG, _PREC_ATOM = range(1, 9)
+
+
+def _precedence(expr: Expr) -> int:
+    if isinstance(expr, BoolOp):
+        return _PREC_OR if expr.op == "or" else _PREC_AND
+    if isinstance(expr, Not):
+        return _PREC_NOT
+    if isinstance(expr, Compare):
+        return _PREC_COMPARE
+    if isinstance(expr, Arith):
+        return _PREC_SUM if expr.op in ("+", "-") else _PREC_PRODUCT
+    if isinstance(expr, Neg) or (isinstance(expr, Const) and _is_number(expr.value) and expr.value < 0):
+        return _PREC_NEG
+    return _PREC_ATOM
+
+
+def _wrap(expr: Expr, at_least: int) -> str:
+    """``expr`` as text, bracketed unless it binds at least as tightly as ``at_least``."""
     text = unparse(expr)
-    return f"({text})" if isinstance(expr, (BoolOp, Arith, Compare)) else text
+    return text if _precedence(expr) >= at_least else f"({text})"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, Fraction)) and not isinstance(value, bool)
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"'{value}'" if '"' in value else f'"{value}"'
+    if isinstance(value, Fraction):
+        return _decimal(value)
+    return str(value)
+
+
+def _decimal(value: Fraction) -> str:
+    """Exact decimal text of a Fraction (never through a float, which rounds)."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    rest = value.denominator
+    for factor in (2, 5):
+        while rest % factor == 0:
+            rest //= factor
+    if rest != 1:  # not a finite decimal (only reachable for computed values)
+        return f"({value.numerator} / {value.denominator})"
+    places = 0
+    while (value * 10**places).denominator != 1:
+        places += 1
+    digits = str(abs(value.numerator) * 10**places // value.denominator).rjust(places + 1, "0")
+    sign = "-" if value < 0 else ""
+    return f"{sign}{digits[:-places]}.{digits[-places:]}"
