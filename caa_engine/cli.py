@@ -1,8 +1,9 @@
 """The ``caa`` command: parse arguments, call the public API, print.
 
 ``caa assess PATH...`` assesses bundle files and folders of bundles,
-``caa check [RULES_DIR]`` validates a rules folder, and ``caa schema
-evidence|rules`` prints JSON Schema.  Invalid rules or evidence exit with
+``caa impact PATH... --against OLD_RULES`` shows what a rule change does to
+every area, ``caa check [RULES_DIR]`` validates a rules folder, and ``caa
+schema evidence|rules`` prints JSON Schema.  Invalid rules or evidence exit with
 status 2 and every problem on stderr as ``path:line:col: code: message``;
 no traceback is ever shown for bad input.
 """
@@ -35,6 +36,7 @@ from .backends.durable import durable_import_error
 from .engine import default_backend_name, default_rules_dir, load_rules
 from .errors import InvalidInputError
 from .report import DEFAULT_WIDTH, FORMATS, render
+from .report.impact import render_impact_json, render_impact_text
 from .rules.model import RuleSetFile
 
 __all__ = ["main", "cli"]
@@ -147,6 +149,46 @@ def assess_command(paths: tuple[Path, ...], rules_dir: Path | None, kind: str, b
         out.write_text(report, encoding="utf-8")
     except OSError as error:
         _stop(f"cannot write '{out}': {error.strerror or error}", 2)
+
+
+@cli.command("impact")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PATH...")
+@click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=None,
+              help="The changed rules folder.  [default: ./rules]")
+@click.option("--against", "baseline_dir", type=click.Path(path_type=Path), required=True,
+              help="The rules folder to compare with (e.g. a copy of the rules before your edit).")
+@click.option("--format", "kind", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--backend", type=click.Choice(BACKENDS), default=None,
+              help="Rule engine backend.  [default: durable where it imports, else native]")
+def impact_command(paths: tuple[Path, ...], rules_dir: Path | None, baseline_dir: Path, kind: str,
+                   backend: str | None) -> None:
+    """Show what changed rules do to every area: judgements, flags and notes that differ."""
+    bundles, path_issues = _bundle_paths(paths)
+    plans = []
+    problems: list[InvalidInputError] = []
+    for folder in (baseline_dir, rules_dir):
+        try:
+            plans.append(load_rules(folder))
+        except RuleError as error:
+            problems.append(error)
+    if problems or path_issues:
+        _fail(*problems, *([EvidenceError(path_issues)] if path_issues else []))
+    name = _backend_name(backend)
+    engines = [Engine(plan, name) for plan in plans]
+    results: list[list[Result]] = [[], []]
+    issues: list[Issue] = []
+    for bundle in bundles:
+        try:
+            for index, engine in enumerate(engines):
+                results[index].append(engine.assess(bundle))
+        except EvidenceError as error:
+            issues.extend(error.issues)
+    if issues:
+        _fail(EvidenceError(issues))
+    if kind == "json":
+        click.echo(render_impact_json(results[0], results[1]), nl=False)
+    else:
+        click.echo(render_impact_text(results[0], results[1]), nl=False)
 
 
 @cli.command("check")
