@@ -17,7 +17,7 @@ import yaml
 
 from .errors import Issue, Location
 
-__all__ = ["Mark", "Document", "YamlProblem", "load_yaml", "parse_yaml"]
+__all__ = ["Mark", "Document", "YamlProblem", "load_yaml", "parse_yaml", "key_path"]
 
 PathKey = tuple[Any, ...]
 
@@ -57,7 +57,8 @@ class Document:
         root = self.marks.get(())
         if root is not None:
             return Location(self.file, root.line, root.column)
-        return Location(self.file, 1, 1)
+        # Data that never was a file (a dict given to the API): point by key path instead.
+        return Location(self.file, path=key_path(path))
 
     def text_location(self, path: PathKey, line: int, column: int) -> Location:
         """Map a (1-based) position inside the string at ``path`` to the file.
@@ -129,6 +130,14 @@ def _segments(value: str, mark: Mark, source: str) -> list[tuple[int, int, int]]
         segments.append((found, number, begin + 1))
         position = found + len(stripped)
     return segments
+
+
+def key_path(path: PathKey) -> str:
+    """``('bodies', 0, 'id')`` -> ``bodies[0].id``: a place in data that has no lines."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
 
 
 class YamlProblem(Exception):

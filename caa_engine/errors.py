@@ -30,10 +30,11 @@ class Location:
     file: str
     line: int = 0
     column: int = 0
+    path: str = ""  # a key path, for data given as a dict rather than a file
 
     def __str__(self) -> str:
         if self.line <= 0:
-            return self.file
+            return f"{self.file}:{self.path}" if self.path else self.file
         return f"{self.file}:{self.line}:{self.column or 1}"
 
 

@@ -39,3 +39,20 @@ def test_a_folder_with_one_bundle_still_gives_a_json_array(tmp_path: Path) -> No
     assert outcome.output.lstrip().startswith("[")
     single = CliRunner().invoke(cli, ["assess", "fixtures/cheltenham.yaml", "--format", "json", "--backend", "native"])
     assert single.output.lstrip().startswith("{")
+
+
+def test_evidence_given_as_a_dict_is_located_by_key_path_not_line_one(backend: str) -> None:
+    # A dict has no lines: errors and audit sources used to all read '<evidence>:1:1'.
+    import pytest
+
+    from caa_engine import EvidenceError, assess
+
+    bundle_dict = {"area": {"id": "x", "name": "X"}, "bodies": [{"id": "b", "name": "B", "kind": "district"}],
+                   "use_of_resources": {"assessments": [{"body": "b", "kloes": {"1.1": 3, "1.9": 2}}]}}
+    with pytest.raises(EvidenceError) as caught:
+        assess(bundle_dict, rules="rules", backend=backend)
+    assert [str(issue.location) for issue in caught.value.issues] == [
+        "<evidence>:use_of_resources.assessments[0].kloes.1.9"]
+    del bundle_dict["use_of_resources"]["assessments"][0]["kloes"]["1.9"]
+    result = assess(bundle_dict, rules="rules", backend=backend)
+    assert result.audit[0].inputs[0].source == "<evidence>:use_of_resources.assessments[0].kloes.1.1"

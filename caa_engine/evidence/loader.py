@@ -130,7 +130,7 @@ def _same_code(key: str, codes: Any) -> str:
 
 def _at(document: Document, path: tuple[Any, ...]) -> str:
     loc = document.locate(path, at_value=True)
-    return f"{loc.file}:{loc.line}" if loc.line else f"{loc.file}:{'.'.join(str(p) for p in path)}"
+    return f"{loc.file}:{loc.line}" if loc.line else str(loc)
 
 
 def bundle_facts(loaded: LoadedBundle, tables: dict[str, dict[str, Any]]) -> list[Fact]:
