@@ -9,17 +9,20 @@ audit trail — is shared in :mod:`caa_engine.session`, so backends cannot drift
 
 from __future__ import annotations
 
-from typing import Any, ContextManager, Protocol
+from contextlib import AbstractContextManager
+from typing import Any, Protocol, TypeVar
 
 from ..compile import Plan
 
 __all__ = ["MatchFact", "PreparedPlan", "Matcher", "Backend"]
 
 MatchFact = dict[str, Any]
+P = TypeVar("P")
 
 
 class PreparedPlan(Protocol):
-    plan: Plan
+    @property
+    def plan(self) -> Plan: ...
 
 
 class Matcher(Protocol):
@@ -27,11 +30,13 @@ class Matcher(Protocol):
         """The (rule id, subject id) pairs whose match condition holds."""
 
 
-class Backend(Protocol):
+class Backend(Protocol[P]):
+    """``P`` is the backend's own prepared form of a plan; only that backend can open it."""
+
     name: str
 
-    def prepare(self, plan: Plan) -> PreparedPlan:
+    def prepare(self, plan: Plan) -> P:
         """Compile the plan for this backend (once per plan)."""
 
-    def open(self, prepared: PreparedPlan) -> ContextManager[Matcher]:
+    def open(self, prepared: P) -> AbstractContextManager[Matcher]:
         """A matcher for one assessment; closing it frees everything it held."""

@@ -45,14 +45,17 @@ EngineError — never a quiet wrong result.
   sometimes ran an action on the timer thread, and an assessment then lost a
   firing or returned a different result — hosts here start no threads
   (``_QuietHost``), so every action runs inside the assert that caused it.
-* One host shared by threads segfaults — one host per thread and backend,
-  reused, with one fresh session per assessment.
+* One host shared by threads segfaulted (measured with the timer threads
+  running) — one host per thread and backend, reused, with one fresh session
+  per assessment.
 * An action still running 10 s after it started (by the local wall clock, so
   a DST jump or a suspended process counts) is abandoned, and every later
   action of the session is silently skipped — actions mark themselves as
   never timing out.
 * At most 1,024 live sessions per rule set, then MemoryError — every
-  assessment deletes its session in ``finally``.
+  assessment deletes its session in ``finally``.  Deleting a session in
+  which no fact was ever stored crashes the process — a session is deleted
+  only once a fact was stored (with the sink, the first assert stores one).
 * A Host is never freed (about 130 KiB each) — when a thread's host is
   garbage-collected its C rule sets are deleted.
 * ``get_facts`` returns facts in hash order, with ``sid`` added — only the

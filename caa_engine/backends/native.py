@@ -1,16 +1,19 @@
 """The native backend: the plan's match conditions as Python closures, indexed by match-fact type.
 
 Pure Python, always available, and the automatic choice where durable-rules
-cannot be imported (Python 3.13+).  Semantics match durable-rules exactly: a
-comparison involving a missing (null) field is false, whatever the operator.
+cannot be imported (Python 3.13+).  It defines the semantics both backends
+share (tests/test_backends.py holds durable to them): comparisons are Python's,
+and a comparison involving a missing or null value is false, whatever the
+operator, ``!=`` included.
 """
 
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from ..compile import AllOf, Always, AnyOf, Cmp, MatchCondition, Plan
 from .base import MatchFact
