@@ -11,6 +11,7 @@ provenance for the audit trail.
 
 from __future__ import annotations
 
+from bisect import insort
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Callable
@@ -22,11 +23,12 @@ __all__ = ["FactStore", "Scope", "evaluate", "Read", "lower_median"]
 
 
 class FactStore:
-    """Every fact of one assessment, by type, in id order."""
+    """Every fact of one assessment, by type (and by type and body), in id order."""
 
     def __init__(self, fact_types: dict[str, FactType]):
         self.fact_types = fact_types
         self.by_type: dict[str, list[Fact]] = {}
+        self.by_body: dict[tuple[str, str], list[Fact]] = {}
         self.by_key: dict[tuple[str, str], Fact] = {}
 
     def add(self, fact: Fact) -> None:
@@ -34,18 +36,27 @@ class FactStore:
         if key in self.by_key:
             raise ValueError(f"two {fact.type} facts with id '{fact.id}'")
         self.by_key[key] = fact
-        bucket = self.by_type.setdefault(fact.type, [])
-        bucket.append(fact)
-        bucket.sort(key=lambda f: f.id)
+        insort(self.by_type.setdefault(fact.type, []), fact, key=_fact_id)
+        body = fact.fields.get("body")
+        if isinstance(body, str):
+            insort(self.by_body.setdefault((fact.type, body), []), fact, key=_fact_id)
 
     def of(self, type_name: str) -> list[Fact]:
         return self.by_type.get(type_name, [])
+
+    def of_body(self, type_name: str, body: str) -> list[Fact]:
+        """The facts of a per-body type that belong to ``body``."""
+        return self.by_body.get((type_name, body), [])
 
     def get(self, type_name: str, fact_id: str | None) -> Fact | None:
         return self.by_key.get((type_name, fact_id)) if fact_id is not None else None
 
     def area(self) -> Fact:
         return self.of("area")[0]
+
+
+def _fact_id(fact: Fact) -> str:
+    return fact.id
 
 
 @dataclass
@@ -74,7 +85,7 @@ class Scope:
         fact_type = self.store.fact_types[type_name]
         body = self.subject.body() if self.subject is not None else None
         if fact_type.per_body and body is not None:
-            return [f for f in facts if f.fields.get("body") == body]
+            return self.store.of_body(type_name, body)
         return facts
 
     def record(self, read: Read) -> None:

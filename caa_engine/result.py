@@ -86,40 +86,46 @@ class Result(_Model):
         return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 
-def _measures_for(outcome: Outcome, plan: Plan, subject: str) -> dict[str, list[dict[str, Any]]]:
+def _measures_for(outcome: Outcome, plan: Plan, element: str, subject: str) -> dict[str, list[dict[str, Any]]]:
+    """The facts the element's measures derived for ``subject`` (a body, or the area)."""
+    store = outcome.store
+    is_area = subject == store.area().id
     out: dict[str, list[dict[str, Any]]] = {}
     for measure in plan.measures:
-        for fact in outcome.store.of(measure.into):
-            if fact.body() == subject or (fact.body() is None and subject == outcome.store.area().id):
-                row = {k: plain(v) for k, v in fact.fields.items() if k != "body"}
-                out.setdefault(measure.id, []).append(row)
+        if measure.element != element:
+            continue
+        facts = [f for f in store.of(measure.into) if f.body() is None] if is_area else store.of_body(measure.into, subject)
+        for fact in facts:
+            out.setdefault(measure.id, []).append({k: plain(v) for k, v in fact.fields.items() if k != "body"})
     return out
 
 
-def _judgement(fact: Fact, outcome: Outcome, plan: Plan, element: str) -> Judgement:
-    notes = [n.fields["text"] for n in outcome.notes
-             if (n.fields.get("body") or outcome.store.area().id) == fact.id and _element_of(plan, n) == element]
+def _notes_by_subject(outcome: Outcome, plan: Plan) -> dict[tuple[str, str], list[str]]:
+    """(element, body or area id) -> note texts, in the order the notes were added."""
+    element_of = {rule.id: rule.element for rule in plan.rules}
+    area_id = outcome.store.area().id
+    out: dict[tuple[str, str], list[str]] = {}
+    for note in outcome.notes:
+        key = (element_of[note.fields["rule"]], note.fields.get("body") or area_id)
+        out.setdefault(key, []).append(note.fields["text"])
+    return out
+
+
+def _judgement(fact: Fact, outcome: Outcome, plan: Plan, element: str, notes: dict[tuple[str, str], list[str]]) -> Judgement:
     return Judgement(score=fact.fields["score"], label=fact.fields["label"], rule=fact.fields["rule"],
-                     measures=_measures_for(outcome, plan, fact.id), notes=notes)
-
-
-def _element_of(plan: Plan, fact: Fact) -> str:
-    rule_id = fact.fields["rule"]
-    for rule in plan.rules:
-        if rule.id == rule_id:
-            return rule.element
-    return ""
+                     measures=_measures_for(outcome, plan, element, fact.id), notes=notes.get((element, fact.id), []))
 
 
 def build_result(plan: Plan, outcome: Outcome, *, backend: str, engine_version: str,
                  evidence_file: str, evidence_sha256: str) -> Result:
     area = outcome.store.area()
     elements: dict[str, ElementResult] = {}
+    notes_by_subject = _notes_by_subject(outcome, plan)
     for info in plan.rulesets:
         settled = outcome.judgements.get(info.element, {})
         element = ElementResult(title=info.title, ruleset=info.ruleset, version=info.version, scope=info.scope)
         if info.scope == "body":
-            element.bodies = {sid: _judgement(fact, outcome, plan, info.element) for sid, fact in sorted(settled.items())}
+            element.bodies = {sid: _judgement(fact, outcome, plan, info.element, notes_by_subject) for sid, fact in sorted(settled.items())}
         elif area.id in settled:
             fact = settled[area.id]
             element.score, element.label, element.rule = fact.fields["score"], fact.fields["label"], fact.fields["rule"]
