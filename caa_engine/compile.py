@@ -51,12 +51,12 @@ class Cmp:
 
 @dataclass(frozen=True)
 class AllOf:
-    items: tuple["MatchCondition", ...]
+    items: tuple[MatchCondition, ...]
 
 
 @dataclass(frozen=True)
 class AnyOf:
-    items: tuple["MatchCondition", ...]
+    items: tuple[MatchCondition, ...]
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ Problems in the engine itself (never the user's fault) are :class:`EngineError`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 __all__ = [
     "Location",

@@ -86,19 +86,19 @@ def _compute_measure(measure: PlanMeasure, store: FactStore, outcome: Outcome) -
         trace: list[Read] = []
         scope = Scope(store, subject=None, group=(measure.from_type, members), trace=trace)
         value = evaluate(measure.value, scope)
-        fields = dict(zip(measure.group_by, key))
+        fields = dict(zip(measure.group_by, key, strict=True))
         if isinstance(value, Fraction) and value.denominator == 1:
             value = int(value)
         fields[measure.field] = value
         fact_id = _derived_id(measure.into, measure.group_by, key)
         where = f"{measure.file}:{measure.line}"
         origin = {name: where for name in fields}
-        for name, member in zip(measure.group_by, key):
+        for name in measure.group_by:
             origin[name] = members[0].origin.get(name, where)
         fact = Fact(measure.into, fact_id, fields, origin)
         store.add(fact)
-        inputs = [EventInput(f"{measure.from_type}.{_fields_read(measure)}", plain(m.get(_fields_read(measure))),
-                             m.origin.get(_fields_read(measure), ""), m.id) for m in members]
+        inputs = [EventInput(f"{measure.from_type}.{name}", plain(m.get(name)), m.origin.get(name, ""), m.id)
+                  for m in members for name in _fields_read(measure)]
         outcome.events.append(AuditEvent(
             kind="measure", id=measure.id, ruleset=measure.ruleset, element=measure.element,
             source={"file": measure.file, "line": measure.line}, citation=measure.citation,
@@ -107,13 +107,16 @@ def _compute_measure(measure: PlanMeasure, store: FactStore, outcome: Outcome) -
             effect={"fact": measure.into, measure.field: plain(value)}, status="applied"))
 
 
-def _fields_read(measure: PlanMeasure) -> str:
+def _fields_read(measure: PlanMeasure) -> list[str]:
+    """The fields of the measured facts that the value reads, in the order it reads them."""
     from .rules.expr import Ref, walk
 
+    names: list[str] = []
     for node in walk(measure.value):
         if isinstance(node, Ref) and len(node.parts) == 2 and node.parts[0] == measure.from_type:
-            return node.parts[1]
-    return "id"
+            if node.parts[1] not in names:
+                names.append(node.parts[1])
+    return names or ["id"]
 
 
 def _aggregate_input(read: Read) -> EventInput:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from caa_engine import Engine
-
 from rule_folders import KLOE_TABLE, bundle, measure, rule, ruleset, write_rules
+
+from caa_engine import Engine
 
 
 def test_rules_of_two_strata_on_the_same_subject_both_fire_on_durable(tmp_path: Path, backend: str) -> None:

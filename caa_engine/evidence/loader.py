@@ -142,7 +142,7 @@ def bundle_facts(loaded: LoadedBundle, tables: dict[str, dict[str, Any]]) -> lis
     facts = [Fact("area", bundle.area.id, {"name": bundle.area.name},
                   {"id": _at(doc, ("area", "id")), "name": _at(doc, ("area", "name"))})]
     for index, body in enumerate(bundle.bodies):
-        base = ("bodies", index)
+        base: tuple[Any, ...] = ("bodies", index)
         facts.append(Fact("body", body.id,
                           {"name": body.name, "kind": body.kind, "council": body.kind in COUNCIL_KINDS, "lead": body.lead},
                           {"id": _at(doc, base + ("id",)), "name": _at(doc, base + ("name",)),

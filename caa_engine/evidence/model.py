@@ -58,7 +58,7 @@ class EvidenceBundle(_Strict):
     use_of_resources: UseOfResources | None = None
 
     @model_validator(mode="after")
-    def _bodies_are_known(self) -> "EvidenceBundle":
+    def _bodies_are_known(self) -> EvidenceBundle:
         # Reported with locations by the loader (see loader.cross_checks); kept
         # here as a safety net for bundles built in Python.
         return self

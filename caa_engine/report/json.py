@@ -27,5 +27,5 @@ def render_json(results: Sequence[Result], *, array: bool | None = None) -> str:
     if not array:
         return results[0].to_json()
     # Each element is re-read from to_json() so the canonical form has one home.
-    array = [json.loads(result.to_json()) for result in results]
-    return json.dumps(array, indent=2, ensure_ascii=False) + "\n"
+    items = [json.loads(result.to_json()) for result in results]
+    return json.dumps(items, indent=2, ensure_ascii=False) + "\n"

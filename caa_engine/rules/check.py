@@ -180,7 +180,7 @@ class _Checker:
                     if kinds <= {"int", "number"}:
                         kind: ValueType = "int" if kinds == {"int"} else "number"
                     elif len(kinds) == 1:
-                        kind = next(iter(kinds))  # type: ignore[assignment]
+                        kind = next(iter(kinds))  # type: ignore[assignment,arg-type]
                     else:
                         self.issue(rs, path, "table-column", f"column '{column}' mixes {' and '.join(sorted(kinds))}",
                                    "give every row the same kind of value in this column")
@@ -525,7 +525,7 @@ class _Checker:
                                f"{name}() of plain values takes no 'where'; filter a collection, e.g. min(theme.score where …)")
             if name in ("min", "max") and len(args) >= 2:
                 infos = [self.infer(arg, scope) for arg in args]
-                for arg, info in zip(args, infos):
+                for arg, info in zip(args, infos, strict=True):
                     self.need(arg, info, NUMERIC, f"{name}()")
                 kind = "int" if all(i.type == "int" for i in infos) else "number"
                 return TypeInfo(kind, any(i.nullable for i in infos))
@@ -660,18 +660,19 @@ def check_rules(rulesets: list[LoadedRuleSet]) -> CheckedRules:
             seen[key] = rs
         if copies and copies[-1] is rs:
             continue  # a second copy of a file: its every id and table would only repeat this one problem
-        for kind, items in (("measures", model.measures), ("rules", model.rules)):
-            for index, item in enumerate(items):
-                if item.id in seen_ids:
-                    first_rs, first_path = seen_ids[item.id]
-                    first = first_rs.document.locate(first_path, at_value=True)
-                    where = f"line {first.line}" if first_rs is rs else str(first)
-                    checker.issue(rs, (kind, index, "id"), "duplicate-id",
-                                  f"{kind[:-1]} id '{item.id}' is already used by the {first_path[0][:-1]} at {where}",
-                                  "give it an id of its own: the audit trail cites rules and measures by id",
-                                  at_value=True)
-                else:
-                    seen_ids[item.id] = (rs, (kind, index, "id"))
+        entries: list[tuple[str, int, str]] = [("measures", i, m.id) for i, m in enumerate(model.measures)]
+        entries += [("rules", i, r.id) for i, r in enumerate(model.rules)]
+        for kind, index, item_id in entries:
+            if item_id in seen_ids:
+                first_rs, first_path = seen_ids[item_id]
+                first = first_rs.document.locate(first_path, at_value=True)
+                where = f"line {first.line}" if first_rs is rs else str(first)
+                checker.issue(rs, (kind, index, "id"), "duplicate-id",
+                              f"{kind[:-1]} id '{item_id}' is already used by the {first_path[0][:-1]} at {where}",
+                              "give it an id of its own: the audit trail cites rules and measures by id",
+                              at_value=True)
+            else:
+                seen_ids[item_id] = (rs, (kind, index, "id"))
         for score in model.scale:
             if not 1 <= score <= 4:
                 checker.issue(rs, ("scale", str(score)), "unknown-score", f"score {score} is outside the CAA scale 1–4",

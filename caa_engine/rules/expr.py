@@ -107,39 +107,39 @@ class ListLit(Node):
 
 @dataclass(frozen=True)
 class Neg(Node):
-    operand: "Expr"
+    operand: Expr
 
 
 @dataclass(frozen=True)
 class Not(Node):
-    operand: "Expr"
+    operand: Expr
 
 
 @dataclass(frozen=True)
 class Arith(Node):
     op: str
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
 
 
 @dataclass(frozen=True)
 class Compare(Node):
     op: str  # == != < <= > >= in "not in"
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
 
 
 @dataclass(frozen=True)
 class BoolOp(Node):
     op: str  # and | or
-    items: tuple["Expr", ...]
+    items: tuple[Expr, ...]
 
 
 @dataclass(frozen=True)
 class Call(Node):
     name: str
-    args: tuple["Expr", ...]
-    where: "Expr | None"
+    args: tuple[Expr, ...]
+    where: Expr | None
 
 
 Expr = Union[Const, Ref, ListLit, Neg, Not, Arith, Compare, BoolOp, Call]
