@@ -46,7 +46,9 @@ SCORE_WEIGHTS = (1, 3, 4, 2)  # how often the auditor gives 1, 2, 3, 4: most bod
 # -- the workload ---------------------------------------------------------------------------------------------------
 
 
-def make_bundles(count: int, seed: int, kloe_codes: list[str], min_bodies: int, max_bodies: int) -> list[dict[str, Any]]:
+def make_bundles(
+    count: int, seed: int, kloe_codes: list[str], min_bodies: int, max_bodies: int
+) -> list[dict[str, Any]]:
     """``count`` evidence bundles as dicts: a lead council plus districts and other bodies, every KLOE scored."""
     rng = random.Random(seed)
     bundles = []
@@ -54,16 +56,33 @@ def make_bundles(count: int, seed: int, kloe_codes: list[str], min_bodies: int, 
         area = f"area-{index:05d}"
         size = rng.randint(min_bodies, max_bodies)
         two_tier = size > 2
-        bodies = [{"id": f"{area}-cc", "name": f"Area {index} Council", "kind": "county" if two_tier else "unitary",
-                   "lead": True}]
+        bodies = [
+            {
+                "id": f"{area}-cc",
+                "name": f"Area {index} Council",
+                "kind": "county" if two_tier else "unitary",
+                "lead": True,
+            }
+        ]
         for number in range(1, size):
-            bodies.append({"id": f"{area}-b{number}", "name": f"Area {index} Body {number}",
-                           "kind": rng.choice(BODY_KINDS)})
-        assessments = [{"body": body["id"], "period": "2008/09",
-                        "kloes": {code: rng.choices((1, 2, 3, 4), weights=SCORE_WEIGHTS)[0] for code in kloe_codes}}
-                       for body in bodies]
-        bundles.append({"area": {"id": area, "name": f"Area {index}", "tier": "two" if two_tier else "single"},
-                        "bodies": bodies, "use_of_resources": {"assessments": assessments}})
+            bodies.append(
+                {"id": f"{area}-b{number}", "name": f"Area {index} Body {number}", "kind": rng.choice(BODY_KINDS)}
+            )
+        assessments = [
+            {
+                "body": body["id"],
+                "period": "2008/09",
+                "kloes": {code: rng.choices((1, 2, 3, 4), weights=SCORE_WEIGHTS)[0] for code in kloe_codes},
+            }
+            for body in bodies
+        ]
+        bundles.append(
+            {
+                "area": {"id": area, "name": f"Area {index}", "tier": "two" if two_tier else "single"},
+                "bodies": bodies,
+                "use_of_resources": {"assessments": assessments},
+            }
+        )
     return bundles
 
 
@@ -170,8 +189,9 @@ def warm_up(names: list[str], plan: Plan, bundles: list[dict[str, Any]]) -> dict
     return runs
 
 
-def time_backends(runs: dict[str, BackendRun], bundles: list[dict[str, Any]], loaded: list[LoadedBundle],
-                  repeats: int) -> tuple[int | None, int | None]:
+def time_backends(
+    runs: dict[str, BackendRun], bundles: list[dict[str, Any]], loaded: list[LoadedBundle], repeats: int
+) -> tuple[int | None, int | None]:
     """Timed passes, alternating their order so that background load hits every kind alike; then the matching pass
     and a repeat run, which must give the warm-up's JSON.
 
@@ -200,8 +220,9 @@ def time_backends(runs: dict[str, BackendRun], bundles: list[dict[str, Any]], lo
         for index, bundle in enumerate(bundles):
             again = run.engine.assess(bundle).to_json()
             if again != run.json[index]:
-                raise Disagreement(f"{run.name}: a repeat run changed the JSON of {bundle['area']['id']}",
-                                   run.json[index], again)
+                raise Disagreement(
+                    f"{run.name}: a repeat run changed the JSON of {bundle['area']['id']}", run.json[index], again
+                )
     return rss_before, rss_after
 
 
@@ -229,11 +250,13 @@ def show_diff(expected: str, actual: str, labels: tuple[str, str]) -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--bundles", type=int, default=250, help="areas in the workload (default: 250)")
-    parser.add_argument("--repeats", type=int, default=5, help="timed passes per measurement; the median is shown "
-                                                                "(default: 5)")
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="timed passes per measurement; the median is shown (default: 5)"
+    )
     parser.add_argument("--seed", type=int, default=2009, help="seed of the workload's RNG (default: 2009)")
     parser.add_argument("--min-bodies", type=int, default=2, help="fewest bodies in an area (default: 2)")
     parser.add_argument("--max-bodies", type=int, default=6, help="most bodies in an area (default: 6)")
@@ -261,16 +284,23 @@ def main(argv: list[str] | None = None) -> int:
     names = ["native", "durable"] if durable_available() else ["native"]
     version = metadata.version("durable-rules") if durable_available() else "not available"
     print("caa-engine backend benchmark")
-    print(f"  Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; "
-          f"durable-rules {version}")
-    print(f"  workload: {args.bundles:,} areas, {bodies:,} bodies, {scores:,} KLOE scores "
-          f"({len(kloe_codes)} KLOEs per body, seed {args.seed})")
-    print(f"  rules: {shown(args.rules)} ({plural(len(plan.rulesets), 'rule set')}, {plural(len(plan.rules), 'rule')}, "
-          f"{plural(len(plan.measures), 'measure')}, {plural(len(plan.strata), 'stratum', 'strata')})")
+    print(
+        f"  Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; durable-rules {version}"
+    )
+    print(
+        f"  workload: {args.bundles:,} areas, {bodies:,} bodies, {scores:,} KLOE scores "
+        f"({len(kloe_codes)} KLOEs per body, seed {args.seed})"
+    )
+    print(
+        f"  rules: {shown(args.rules)} ({plural(len(plan.rulesets), 'rule set')}, {plural(len(plan.rules), 'rule')}, "
+        f"{plural(len(plan.measures), 'measure')}, {plural(len(plan.strata), 'stratum', 'strata')})"
+    )
     print(f"  every figure is the median of {args.repeats} timed passes over the whole workload, after a warm-up pass")
     print()
-    print(f"rules load + check + compile: {ms(load_seconds)} (median of {len(load_all)}; "
-          f"min {ms(min(load_all))}, max {ms(max(load_all))})")
+    print(
+        f"rules load + check + compile: {ms(load_seconds)} (median of {len(load_all)}; "
+        f"min {ms(min(load_all))}, max {ms(max(load_all))})"
+    )
     print(f"evidence validation (dict -> bundle): {ms(validate_seconds / args.bundles)} per bundle")
     print()
 
@@ -282,8 +312,11 @@ def main(argv: list[str] | None = None) -> int:
             different = [i for i, (a, b) in enumerate(zip(native, durable, strict=True)) if a != b]
             if different:
                 index = different[0]
-                print(f"FAIL: the backends disagree on {len(different)} of {args.bundles} bundles; first: "
-                      f"{bundles[index]['area']['id']}", file=sys.stderr)
+                print(
+                    f"FAIL: the backends disagree on {len(different)} of {args.bundles} bundles; first: "
+                    f"{bundles[index]['area']['id']}",
+                    file=sys.stderr,
+                )
                 print(show_diff(native[index], durable[index], ("native", "durable")), file=sys.stderr)
                 return 1
         print("timing ...", file=sys.stderr, flush=True)
@@ -326,13 +359,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"OK: {per_engine:,} assessments; a repeat run gave the same JSON as the first")
         return 0
     native_run, durable_run = runs["native"], runs["durable"]
-    print(f"native / durable throughput, dict in:       "
-          f"{median(durable_run.dict_in) / median(native_run.dict_in):.2f}x")
-    print(f"native / durable throughput, pre-validated: "
-          f"{median(durable_run.validated) / median(native_run.validated):.2f}x")
+    print(
+        f"native / durable throughput, dict in:       {median(durable_run.dict_in) / median(native_run.dict_in):.2f}x"
+    )
+    print(
+        f"native / durable throughput, pre-validated: "
+        f"{median(durable_run.validated) / median(native_run.validated):.2f}x"
+    )
     print(f"native / durable time inside the backend:   {durable_run.matching / native_run.matching:.1f}x")
-    print(f"OK: all {n:,} results byte-identical on both backends, and a repeat run identical to the first; "
-          f"{per_engine:,} assessments per engine")
+    print(
+        f"OK: all {n:,} results byte-identical on both backends, and a repeat run identical to the first; "
+        f"{per_engine:,} assessments per engine"
+    )
     return 0
 
 

@@ -10,7 +10,22 @@ from .evidence.model import EvidenceBundle
 from .result import ElementResult, FlagResult, Judgement, NoteResult, Result
 
 __all__ = [
-    "assess", "load_rules", "Engine", "Plan", "BACKENDS", "__version__",
-    "Result", "ElementResult", "Judgement", "FlagResult", "NoteResult", "EvidenceBundle",
-    "CaaError", "RuleError", "EvidenceError", "EngineError", "Issue", "Location",
+    "assess",
+    "load_rules",
+    "Engine",
+    "Plan",
+    "BACKENDS",
+    "__version__",
+    "Result",
+    "ElementResult",
+    "Judgement",
+    "FlagResult",
+    "NoteResult",
+    "EvidenceBundle",
+    "CaaError",
+    "RuleError",
+    "EvidenceError",
+    "EngineError",
+    "Issue",
+    "Location",
 ]

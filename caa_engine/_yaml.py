@@ -160,16 +160,21 @@ class _Builder:
         km = key_mark or start
         style = getattr(node, "style", None)
         end = node.end_mark
-        self.marks[path] = Mark(km.line + 1, km.column + 1, start.line + 1, start.column + 1, style,
-                                end.line + 1, end.column + 1)
+        self.marks[path] = Mark(
+            km.line + 1, km.column + 1, start.line + 1, start.column + 1, style, end.line + 1, end.column + 1
+        )
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             self.constructor.flatten_mapping(node)
             for key_node, value_node in node.value:
                 key = self.constructor.construct_object(key_node, deep=True)
                 if not isinstance(key, (str, int, float, bool)) or key is None:
-                    self._issue("yaml-key", "a mapping key must be a plain word or number",
-                                key_node.start_mark, "write the key as text, e.g. 'name:'")
+                    self._issue(
+                        "yaml-key",
+                        "a mapping key must be a plain word or number",
+                        key_node.start_mark,
+                        "write the key as text, e.g. 'name:'",
+                    )
                     continue
                 if isinstance(key, (int, float)) and not isinstance(key, bool):
                     key = str(key_node.value)
@@ -199,8 +204,9 @@ def parse_yaml(text: str, file: str) -> Document:
     except yaml.MarkedYAMLError as exc:
         raise YamlProblem([_syntax_issue(exc, text, file)]) from None
     except yaml.YAMLError as exc:
-        raise YamlProblem([Issue("yaml-syntax", f"YAML syntax error: {exc}", Location(file, 1, 1),
-                                 "check the file is valid YAML")]) from None
+        raise YamlProblem(
+            [Issue("yaml-syntax", f"YAML syntax error: {exc}", Location(file, 1, 1), "check the file is valid YAML")]
+        ) from None
     if node is None:
         return Document(file, None, {(): Mark(1, 1, 1, 1, None)}, text)
     builder = _Builder(file)
@@ -209,8 +215,16 @@ def parse_yaml(text: str, file: str) -> Document:
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
-        raise YamlProblem([Issue("yaml-value", f"cannot read this value: {exc.problem}", loc,
-                                 "only plain YAML values are allowed (no tags)")]) from None
+        raise YamlProblem(
+            [
+                Issue(
+                    "yaml-value",
+                    f"cannot read this value: {exc.problem}",
+                    loc,
+                    "only plain YAML values are allowed (no tags)",
+                )
+            ]
+        ) from None
     if builder.issues:
         raise YamlProblem(builder.issues)
     return Document(file, data, builder.marks, text)
@@ -230,39 +244,59 @@ def _syntax_issue(exc: yaml.MarkedYAMLError, text: str, file: str) -> Issue:
 
     if "'\\t'" in problem or "\t" in here[: len(here) - len(here.lstrip())]:
         tab = here.find("\t") + 1 if "\t" in here else column
-        return issue("a tab is used for indentation here; YAML indents with spaces only",
-                     "replace the tab with spaces, lined up with the lines around it", (line, tab))
+        return issue(
+            "a tab is used for indentation here; YAML indents with spaces only",
+            "replace the tab with spaces, lined up with the lines around it",
+            (line, tab),
+        )
     runaway = _runaway_quote(text, line)
     if runaway is not None:
         start, end_line = runaway
-        return issue(f"this quoted text is not closed on its line, so it runs on to line {end_line}",
-                     f"add the closing {start[2]} at the end of the text on line {start[0]}", start[:2])
+        return issue(
+            f"this quoted text is not closed on its line, so it runs on to line {end_line}",
+            f"add the closing {start[2]} at the end of the text on line {start[0]}",
+            start[:2],
+        )
     if problem == "found unexpected end of stream" and exc.context == "while scanning a quoted scalar" and context:
         quote = lines[context.line][context.column] if context.line < len(lines) else '"'
-        return issue("this quoted text is never closed", f"add the closing {quote} at the end of the text",
-                     (context.line + 1, context.column + 1))
+        return issue(
+            "this quoted text is never closed",
+            f"add the closing {quote} at the end of the text",
+            (context.line + 1, context.column + 1),
+        )
     if problem.startswith("expected <block end>") or problem.startswith("did not find expected key"):
         opened = f" (the one that starts at line {context.line + 1})" if context else ""
-        return issue(f"this line is not lined up with the block it belongs to{opened}",
-                     "indent the keys of one mapping, and the '-' of one list, to exactly the same column")
+        return issue(
+            f"this line is not lined up with the block it belongs to{opened}",
+            "indent the keys of one mapping, and the '-' of one list, to exactly the same column",
+        )
     if problem == "mapping values are not allowed here":
         before = here[: column - 1]
         if ": " in before and not before.lstrip().startswith(("'", '"')):
             key, value = (part.strip() for part in here.split(": ", 1))
             quote = "'" if '"' in value else '"'
-            return issue("the value on this line contains ': ', which YAML reads as the start of another key",
-                         f"put the whole value in quotes: {key.lstrip('- ')}: {quote}{value}{quote}")
-        return issue("unexpected ':' here",
-                     "if the value itself contains ': ', put the whole value in quotes; "
-                     "otherwise check this line's indentation against the line above")
+            return issue(
+                "the value on this line contains ': ', which YAML reads as the start of another key",
+                f"put the whole value in quotes: {key.lstrip('- ')}: {quote}{value}{quote}",
+            )
+        return issue(
+            "unexpected ':' here",
+            "if the value itself contains ': ', put the whole value in quotes; "
+            "otherwise check this line's indentation against the line above",
+        )
     if problem == "could not find expected ':'":
         at = (context.line + 1, context.column + 1) if context else (line, column)
-        return issue("this line has no ':' after its key", "write 'key: value', or indent it as part of the value above", at)
+        return issue(
+            "this line has no ':' after its key", "write 'key: value', or indent it as part of the value above", at
+        )
     if problem.startswith("expected ',' or"):
         closer = problem.split("'")[3] if problem.count("'") >= 4 else "]"  # "expected ',' or ']', but got …"
         at = (context.line + 1, context.column + 1) if context else (line, column)
-        return issue(f"the list or mapping opened here is not closed with '{closer}', or its items are not separated by ','",
-                     f"end it with '{closer}' on the same line, with ', ' between items", at)
+        return issue(
+            f"the list or mapping opened here is not closed with '{closer}', or its items are not separated by ','",
+            f"end it with '{closer}' on the same line, with ', ' between items",
+            at,
+        )
     return issue(f"YAML syntax error: {problem}", "check the indentation and quoting on this line and the one above")
 
 
@@ -274,8 +308,12 @@ def _runaway_quote(text: str, error_line: int) -> tuple[tuple[int, int, str], in
     found = None
     try:
         for token in yaml.scan(text, Loader=yaml.SafeLoader):
-            if (isinstance(token, yaml.ScalarToken) and token.style in ("'", '"')
-                    and token.end_mark.line > token.start_mark.line and token.end_mark.line + 1 == error_line):
+            if (
+                isinstance(token, yaml.ScalarToken)
+                and token.style in ("'", '"')
+                and token.end_mark.line > token.start_mark.line
+                and token.end_mark.line + 1 == error_line
+            ):
                 start = token.start_mark
                 found = ((start.line + 1, start.column + 1, token.style), token.end_mark.line + 1)
     except yaml.YAMLError:
@@ -293,6 +331,14 @@ def load_yaml(path: Path | str, display: str | None = None) -> Document:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise YamlProblem([Issue("unreadable-file", f"cannot read the file: {exc}", Location(name),
-                                 "check the path and that the file is UTF-8 text")]) from None
+        raise YamlProblem(
+            [
+                Issue(
+                    "unreadable-file",
+                    f"cannot read the file: {exc}",
+                    Location(name),
+                    "check the path and that the file is UTF-8 text",
+                )
+            ]
+        ) from None
     return parse_yaml(text, name)

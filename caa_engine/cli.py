@@ -64,14 +64,26 @@ def _bundle_paths(paths: tuple[Path, ...]) -> tuple[list[Path], list[Issue]]:
         if path.is_dir():
             inside = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in BUNDLE_SUFFIXES)
             if not inside:
-                issues.append(Issue("no-bundles", f"no evidence bundles ({', '.join('*' + s for s in BUNDLE_SUFFIXES)}) "
-                                    f"in folder '{path}'", Location(str(path)), "pass a bundle file or a folder of them"))
+                issues.append(
+                    Issue(
+                        "no-bundles",
+                        f"no evidence bundles ({', '.join('*' + s for s in BUNDLE_SUFFIXES)}) in folder '{path}'",
+                        Location(str(path)),
+                        "pass a bundle file or a folder of them",
+                    )
+                )
             found.extend(inside)
         elif path.exists():
             found.append(path)
         else:
-            issues.append(Issue("no-such-path", f"no file or folder '{path}'", Location(str(path)),
-                                "check the path; give an evidence bundle (.yaml, .yml, .json) or a folder of them"))
+            issues.append(
+                Issue(
+                    "no-such-path",
+                    f"no file or folder '{path}'",
+                    Location(str(path)),
+                    "check the path; give an evidence bundle (.yaml, .yml, .json) or a folder of them",
+                )
+            )
     unique: list[Path] = []
     seen: set[Path] = set()
     for path in found:
@@ -87,8 +99,11 @@ def _backend_name(requested: str | None) -> str:
     name = default_backend_name()
     if name == "native":
         version = f"{sys.version_info.major}.{sys.version_info.minor}"
-        click.echo(f"note: durable-rules is not available on Python {version} ({_reason(durable_import_error())}); "
-                   "using the native backend", err=True)
+        click.echo(
+            f"note: durable-rules is not available on Python {version} ({_reason(durable_import_error())}); "
+            "using the native backend",
+            err=True,
+        )
     return name
 
 
@@ -107,16 +122,29 @@ def cli() -> None:
 
 @cli.command("assess")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PATH...")
-@click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=None,
-              help="Folder of rule files.  [default: ./rules]")
-@click.option("--format", "kind", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Report format.")
-@click.option("--backend", type=click.Choice(BACKENDS), default=None,
-              help="Rule engine backend.  [default: durable where it imports, else native]")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the report to this file instead of stdout.")
-def assess_command(paths: tuple[Path, ...], rules_dir: Path | None, kind: str, backend: str | None,
-                   out: Path | None) -> None:
+@click.option(
+    "--rules",
+    "rules_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of rule files.  [default: ./rules]",
+)
+@click.option("--format", "kind", type=click.Choice(FORMATS), default="text", show_default=True, help="Report format.")
+@click.option(
+    "--backend",
+    type=click.Choice(BACKENDS),
+    default=None,
+    help="Rule engine backend.  [default: durable where it imports, else native]",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the report to this file instead of stdout.",
+)
+def assess_command(
+    paths: tuple[Path, ...], rules_dir: Path | None, kind: str, backend: str | None, out: Path | None
+) -> None:
     """Assess evidence bundles: each PATH is a bundle file or a folder of them."""
     bundles, path_issues = _bundle_paths(paths)
     try:
@@ -153,15 +181,30 @@ def assess_command(paths: tuple[Path, ...], rules_dir: Path | None, kind: str, b
 
 @cli.command("impact")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PATH...")
-@click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=None,
-              help="The changed rules folder.  [default: ./rules]")
-@click.option("--against", "baseline_dir", type=click.Path(path_type=Path), required=True,
-              help="The rules folder to compare with (e.g. a copy of the rules before your edit).")
+@click.option(
+    "--rules",
+    "rules_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The changed rules folder.  [default: ./rules]",
+)
+@click.option(
+    "--against",
+    "baseline_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The rules folder to compare with (e.g. a copy of the rules before your edit).",
+)
 @click.option("--format", "kind", type=click.Choice(("text", "json")), default="text", show_default=True)
-@click.option("--backend", type=click.Choice(BACKENDS), default=None,
-              help="Rule engine backend.  [default: durable where it imports, else native]")
-def impact_command(paths: tuple[Path, ...], rules_dir: Path | None, baseline_dir: Path, kind: str,
-                   backend: str | None) -> None:
+@click.option(
+    "--backend",
+    type=click.Choice(BACKENDS),
+    default=None,
+    help="Rule engine backend.  [default: durable where it imports, else native]",
+)
+def impact_command(
+    paths: tuple[Path, ...], rules_dir: Path | None, baseline_dir: Path, kind: str, backend: str | None
+) -> None:
     """Show what changed rules do to every area: judgements, flags and notes that differ."""
     bundles, path_issues = _bundle_paths(paths)
     plans = []
@@ -200,8 +243,11 @@ def check_command(rules_dir: Path | None) -> None:
         plan = load_rules(directory)
     except RuleError as error:
         _fail(error)
-    counts = [_count(len(plan.rulesets), "rule set"), _count(len(plan.rules), "rule"),
-              _count(len(plan.measures), "measure")]
+    counts = [
+        _count(len(plan.rulesets), "rule set"),
+        _count(len(plan.rules), "rule"),
+        _count(len(plan.measures), "measure"),
+    ]
     click.echo(f"{directory}: OK, {', '.join(counts)}")
 
 

@@ -29,8 +29,21 @@ from .rules.expr import BoolOp, Call, Compare, Const, Expr, ListLit, Not, Ref
 from .rules.loader import LoadedRuleSet, load_rule_files
 
 __all__ = [
-    "Cmp", "AllOf", "AnyOf", "Always", "MatchCondition", "Operand", "ParamRef", "PlanMeasure", "PlanRule",
-    "Stratum", "RuleSetInfo", "Plan", "compile_rules", "load_plan", "NEGATED",
+    "Cmp",
+    "AllOf",
+    "AnyOf",
+    "Always",
+    "MatchCondition",
+    "Operand",
+    "ParamRef",
+    "PlanMeasure",
+    "PlanRule",
+    "Stratum",
+    "RuleSetInfo",
+    "Plan",
+    "compile_rules",
+    "load_plan",
+    "NEGATED",
 ]
 
 NEGATED = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
@@ -269,8 +282,9 @@ def _map_children(expr: Expr, fn: Any) -> Expr:
     if isinstance(expr, BoolOp):
         return replace(expr, items=tuple(fn(item) for item in expr.items))
     if isinstance(expr, Call):
-        return replace(expr, args=tuple(fn(arg) for arg in expr.args),
-                       where=fn(expr.where) if expr.where is not None else None)
+        return replace(
+            expr, args=tuple(fn(arg) for arg in expr.args), where=fn(expr.where) if expr.where is not None else None
+        )
     return expr
 
 
@@ -306,13 +320,18 @@ def _strata(checked: CheckedRules) -> tuple[dict[int, int], dict[int, int]]:
         if state.get(n) == "done":
             return level[n]
         if state.get(n) == "active":
-            cycle = trail[trail.index(n):] + [n]
+            cycle = trail[trail.index(n) :] + [n]
             names = " -> ".join(_node_name(checked, nodes[k]) for k in cycle)
             kind, index, _, _ = nodes[n]
             item = checked.measures[index] if kind == "measure" else checked.rules[index]
-            issues.append(Issue("rule-cycle", f"these read each other's results in a cycle: {names}",
-                                item.ruleset.document.locate((f"{kind}s", item.index)),
-                                "a rule or measure cannot read, even through others, what it writes"))
+            issues.append(
+                Issue(
+                    "rule-cycle",
+                    f"these read each other's results in a cycle: {names}",
+                    item.ruleset.document.locate((f"{kind}s", item.index)),
+                    "a rule or measure cannot read, even through others, what it writes",
+                )
+            )
             raise _Cycle()
         state[n] = "active"
         best = 0
@@ -353,10 +372,25 @@ def compile_rules(checked: CheckedRules) -> Plan:
     for i, m in enumerate(checked.measures):
         rs = m.ruleset
         loc = rs.document.locate(("measures", m.index))
-        measures.append(PlanMeasure(
-            m.model.id, rs.model.ruleset, rs.model.element, m.model.description, m.model.source, loc.file, loc.line,
-            order[id(rs)] * 10_000 + m.index, m.model.from_, tuple(m.model.group_by), fold_params(m.value, rs),
-            m.model.into, m.model.field, _params(rs, m.params), measure_levels[i]))
+        measures.append(
+            PlanMeasure(
+                m.model.id,
+                rs.model.ruleset,
+                rs.model.element,
+                m.model.description,
+                m.model.source,
+                loc.file,
+                loc.line,
+                order[id(rs)] * 10_000 + m.index,
+                m.model.from_,
+                tuple(m.model.group_by),
+                fold_params(m.value, rs),
+                m.model.into,
+                m.model.field,
+                _params(rs, m.params),
+                measure_levels[i],
+            )
+        )
     rules: list[PlanRule] = []
     for i, r in enumerate(checked.rules):
         rs = r.ruleset
@@ -367,13 +401,32 @@ def compile_rules(checked: CheckedRules) -> Plan:
         then = r.model.then
         label = rs.model.scale.get(then.score) if then.score is not None else None
         templates = tuple((text, compiler.fold(expr)) for parts in r.templates.values() for text, expr in parts)
-        rules.append(PlanRule(
-            r.model.id, rs.model.ruleset, rs.model.element, rs.model.scope, r.model.description, r.model.source,
-            loc.file, loc.line, order[id(rs)] * 10_000 + r.index, r.model.per, r.model.priority, folded, match,
-            tuple(compiler.operands), tuple(sorted(compiler.fields)), then.score, label,
-            (then.flag.kind, then.flag.reason) if then.flag else None,
-            (then.note.kind, then.note.text) if then.note else None,
-            templates, _params(rs, r.params), rule_levels[i]))
+        rules.append(
+            PlanRule(
+                r.model.id,
+                rs.model.ruleset,
+                rs.model.element,
+                rs.model.scope,
+                r.model.description,
+                r.model.source,
+                loc.file,
+                loc.line,
+                order[id(rs)] * 10_000 + r.index,
+                r.model.per,
+                r.model.priority,
+                folded,
+                match,
+                tuple(compiler.operands),
+                tuple(sorted(compiler.fields)),
+                then.score,
+                label,
+                (then.flag.kind, then.flag.reason) if then.flag else None,
+                (then.note.kind, then.note.text) if then.note else None,
+                templates,
+                _params(rs, r.params),
+                rule_levels[i],
+            )
+        )
     depth = max([m.stratum for m in measures] + [r.stratum for r in rules] + [0]) + 1
     writers: dict[str, int] = {}
     for planned in rules:
@@ -384,17 +437,39 @@ def compile_rules(checked: CheckedRules) -> Plan:
         level_rules = sorted((r for r in rules if r.stratum == level), key=lambda r: r.order)
         grouped = _assign_groups(level, level_rules)
         resolve = tuple(sorted(t for t, last in writers.items() if last == level - 1))
-        strata.append(Stratum(level, resolve, tuple(sorted((m for m in measures if m.stratum == level), key=lambda m: m.order)),
-                              tuple(grouped)))
+        strata.append(
+            Stratum(
+                level,
+                resolve,
+                tuple(sorted((m for m in measures if m.stratum == level), key=lambda m: m.order)),
+                tuple(grouped),
+            )
+        )
     tables = {}
     for fact_type, (rs, name) in checked.tables.items():
         table = rs.model.tables[name]
         # Exact values, like every other number: a table's 0.1 is 1/10, not the float nearest to it.
         rows = {key: {column: _const(value) for column, value in row.items()} for key, row in table.rows.items()}
-        tables[fact_type] = {"key": table.key, "label": table.label or fact_type, "file": rs.path,
-                             "line": rs.document.locate(("tables", name)).line, "rows": rows}
-    infos = tuple(RuleSetInfo(rs.model.ruleset, rs.model.element, rs.model.title, rs.model.version, rs.model.scope,
-                              rs.path, rs.sha256, dict(rs.model.scale)) for rs in checked.rulesets)
+        tables[fact_type] = {
+            "key": table.key,
+            "label": table.label or fact_type,
+            "file": rs.path,
+            "line": rs.document.locate(("tables", name)).line,
+            "rows": rows,
+        }
+    infos = tuple(
+        RuleSetInfo(
+            rs.model.ruleset,
+            rs.model.element,
+            rs.model.title,
+            rs.model.version,
+            rs.model.scope,
+            rs.path,
+            rs.sha256,
+            dict(rs.model.scale),
+        )
+        for rs in checked.rulesets
+    )
     digest = hashlib.sha256("".join(f"{rs.path}\0{rs.sha256}\n" for rs in checked.rulesets).encode()).hexdigest()
     return Plan(infos, checked.fact_types, tables, tuple(strata), digest)
 
@@ -425,4 +500,3 @@ def load_plan(directory: str | Any) -> Plan:
     Raises :class:`~caa_engine.errors.RuleError` with every problem found.
     """
     return compile_rules(check_rules(load_rule_files(directory)))
-

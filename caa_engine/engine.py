@@ -57,8 +57,12 @@ def _make_backend(name: str | None) -> Backend:
 
 @lru_cache(maxsize=1)
 def _warn_native_once() -> None:
-    warnings.warn(f"durable-rules cannot be used on Python {sys.version_info.major}.{sys.version_info.minor} "
-                  f"({durable_import_error()}); using the native backend", RuntimeWarning, stacklevel=4)
+    warnings.warn(
+        f"durable-rules cannot be used on Python {sys.version_info.major}.{sys.version_info.minor} "
+        f"({durable_import_error()}); using the native backend",
+        RuntimeWarning,
+        stacklevel=4,
+    )
 
 
 def load_rules(rules: str | Path | None = None) -> Plan:
@@ -87,8 +91,14 @@ class Engine:
         loaded = _load(bundle)
         facts = bundle_facts(loaded, self.plan.tables)
         outcome = run_session(self.plan, self._prepared, self.backend, facts)
-        return build_result(self.plan, outcome, backend=self.backend.name, engine_version=__version__,
-                            evidence_file=loaded.file, evidence_sha256=loaded.sha256)
+        return build_result(
+            self.plan,
+            outcome,
+            backend=self.backend.name,
+            engine_version=__version__,
+            evidence_file=loaded.file,
+            evidence_sha256=loaded.sha256,
+        )
 
 
 def _load(bundle: Any) -> LoadedBundle:

@@ -29,8 +29,9 @@ class Judgement(_Model):
     score: int
     label: str
     rule: str = Field(description="the rule whose score won")
-    measures: dict[str, list[dict[str, Any]]] = Field(default_factory=dict,
-                                                      description="facts measures derived for this subject")
+    measures: dict[str, list[dict[str, Any]]] = Field(
+        default_factory=dict, description="facts measures derived for this subject"
+    )
     notes: list[str] = Field(default_factory=list)
 
 
@@ -94,7 +95,9 @@ def _measures_for(outcome: Outcome, plan: Plan, element: str, subject: str) -> d
     for measure in plan.measures:
         if measure.element != element:
             continue
-        facts = [f for f in store.of(measure.into) if f.body() is None] if is_area else store.of_body(measure.into, subject)
+        facts = (
+            [f for f in store.of(measure.into) if f.body() is None] if is_area else store.of_body(measure.into, subject)
+        )
         for fact in facts:
             out.setdefault(measure.id, []).append({k: plain(v) for k, v in fact.fields.items() if k != "body"})
     return out
@@ -111,13 +114,21 @@ def _notes_by_subject(outcome: Outcome, plan: Plan) -> dict[tuple[str, str], lis
     return out
 
 
-def _judgement(fact: Fact, outcome: Outcome, plan: Plan, element: str, notes: dict[tuple[str, str], list[str]]) -> Judgement:
-    return Judgement(score=fact.fields["score"], label=fact.fields["label"], rule=fact.fields["rule"],
-                     measures=_measures_for(outcome, plan, element, fact.id), notes=notes.get((element, fact.id), []))
+def _judgement(
+    fact: Fact, outcome: Outcome, plan: Plan, element: str, notes: dict[tuple[str, str], list[str]]
+) -> Judgement:
+    return Judgement(
+        score=fact.fields["score"],
+        label=fact.fields["label"],
+        rule=fact.fields["rule"],
+        measures=_measures_for(outcome, plan, element, fact.id),
+        notes=notes.get((element, fact.id), []),
+    )
 
 
-def build_result(plan: Plan, outcome: Outcome, *, backend: str, engine_version: str,
-                 evidence_file: str, evidence_sha256: str) -> Result:
+def build_result(
+    plan: Plan, outcome: Outcome, *, backend: str, engine_version: str, evidence_file: str, evidence_sha256: str
+) -> Result:
     area = outcome.store.area()
     elements: dict[str, ElementResult] = {}
     notes_by_subject = _notes_by_subject(outcome, plan)
@@ -125,26 +136,37 @@ def build_result(plan: Plan, outcome: Outcome, *, backend: str, engine_version: 
         settled = outcome.judgements.get(info.element, {})
         element = ElementResult(title=info.title, ruleset=info.ruleset, version=info.version, scope=info.scope)
         if info.scope == "body":
-            element.bodies = {sid: _judgement(fact, outcome, plan, info.element, notes_by_subject) for sid, fact in sorted(settled.items())}
+            element.bodies = {
+                sid: _judgement(fact, outcome, plan, info.element, notes_by_subject)
+                for sid, fact in sorted(settled.items())
+            }
         elif area.id in settled:
             fact = settled[area.id]
             element.score, element.label, element.rule = fact.fields["score"], fact.fields["label"], fact.fields["rule"]
         elements[info.element] = element
-    flags = [FlagResult(**{k: f.fields[k] for k in ("kind", "subject", "rule", "reason", "body")})
-             for f in sorted(outcome.flags, key=lambda f: (f.fields["subject"], f.fields["rule"]))]
-    notes = [NoteResult(**{k: n.fields[k] for k in ("kind", "subject", "rule", "text", "body")})
-             for n in sorted(outcome.notes, key=lambda n: (n.fields["subject"], n.fields["rule"]))]
+    flags = [
+        FlagResult(**{k: f.fields[k] for k in ("kind", "subject", "rule", "reason", "body")})
+        for f in sorted(outcome.flags, key=lambda f: (f.fields["subject"], f.fields["rule"]))
+    ]
+    notes = [
+        NoteResult(**{k: n.fields[k] for k in ("kind", "subject", "rule", "text", "body")})
+        for n in sorted(outcome.notes, key=lambda n: (n.fields["subject"], n.fields["rule"]))
+    ]
     return Result(
         area={"id": area.id, "name": area.fields["name"]},
-        bodies={b.id: BodyInfo(name=b.fields["name"], kind=b.fields["kind"], lead=b.fields["lead"])
-                for b in outcome.store.of("body")},
+        bodies={
+            b.id: BodyInfo(name=b.fields["name"], kind=b.fields["kind"], lead=b.fields["lead"])
+            for b in outcome.store.of("body")
+        },
         elements=elements,
         flags=flags,
         notes=notes,
         audit=outcome.events,
         engine={"name": "caa-engine", "version": engine_version},
-        rulesets={i.ruleset: {"element": i.element, "version": i.version, "file": i.file, "sha256": i.sha256}
-                  for i in plan.rulesets},
+        rulesets={
+            i.ruleset: {"element": i.element, "version": i.version, "file": i.file, "sha256": i.sha256}
+            for i in plan.rulesets
+        },
         rules_sha256=plan.digest,
         evidence={"file": evidence_file, "sha256": evidence_sha256},
         backend=backend,

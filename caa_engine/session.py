@@ -97,14 +97,27 @@ def _compute_measure(measure: PlanMeasure, store: FactStore, outcome: Outcome) -
             origin[name] = members[0].origin.get(name, where)
         fact = Fact(measure.into, fact_id, fields, origin)
         store.add(fact)
-        inputs = [EventInput(f"{measure.from_type}.{name}", plain(m.get(name)), m.origin.get(name, ""), m.id)
-                  for m in members for name in _fields_read(measure)]
-        outcome.events.append(AuditEvent(
-            kind="measure", id=measure.id, ruleset=measure.ruleset, element=measure.element,
-            source={"file": measure.file, "line": measure.line}, citation=measure.citation,
-            subject=fact_id, body=fact.body(), inputs=inputs + [_aggregate_input(r) for r in trace],
-            params=[EventParam(p.name, plain(p.value), p.location) for p in measure.params],
-            effect={"fact": measure.into, measure.field: plain(value)}, status="applied"))
+        inputs = [
+            EventInput(f"{measure.from_type}.{name}", plain(m.get(name)), m.origin.get(name, ""), m.id)
+            for m in members
+            for name in _fields_read(measure)
+        ]
+        outcome.events.append(
+            AuditEvent(
+                kind="measure",
+                id=measure.id,
+                ruleset=measure.ruleset,
+                element=measure.element,
+                source={"file": measure.file, "line": measure.line},
+                citation=measure.citation,
+                subject=fact_id,
+                body=fact.body(),
+                inputs=inputs + [_aggregate_input(r) for r in trace],
+                params=[EventParam(p.name, plain(p.value), p.location) for p in measure.params],
+                effect={"fact": measure.into, measure.field: plain(value)},
+                status="applied",
+            )
+        )
 
 
 def _fields_read(measure: PlanMeasure) -> list[str]:
@@ -137,15 +150,19 @@ def _match_facts(rules: tuple[PlanRule, ...], store: FactStore) -> list[MatchFac
         for subject in store.of(rule.per):
             # durable-rules takes a fact's 'id' as its identity, so each match fact gets its own
             # (type + subject) and the subject travels as 'subject'.
-            fact = out.setdefault((rule.group, subject.id),
-                                  {"type": rule.group, "id": f"{rule.group}:{subject.id}", "subject": subject.id})
+            fact = out.setdefault(
+                (rule.group, subject.id),
+                {"type": rule.group, "id": f"{rule.group}:{subject.id}", "subject": subject.id},
+            )
             for name in rule.fields:
                 if name != "id":
                     fact[f"f_{name}"] = subject.get(name)
             if rule.operands:
                 scope = Scope(store, subject=subject)
                 for operand in rule.operands:
-                    fact.update(_operand_fields(operand.key, evaluate(operand.left, scope), evaluate(operand.right, scope)))
+                    fact.update(
+                        _operand_fields(operand.key, evaluate(operand.left, scope), evaluate(operand.right, scope))
+                    )
     return [out[key] for key in sorted(out)]
 
 
@@ -161,8 +178,9 @@ def _operand_fields(key: str, left: Any, right: Any) -> dict[str, Any]:
     return {f"{key}v": 1, f"{key}l": left, f"{key}r": right}
 
 
-def _fire(rule: PlanRule, subject: Fact, store: FactStore, outcome: Outcome,
-          candidates: dict[str, list[Candidate]]) -> None:
+def _fire(
+    rule: PlanRule, subject: Fact, store: FactStore, outcome: Outcome, candidates: dict[str, list[Candidate]]
+) -> None:
     trace: list[Read] = []
     verdict = evaluate(rule.condition, Scope(store, subject=subject, trace=trace))
     if verdict is not True:
@@ -185,24 +203,40 @@ def _fire(rule: PlanRule, subject: Fact, store: FactStore, outcome: Outcome,
     if rule.flag is not None:
         kind, reason = rule.flag[0], _render(rule.flag[1], rendered)
         effect["flag"] = {"kind": kind, "reason": reason}
-        flag = Fact("flag", f"{subject.id}/flag/{rule.id}",
-                    {"kind": kind, "subject": subject.id, "rule": rule.id, "reason": reason, "body": body},
-                    {"kind": where, "subject": where, "rule": where, "reason": where, "body": where})
+        flag = Fact(
+            "flag",
+            f"{subject.id}/flag/{rule.id}",
+            {"kind": kind, "subject": subject.id, "rule": rule.id, "reason": reason, "body": body},
+            {"kind": where, "subject": where, "rule": where, "reason": where, "body": where},
+        )
         store.add(flag)
         outcome.flags.append(flag)
     if rule.note is not None:
         kind, text = rule.note[0], _render(rule.note[1], rendered)
         effect["note"] = {"kind": kind, "text": text}
-        note = Fact("note", f"{subject.id}/note/{rule.id}",
-                    {"kind": kind, "subject": subject.id, "rule": rule.id, "text": text, "body": body},
-                    {"kind": where, "subject": where, "rule": where, "text": where, "body": where})
+        note = Fact(
+            "note",
+            f"{subject.id}/note/{rule.id}",
+            {"kind": kind, "subject": subject.id, "rule": rule.id, "text": text, "body": body},
+            {"kind": where, "subject": where, "rule": where, "text": where, "body": where},
+        )
         store.add(note)
         outcome.notes.append(note)
     event = AuditEvent(
-        kind="rule", id=rule.id, ruleset=rule.ruleset, element=rule.element,
-        source={"file": rule.file, "line": rule.line}, citation=rule.citation, subject=subject.id, body=body,
-        inputs=inputs, params=[EventParam(p.name, plain(p.value), p.location) for p in rule.params],
-        effect=effect, status="applied", priority=rule.priority)
+        kind="rule",
+        id=rule.id,
+        ruleset=rule.ruleset,
+        element=rule.element,
+        source={"file": rule.file, "line": rule.line},
+        citation=rule.citation,
+        subject=subject.id,
+        body=body,
+        inputs=inputs,
+        params=[EventParam(p.name, plain(p.value), p.location) for p in rule.params],
+        effect=effect,
+        status="applied",
+        priority=rule.priority,
+    )
     outcome.events.append(event)
     if rule.score is not None:
         candidates.setdefault(rule.element, []).append(Candidate(rule, subject, event))

@@ -13,8 +13,10 @@ RULES = ROOT / "rules"
 FIXTURES = ROOT / "fixtures"
 
 BACKEND_PARAMS = [
-    pytest.param("durable", marks=pytest.mark.skipif(not durable_available(),
-                                                     reason="durable-rules does not import on this Python")),
+    pytest.param(
+        "durable",
+        marks=pytest.mark.skipif(not durable_available(), reason="durable-rules does not import on this Python"),
+    ),
     "native",
 ]
 

@@ -53,14 +53,30 @@ def ruleset(**overrides: Any) -> dict[str, Any]:
 
 def rule(rule_id: str, when: str | bool, per: str = "body", priority: int = 0, **then: Any) -> dict[str, Any]:
     """One rule; ``then`` defaults to a note (so the rule may run per any fact)."""
-    return {"id": rule_id, "description": f"rule {rule_id}", "source": "test", "per": per, "priority": priority,
-            "when": when, "then": then or {"note": {"kind": "fired", "text": f"{rule_id} fired"}}}
+    return {
+        "id": rule_id,
+        "description": f"rule {rule_id}",
+        "source": "test",
+        "per": per,
+        "priority": priority,
+        "when": when,
+        "then": then or {"note": {"kind": "fired", "text": f"{rule_id} fired"}},
+    }
 
 
-def measure(measure_id: str, from_: str, value: str, into: str, group_by: tuple[str, ...] = ("body",),
-            field: str = "value") -> dict[str, Any]:
-    return {"id": measure_id, "description": f"measure {measure_id}", "source": "test", "from": from_,
-            "group_by": list(group_by), "value": value, "into": into, "field": field}
+def measure(
+    measure_id: str, from_: str, value: str, into: str, group_by: tuple[str, ...] = ("body",), field: str = "value"
+) -> dict[str, Any]:
+    return {
+        "id": measure_id,
+        "description": f"measure {measure_id}",
+        "source": "test",
+        "from": from_,
+        "group_by": list(group_by),
+        "value": value,
+        "into": into,
+        "field": field,
+    }
 
 
 def write_rules(folder: Path, files: dict[str, dict[str, Any] | str]) -> Path:
@@ -93,6 +109,7 @@ def bundle(kloes: dict[str, dict[str, int]], bodies: tuple[str, ...] | None = No
     return {
         "area": {"id": "testshire", "name": "Testshire"},
         "bodies": [{"id": body_id, "name": body_id.title(), "kind": "district"} for body_id in body_ids],
-        "use_of_resources": {"assessments": [{"body": body_id, "kloes": scores}
-                                             for body_id, scores in kloes.items() if scores]},
+        "use_of_resources": {
+            "assessments": [{"body": body_id, "kloes": scores} for body_id, scores in kloes.items() if scores]
+        },
     }

@@ -45,8 +45,10 @@ def comparisons(draw: st.DrawFn) -> Cmp:
 
 conditions: st.SearchStrategy[MatchCondition] = st.recursive(
     comparisons() | st.builds(Always, st.booleans()),
-    lambda inner: st.builds(AllOf, st.lists(inner, max_size=4).map(tuple))
-    | st.builds(AnyOf, st.lists(inner, max_size=4).map(tuple)),
+    lambda inner: (
+        st.builds(AllOf, st.lists(inner, max_size=4).map(tuple))
+        | st.builds(AnyOf, st.lists(inner, max_size=4).map(tuple))
+    ),
     max_leaves=10,
 )
 
@@ -73,8 +75,9 @@ def facts(draw: st.DrawFn) -> list[dict[str, Any]]:
 @needs_durable
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(conditions, min_size=1, max_size=4), facts())
-def test_random_conditions_fire_the_same_rules_on_both_backends(conds: list[MatchCondition],
-                                                               match_facts: list[dict[str, Any]]) -> None:
+def test_random_conditions_fire_the_same_rules_on_both_backends(
+    conds: list[MatchCondition], match_facts: list[dict[str, Any]]
+) -> None:
     from caa_engine.backends.durable import DurableBackend
 
     plan = plan_of(*conds)
@@ -88,8 +91,21 @@ def test_random_conditions_fire_the_same_rules_on_both_backends(conds: list[Matc
 
 @needs_durable
 @pytest.mark.parametrize("op", OPS)
-@pytest.mark.parametrize(("left", "right"), [(1, 1), (1, 2), (2, 1), (-(2**63), 2**63 - 1), (2**40, 2**40 + 1),
-                                            (True, False), (False, False), ("a", "a"), ("a", "b"), ('"', "#")])
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        (1, 1),
+        (1, 2),
+        (2, 1),
+        (-(2**63), 2**63 - 1),
+        (2**40, 2**40 + 1),
+        (True, False),
+        (False, False),
+        ("a", "a"),
+        ("a", "b"),
+        ('"', "#"),
+    ],
+)
 def test_field_to_field_comparisons_agree_on_both_backends(op: str, left: Any, right: Any) -> None:
     from caa_engine.backends.durable import DurableBackend
 
@@ -109,33 +125,48 @@ def test_native_follows_python_for_present_values_and_is_false_for_absent_ones()
 GUARD_Y = {"$ex": {"f_y": 1}}
 
 
-@pytest.mark.parametrize(("cond", "expected"), [
-    (Cmp("f_x", "==", 3), {"f_x": 3}),
-    (Cmp("f_x", "!=", True), {"$neq": {"f_x": True}}),
-    (Cmp("f_x", "<", "ab"), {"$lt": {"f_x": "6162"}}),  # text travels as hex of its UTF-8
-    (Cmp("subject", "==", "é"), {"subject": "c3a9"}),
-    (Cmp("f_x", "==", "f_y", is_field=True), {"$and": [GUARD_Y, {"f_x": {"$m": "f_y"}}]}),
-    (Cmp("f_x", ">=", "f_y", is_field=True), {"$and": [GUARD_Y, {"$gte": {"f_x": {"$m": "f_y"}}}]}),
-    (AllOf((Cmp("f_a", "==", 1), AllOf((Cmp("f_b", "==", 2), Cmp("f_x", "<", "f_y", is_field=True))))),
-     {"$and": [{"f_a": 1}, {"f_b": 2}, GUARD_Y, {"$lt": {"f_x": {"$m": "f_y"}}}]}),
-    (AnyOf((Cmp("f_x", "==", "f_y", is_field=True), Cmp("f_z", "==", False))),
-     {"$or": [{"$and": [GUARD_Y, {"f_x": {"$m": "f_y"}}]}, {"f_z": False}]}),
-    (AnyOf((Cmp("f_a", "==", 1), AnyOf((Cmp("f_b", "==", 2), Always(False))))), {"$or": [{"f_a": 1}, {"f_b": 2}]}),
-    (AnyOf((Cmp("f_a", "==", 1), Always(True))), None),
-    (AllOf((Cmp("f_a", "==", 1), Always(False))), {"$lt": {"type": ""}}),
-    (AllOf(()), None),
-    (AnyOf(()), {"$lt": {"type": ""}}),
-])
+@pytest.mark.parametrize(
+    ("cond", "expected"),
+    [
+        (Cmp("f_x", "==", 3), {"f_x": 3}),
+        (Cmp("f_x", "!=", True), {"$neq": {"f_x": True}}),
+        (Cmp("f_x", "<", "ab"), {"$lt": {"f_x": "6162"}}),  # text travels as hex of its UTF-8
+        (Cmp("subject", "==", "é"), {"subject": "c3a9"}),
+        (Cmp("f_x", "==", "f_y", is_field=True), {"$and": [GUARD_Y, {"f_x": {"$m": "f_y"}}]}),
+        (Cmp("f_x", ">=", "f_y", is_field=True), {"$and": [GUARD_Y, {"$gte": {"f_x": {"$m": "f_y"}}}]}),
+        (
+            AllOf((Cmp("f_a", "==", 1), AllOf((Cmp("f_b", "==", 2), Cmp("f_x", "<", "f_y", is_field=True))))),
+            {"$and": [{"f_a": 1}, {"f_b": 2}, GUARD_Y, {"$lt": {"f_x": {"$m": "f_y"}}}]},
+        ),
+        (
+            AnyOf((Cmp("f_x", "==", "f_y", is_field=True), Cmp("f_z", "==", False))),
+            {"$or": [{"$and": [GUARD_Y, {"f_x": {"$m": "f_y"}}]}, {"f_z": False}]},
+        ),
+        (AnyOf((Cmp("f_a", "==", 1), AnyOf((Cmp("f_b", "==", 2), Always(False))))), {"$or": [{"f_a": 1}, {"f_b": 2}]}),
+        (AnyOf((Cmp("f_a", "==", 1), Always(True))), None),
+        (AllOf((Cmp("f_a", "==", 1), Always(False))), {"$lt": {"type": ""}}),
+        (AllOf(()), None),
+        (AnyOf(()), {"$lt": {"type": ""}}),
+    ],
+)
 def test_to_durable_gives_exactly_this_json(cond: MatchCondition, expected: Any) -> None:
     assert to_durable(cond) == expected
 
 
-@pytest.mark.parametrize(("cond", "expected"), [
-    (Always(True), [{"type": GROUP}]),
-    (Always(False), [{"$and": [{"type": GROUP}, {"$lt": {"type": ""}}]}]),
-    (AllOf((Cmp("f_a", "==", 1), Cmp("f_b", ">", 2))), [{"$and": [{"type": GROUP}, {"f_a": 1}, {"$gt": {"f_b": 2}}]}]),
-    (AnyOf((Cmp("f_a", "==", 1), Cmp("f_b", ">", 2))),
-     [{"$and": [{"type": GROUP}, {"$or": [{"f_a": 1}, {"$gt": {"f_b": 2}}]}]}]),
-])
+@pytest.mark.parametrize(
+    ("cond", "expected"),
+    [
+        (Always(True), [{"type": GROUP}]),
+        (Always(False), [{"$and": [{"type": GROUP}, {"$lt": {"type": ""}}]}]),
+        (
+            AllOf((Cmp("f_a", "==", 1), Cmp("f_b", ">", 2))),
+            [{"$and": [{"type": GROUP}, {"f_a": 1}, {"$gt": {"f_b": 2}}]}],
+        ),
+        (
+            AnyOf((Cmp("f_a", "==", 1), Cmp("f_b", ">", 2))),
+            [{"$and": [{"type": GROUP}, {"$or": [{"f_a": 1}, {"$gt": {"f_b": 2}}]}]}],
+        ),
+    ],
+)
 def test_each_rule_becomes_patterns_that_start_with_its_type(cond: MatchCondition, expected: Any) -> None:
     assert durable_patterns(GROUP, cond) == expected

@@ -125,7 +125,7 @@ def evidence_error(case: str, backend: str = "native") -> EvidenceError:
 
 def text_at(file: str, line: int, column: int) -> str:
     lines = Path(file).read_text(encoding="utf-8").split("\n")
-    return lines[line - 1][column - 1:] if 0 < line <= len(lines) else ""
+    return lines[line - 1][column - 1 :] if 0 < line <= len(lines) else ""
 
 
 def one_edit_apart(broken: str, valid: str) -> bool:
@@ -143,6 +143,7 @@ def without_heading_comment(text: str) -> str:
 
 # --- the cases are what they say they are ------------------------------------------------------------------------
 
+
 def test_the_valid_copy_of_the_rules_loads_and_judges_cheltenham_3(backend: str) -> None:
     result = assess("fixtures/cheltenham.yaml", rules=VALID_RULES.parent, backend=backend)
     assert result.elements["use_of_resources"].bodies["cheltenham-bc"].score == 3
@@ -153,7 +154,9 @@ def test_each_broken_rule_file_is_the_valid_copy_with_one_edit(case: str) -> Non
     valid = without_heading_comment(VALID_RULES.read_text(encoding="utf-8"))
     broken = without_heading_comment((BROKEN / "rules" / case / "use_of_resources.yaml").read_text(encoding="utf-8"))
     if case == "duplicate_ruleset":  # the defect is the unrenamed copy beside an intact file
-        copy = without_heading_comment((BROKEN / "rules" / case / "use_of_resources_cpa.yaml").read_text(encoding="utf-8"))
+        copy = without_heading_comment(
+            (BROKEN / "rules" / case / "use_of_resources_cpa.yaml").read_text(encoding="utf-8")
+        )
         assert broken == valid == copy
     else:
         assert one_edit_apart(broken, valid)
@@ -172,6 +175,7 @@ def test_every_case_says_where_it_points() -> None:
 
 
 # --- the messages, exactly ---------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("case", RULE_CASES)
 def test_a_broken_rule_folder_is_refused_with_exactly_the_expected_message(case: str) -> None:
@@ -210,13 +214,28 @@ def test_a_bundle_issue_points_at_the_text_to_fix(case: str) -> None:
 def test_no_message_leaks_python_or_pydantic_words(case: str) -> None:
     # An inspector never reads Python: no type names, pydantic phrasing, regexes or key paths with list indices.
     text = (expected_for_rules(case) if case in RULE_CASES else "") + (
-        expected_for_bundle(case) if case in BUNDLE_CASES else "")
-    for word in ("Input should", "String should", "int_", "str_", "NoneType", "dict", "[0-9]", "^[", ".0.", ".1.",
-                 "Traceback", "<block end>", "<scalar>"):
+        expected_for_bundle(case) if case in BUNDLE_CASES else ""
+    )
+    for word in (
+        "Input should",
+        "String should",
+        "int_",
+        "str_",
+        "NoneType",
+        "dict",
+        "[0-9]",
+        "^[",
+        ".0.",
+        ".1.",
+        "Traceback",
+        "<block end>",
+        "<scalar>",
+    ):
         assert word not in text, word
 
 
 # --- the command line: exit 2, the same lines on stderr, nothing on stdout, no traceback --------------------------
+
 
 @pytest.mark.parametrize("case", RULE_CASES)
 def test_caa_check_exits_2_with_exactly_the_expected_lines_on_stderr(case: str) -> None:
@@ -239,12 +258,21 @@ def test_assessing_the_folder_of_broken_bundles_reports_every_one_in_path_order(
     assert outcome.stderr.splitlines() == [f"{len(BUNDLE_CASES)} evidence errors occurred:", *lines]
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["check", "tests/broken/rules/yaml_syntax"], "tests/broken/rules/yaml_syntax/expected.txt"),
-    (["assess", "tests/broken/evidence/unknown_kloe.yaml", "--backend", "native"],
-     "tests/broken/evidence/unknown_kloe.expected.txt"),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["check", "tests/broken/rules/yaml_syntax"], "tests/broken/rules/yaml_syntax/expected.txt"),
+        (
+            ["assess", "tests/broken/evidence/unknown_kloe.yaml", "--backend", "native"],
+            "tests/broken/evidence/unknown_kloe.expected.txt",
+        ),
+    ],
+)
 def test_the_installed_command_exits_2_without_a_traceback(args: list[str], expected: str) -> None:
-    process = subprocess.run([sys.executable, "-c", "from caa_engine.cli import main; main()", *args],
-                             capture_output=True, text=True, timeout=60)
+    process = subprocess.run(
+        [sys.executable, "-c", "from caa_engine.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert (process.returncode, process.stdout, process.stderr) == (2, "", Path(expected).read_text(encoding="utf-8"))

@@ -39,8 +39,9 @@ TEXT_COLUMN = 12  # where the condition text starts: after 'when: "'
 
 def one_rule(when: str, per: str = "body", then: str = "note: {kind: k, text: t}") -> str:
     assert '"' not in when, "write quoted text in conditions with single quotes"
-    return HEAD + ("  - id: r\n    description: d\n    source: s\n"
-                   f"    per: {per}\n    when: \"{when}\"\n    then: {{{then}}}\n")
+    return HEAD + (
+        f'  - id: r\n    description: d\n    source: s\n    per: {per}\n    when: "{when}"\n    then: {{{then}}}\n'
+    )
 
 
 def issues_of(folder: Path, text: str) -> list[tuple[str, str, str, str]]:
@@ -188,24 +189,42 @@ def test_a_measure_reads_its_type_only_through_an_aggregate(tmp_path: Path) -> N
 
 
 def test_a_measure_groups_by_known_fields_only(tmp_path: Path) -> None:
-    issues = rule_errors(tmp_path, {"m.yaml": ruleset(
-        measures=[measure("m", "kloe", "count(kloe)", "kloe_count", group_by=("bdy",))])})
+    issues = rule_errors(
+        tmp_path, {"m.yaml": ruleset(measures=[measure("m", "kloe", "count(kloe)", "kloe_count", group_by=("bdy",))])}
+    )
     assert len(issues) == 1 and ": unknown-fact: " in issues[0] and "did you mean 'body'?" in issues[0]
 
 
 def test_measures_that_read_each_other_are_refused(tmp_path: Path) -> None:
-    issues = rule_errors(tmp_path, {"m.yaml": ruleset(measures=[
-        measure("m1", "m2_out", "count(m2_out)", "m1_out"), measure("m2", "m1_out", "count(m1_out)", "m2_out")])})
+    issues = rule_errors(
+        tmp_path,
+        {
+            "m.yaml": ruleset(
+                measures=[
+                    measure("m1", "m2_out", "count(m2_out)", "m1_out"),
+                    measure("m2", "m1_out", "count(m1_out)", "m2_out"),
+                ]
+            )
+        },
+    )
     assert len(issues) == 1 and ": measure-cycle: " in issues[0]
 
 
 def test_a_measure_derives_a_fact_rules_can_read(tmp_path: Path) -> None:
-    plan = plan_of(tmp_path, {"m.yaml": ruleset(
-        measures=[measure("m", "kloe", "mean(kloe.score)", "kloe_mean", field="mean")],
-        rules=[rule("r", "min(kloe_mean.mean) >= 2.5")])})
+    plan = plan_of(
+        tmp_path,
+        {
+            "m.yaml": ruleset(
+                measures=[measure("m", "kloe", "mean(kloe.score)", "kloe_mean", field="mean")],
+                rules=[rule("r", "min(kloe_mean.mean) >= 2.5")],
+            )
+        },
+    )
     kloe_mean = plan.fact_types["kloe_mean"]
     assert {name: (spec.type, spec.nullable) for name, spec in kloe_mean.fields.items()} == {
-        "body": ("str", False), "mean": ("number", True)}
+        "body": ("str", False),
+        "mean": ("number", True),
+    }
 
 
 # -- scores and ids ----------------------------------------------------------------------------------------------
@@ -225,10 +244,13 @@ def test_a_score_set_by_a_rule_per_another_fact_is_refused(tmp_path: Path) -> No
 
 
 def test_a_rule_id_used_again_in_another_file_is_refused_where_it_is_reused(tmp_path: Path) -> None:
-    issues = rule_errors(tmp_path, {
-        "a.yaml": ruleset(rules=[rule("same", True)]),
-        "b.yaml": ruleset(ruleset="other", element="other", measures=[measure("same", "kloe", "count(kloe)", "n")]),
-    })
+    issues = rule_errors(
+        tmp_path,
+        {
+            "a.yaml": ruleset(rules=[rule("same", True)]),
+            "b.yaml": ruleset(ruleset="other", element="other", measures=[measure("same", "kloe", "count(kloe)", "n")]),
+        },
+    )
     assert len(issues) == 1
     assert issues[0].startswith("b.yaml:") and ": duplicate-id: " in issues[0]
     assert "'same'" in issues[0] and "a.yaml:" in issues[0]
@@ -236,15 +258,25 @@ def test_a_rule_id_used_again_in_another_file_is_refused_where_it_is_reused(tmp_
 
 def test_an_infinite_parameter_is_refused_not_a_crash(tmp_path: Path) -> None:
     # regression: 'value: .inf' passed the NaN-only check and crashed the checker with ValueError
-    issues = rule_errors(tmp_path, {"a.yaml": ruleset(parameters={"x": {"value": float("inf")}},
-                                                      rules=[rule("r", "count(kloe) >= params.x")])})
+    issues = rule_errors(
+        tmp_path,
+        {"a.yaml": ruleset(parameters={"x": {"value": float("inf")}}, rules=[rule("r", "count(kloe) >= params.x")])},
+    )
     assert len(issues) == 1 and ": wrong-type: a parameter must be a finite number" in issues[0]
 
 
 def test_a_table_value_that_is_not_a_finite_number_is_refused(tmp_path: Path) -> None:
     # regression: '.nan' and '.inf' in a table reached the facts and broke exact comparison
-    issues = rule_errors(tmp_path, {"a.yaml": ruleset(
-        tables={"kloe": {"key": "code", "rows": {"1.1": {"weight": float("nan")}, "1.2": {"weight": float("-inf")}}}})})
+    issues = rule_errors(
+        tmp_path,
+        {
+            "a.yaml": ruleset(
+                tables={
+                    "kloe": {"key": "code", "rows": {"1.1": {"weight": float("nan")}, "1.2": {"weight": float("-inf")}}}
+                }
+            )
+        },
+    )
     assert len(issues) == 2
     assert all(": wrong-type: a table value must be a finite number" in issue for issue in issues)
 
@@ -253,23 +285,34 @@ def test_a_table_value_that_is_not_a_finite_number_is_refused(tmp_path: Path) ->
 
 
 def test_a_rule_that_reads_what_it_writes_is_a_cycle(tmp_path: Path) -> None:
-    issues = rule_errors(tmp_path, {"a.yaml": ruleset(rules=[
-        rule("r", "count(flag) == 0", flag={"kind": "k", "reason": "no flags yet"})])})
+    issues = rule_errors(
+        tmp_path,
+        {"a.yaml": ruleset(rules=[rule("r", "count(flag) == 0", flag={"kind": "k", "reason": "no flags yet"})])},
+    )
     assert len(issues) == 1
     assert ": rule-cycle: " in issues[0] and "rule 'r' -> rule 'r'" in issues[0]
 
 
 def test_a_rule_and_a_measure_that_read_each_other_are_a_cycle(tmp_path: Path) -> None:
-    issues = rule_errors(tmp_path, {"a.yaml": ruleset(
-        measures=[measure("m", "flag", "count(flag)", "flag_count", group_by=())],
-        rules=[rule("r", "count(flag_count where value > 0) == 0", per="area", flag={"kind": "k", "reason": "x"})])})
+    issues = rule_errors(
+        tmp_path,
+        {
+            "a.yaml": ruleset(
+                measures=[measure("m", "flag", "count(flag)", "flag_count", group_by=())],
+                rules=[
+                    rule("r", "count(flag_count where value > 0) == 0", per="area", flag={"kind": "k", "reason": "x"})
+                ],
+            )
+        },
+    )
     assert len(issues) == 1
     assert ": rule-cycle: " in issues[0] and "measure 'm'" in issues[0] and "rule 'r'" in issues[0]
 
 
 def test_scoring_rules_that_read_their_own_judgement_are_a_cycle(tmp_path: Path) -> None:
-    issues = rule_errors(tmp_path, {"a.yaml": ruleset(rules=[
-        rule("r", "count(test_element where score >= 3) >= 1", score=3)])})
+    issues = rule_errors(
+        tmp_path, {"a.yaml": ruleset(rules=[rule("r", "count(test_element where score >= 3) >= 1", score=3)])}
+    )
     assert len(issues) == 1 and ": rule-cycle: " in issues[0]
 
 
@@ -278,9 +321,15 @@ def _strata(plan: Any) -> dict[str, int]:
 
 
 def test_a_rule_reading_a_measures_output_runs_in_a_later_stratum(tmp_path: Path) -> None:
-    plan = plan_of(tmp_path, {"a.yaml": ruleset(
-        rules=[rule("reads_measure", "min(theme.score) >= 2", score=2), rule("plain", "body.lead", score=1)],
-        measures=[measure("theme_score", "kloe", "lower_median(kloe.score)", "theme", field="score")])})
+    plan = plan_of(
+        tmp_path,
+        {
+            "a.yaml": ruleset(
+                rules=[rule("reads_measure", "min(theme.score) >= 2", score=2), rule("plain", "body.lead", score=1)],
+                measures=[measure("theme_score", "kloe", "lower_median(kloe.score)", "theme", field="score")],
+            )
+        },
+    )
     strata = _strata(plan)
     assert strata["theme_score"] == 0 and strata["plain"] == 0
     assert strata["reads_measure"] > strata["theme_score"]
@@ -291,11 +340,21 @@ def test_a_rule_reading_a_measures_output_runs_in_a_later_stratum(tmp_path: Path
 def test_a_rule_reading_another_elements_judgement_runs_after_all_its_scoring_rules(tmp_path: Path) -> None:
     first = ruleset(
         measures=[measure("theme_score", "kloe", "lower_median(kloe.score)", "theme", field="score")],
-        rules=[rule("late_score", "min(theme.score) >= 3", score=3), rule("early_score", "body.lead", score=1)])
+        rules=[rule("late_score", "min(theme.score) >= 3", score=3), rule("early_score", "body.lead", score=1)],
+    )
     # in the first file by name, so file order alone would run it first
-    reader = ruleset(ruleset="reader", element="reader", rules=[
-        rule("reads_judgement", "count(test_element where score >= 3) >= 1", per="area",
-             flag={"kind": "strong_somewhere", "reason": "a body scored 3 or more"})])
+    reader = ruleset(
+        ruleset="reader",
+        element="reader",
+        rules=[
+            rule(
+                "reads_judgement",
+                "count(test_element where score >= 3) >= 1",
+                per="area",
+                flag={"kind": "strong_somewhere", "reason": "a body scored 3 or more"},
+            )
+        ],
+    )
     plan = plan_of(tmp_path, {"a_reader.yaml": reader, "b_first.yaml": first})
     strata = _strata(plan)
     assert strata["reads_judgement"] > max(strata["late_score"], strata["early_score"])
@@ -305,8 +364,18 @@ def test_a_rule_reading_another_elements_judgement_runs_after_all_its_scoring_ru
 
 
 def test_rules_reading_only_evidence_share_the_first_stratum(tmp_path: Path) -> None:
-    plan = plan_of(tmp_path, {"a.yaml": ruleset(rules=[
-        rule("a", "kloe.score <= 1", per="kloe"), rule("b", "body.lead", score=1), rule("c", "count(kloe) >= 1", score=2)])})
+    plan = plan_of(
+        tmp_path,
+        {
+            "a.yaml": ruleset(
+                rules=[
+                    rule("a", "kloe.score <= 1", per="kloe"),
+                    rule("b", "body.lead", score=1),
+                    rule("c", "count(kloe) >= 1", score=2),
+                ]
+            )
+        },
+    )
     assert set(_strata(plan).values()) == {0}
     assert len(plan.strata) == 1
 
@@ -316,4 +385,6 @@ def test_the_shipped_rules_have_a_measure_stratum_then_a_rule_stratum() -> None:
     strata = _strata(plan)
     assert strata["theme_score"] == 0
     assert strata["uor_reassess_next_year"] == 0
-    assert {strata[r] for r in ("uor_performing_strongly", "uor_performing_well", "uor_adequate", "uor_inadequate")} == {1}
+    assert {
+        strata[r] for r in ("uor_performing_strongly", "uor_performing_well", "uor_adequate", "uor_inadequate")
+    } == {1}

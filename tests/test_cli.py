@@ -20,8 +20,9 @@ from caa_engine import assess, load_rules
 from caa_engine.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = sorted(p.relative_to(ROOT) for p in (ROOT / "fixtures").iterdir()
-                  if p.is_file() and p.suffix in (".yaml", ".yml", ".json"))
+FIXTURES = sorted(
+    p.relative_to(ROOT) for p in (ROOT / "fixtures").iterdir() if p.is_file() and p.suffix in (".yaml", ".yml", ".json")
+)
 CHELTENHAM = "fixtures/cheltenham.yaml"
 MARKUP = "tests/data/markup_area/bundle.yaml"
 ISSUE_LINE = re.compile(r"^\S+:\d+:\d+: [a-z][a-z-]*: .+")
@@ -41,13 +42,15 @@ def issue_lines(stderr: str) -> list[str]:
 
 # --- assess: text -------------------------------------------------------------------------------------------------
 
+
 def test_assess_prints_a_table_row_per_body_with_score_label_and_deciding_rule(backend: str) -> None:
     outcome = caa("assess", CHELTENHAM, "--backend", backend)
     assert outcome.exit_code == 0, outcome.stderr
     text = outcome.stdout
     assert text.startswith("Cheltenham (cheltenham) ═")
-    assert re.search(r"^Use of resources\s+Cheltenham Borough Council\s+3\s+performing well\s+uor_performing_well$",
-                     text, re.M)
+    assert re.search(
+        r"^Use of resources\s+Cheltenham Borough Council\s+3\s+performing well\s+uor_performing_well$", text, re.M
+    )
     assert re.search(r"^\s+\(cheltenham-bc\)$", text, re.M)
     assert re.search(r"^Body\s+Governing the business\s+Managing finances\s+Managing resources$", text, re.M)
     assert re.search(r"^Cheltenham Borough Council\s+2\s+3\s+3$", text, re.M)
@@ -95,6 +98,7 @@ def test_assessing_the_fixtures_folder_reports_every_area_in_file_order() -> Non
 
 # --- assess: json ---------------------------------------------------------------------------------------------------
 
+
 def test_json_for_one_bundle_is_exactly_the_results_canonical_json(backend: str) -> None:
     outcome = caa("assess", CHELTENHAM, "--format", "json", "--backend", backend)
     assert outcome.exit_code == 0
@@ -117,6 +121,7 @@ def test_json_output_is_byte_identical_on_every_backend(backend: str) -> None:
 
 
 # --- assess: html ---------------------------------------------------------------------------------------------------
+
 
 class _TagBalance(HTMLParser):
     VOID = {"meta", "br", "hr", "img", "input", "link"}
@@ -183,20 +188,33 @@ def test_reports_show_each_flag_with_its_subject_kind_reason_and_rule() -> None:
     from caa_engine.report import render_html, render_text
 
     result = assess(CHELTENHAM, backend="native")
-    flagged = result.model_copy(update={"flags": [FlagResult(
-        kind="red_flag", subject="cheltenham/outcome/nti", rule="ra_unmanaged_failure",
-        reason="Outcome 'NEET < 5%' failed with no action in place", body=None)]})
+    flagged = result.model_copy(
+        update={
+            "flags": [
+                FlagResult(
+                    kind="red_flag",
+                    subject="cheltenham/outcome/nti",
+                    rule="ra_unmanaged_failure",
+                    reason="Outcome 'NEET < 5%' failed with no action in place",
+                    body=None,
+                )
+            ]
+        }
+    )
     text = render_text([flagged])
     assert "Flags (1)" in text
     assert re.search(r"^cheltenham/outcome/nti\s+red_flag  \(rule ra_unmanaged_failure\)$", text, re.M)
     assert re.search(r"^\s+Outcome 'NEET < 5%' failed with no action in place$", text, re.M)
     page = render_html([flagged])
-    assert ('<tr><td class="mono">cheltenham/outcome/nti</td><td><strong>red_flag</strong></td>'
-            "<td>Outcome &#39;NEET &lt; 5%&#39; failed with no action in place</td>"
-            '<td class="mono">ra_unmanaged_failure</td></tr>') in page
+    assert (
+        '<tr><td class="mono">cheltenham/outcome/nti</td><td><strong>red_flag</strong></td>'
+        "<td>Outcome &#39;NEET &lt; 5%&#39; failed with no action in place</td>"
+        '<td class="mono">ra_unmanaged_failure</td></tr>'
+    ) in page
 
 
 # --- assess: --out ----------------------------------------------------------------------------------------------
+
 
 def test_out_writes_the_report_to_a_file_and_nothing_to_stdout(tmp_path: Path) -> None:
     target = tmp_path / "cheltenham.json"
@@ -213,6 +231,7 @@ def test_out_into_a_missing_folder_exits_2_with_a_message(tmp_path: Path) -> Non
 
 
 # --- assess: bad input ----------------------------------------------------------------------------------------
+
 
 def test_a_missing_path_exits_2_with_a_located_message_and_no_output() -> None:
     outcome = caa("assess", "fixtures/nowhere.yaml", "--backend", "native")
@@ -232,16 +251,20 @@ def test_a_folder_with_no_bundles_exits_2(tmp_path: Path) -> None:
 
 def test_every_invalid_bundle_is_reported_and_none_is_assessed(tmp_path: Path) -> None:
     shutil.copy(ROOT / CHELTENHAM, tmp_path / "a_good.yaml")
-    (tmp_path / "b_unknown_key.yaml").write_text("area:\n  id: x\n  name: X\n  nmae: Y\nbodies:\n"
-                                                 "  - {id: a, name: A, kind: county}\n", encoding="utf-8")
+    (tmp_path / "b_unknown_key.yaml").write_text(
+        "area:\n  id: x\n  name: X\n  nmae: Y\nbodies:\n  - {id: a, name: A, kind: county}\n", encoding="utf-8"
+    )
     (tmp_path / "c_bad_score.yaml").write_text(
-        (ROOT / CHELTENHAM).read_text(encoding="utf-8").replace('"1.1": 3', '"1.1": 7'), encoding="utf-8")
+        (ROOT / CHELTENHAM).read_text(encoding="utf-8").replace('"1.1": 3', '"1.1": 7'), encoding="utf-8"
+    )
     (tmp_path / "d_not_utf8.yaml").write_bytes(b"area: \xff\xfe\n")
     outcome = caa("assess", str(tmp_path), "--format", "json", "--backend", "native")
     assert outcome.exit_code == 2
     assert outcome.stdout == ""
     assert outcome.stderr.startswith("3 evidence errors occurred:\n")
-    assert [line.split(": ")[:2] for line in outcome.stderr.splitlines() if not line.startswith(("3 ", "    hint"))] == [
+    assert [
+        line.split(": ")[:2] for line in outcome.stderr.splitlines() if not line.startswith(("3 ", "    hint"))
+    ] == [
         [f"{tmp_path}/b_unknown_key.yaml:4:3", "unknown-key"],
         [f"{tmp_path}/c_bad_score.yaml:17:16", "invalid-value"],
         [f"{tmp_path}/d_not_utf8.yaml", "unreadable-file"],
@@ -264,17 +287,25 @@ def test_choosing_durable_where_it_cannot_import_exits_2_without_a_traceback(mon
 
 
 def test_without_durable_rules_the_native_backend_is_announced_once_and_cleanly(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(cli_module, "default_backend_name", lambda: "native")
-    monkeypatch.setattr(cli_module, "durable_import_error", lambda: (
-        "ImportError: /venv/lib/durable_rules_engine.cpython-313-x86_64-linux-gnu.so: undefined symbol: PyEval_CallObject"))
+    monkeypatch.setattr(
+        cli_module,
+        "durable_import_error",
+        lambda: (
+            "ImportError: /venv/lib/durable_rules_engine.cpython-313-x86_64-linux-gnu.so: undefined symbol: PyEval_CallObject"
+        ),
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         outcome = caa("assess", "fixtures")
     assert outcome.exit_code == 0
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    assert outcome.stderr == (f"note: durable-rules is not available on Python {version} "
-                              "(undefined symbol: PyEval_CallObject); using the native backend\n")
+    assert outcome.stderr == (
+        f"note: durable-rules is not available on Python {version} "
+        "(undefined symbol: PyEval_CallObject); using the native backend\n"
+    )
     assert [w for w in caught if issubclass(w.category, RuntimeWarning)] == []
     assert outcome.stdout.rstrip().endswith("native backend")
 
@@ -285,6 +316,7 @@ def test_a_chosen_backend_is_never_announced(backend: str) -> None:
 
 # --- check ------------------------------------------------------------------------------------------------------
 
+
 def test_check_summarises_valid_rules() -> None:
     plan = load_rules("rules")
     outcome = caa("check", "rules/")
@@ -293,7 +325,8 @@ def test_check_summarises_valid_rules() -> None:
     assert outcome.stdout == (
         f"rules: OK, {len(plan.rulesets)} rule set{plural.get(len(plan.rulesets), 's')}, "
         f"{len(plan.rules)} rule{plural.get(len(plan.rules), 's')}, "
-        f"{len(plan.measures)} measure{plural.get(len(plan.measures), 's')}\n")
+        f"{len(plan.measures)} measure{plural.get(len(plan.measures), 's')}\n"
+    )
     assert caa("check").stdout == outcome.stdout
 
 
@@ -304,8 +337,9 @@ def _broken_rules(tmp_path: Path) -> Path:
     target = rules / "use_of_resources.yaml"
     text = target.read_text(encoding="utf-8")
     assert "    per: body\n    priority: 1\n" in text
-    target.write_text(text.replace("    per: body\n    priority: 1\n", "    per: body\n    prority: 1\n"),
-                      encoding="utf-8")
+    target.write_text(
+        text.replace("    per: body\n    priority: 1\n", "    per: body\n    prority: 1\n"), encoding="utf-8"
+    )
     (rules / "zz_broken.yaml").write_text("ruleset: broken\nrules: [\n", encoding="utf-8")
     return rules
 
@@ -345,10 +379,14 @@ def test_check_on_a_missing_folder_exits_2() -> None:
 
 # --- schema -----------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("which", "properties"), [
-    ("evidence", {"area", "bodies", "use_of_resources"}),
-    ("rules", {"ruleset", "element", "version", "parameters", "measures", "rules"}),
-])
+
+@pytest.mark.parametrize(
+    ("which", "properties"),
+    [
+        ("evidence", {"area", "bodies", "use_of_resources"}),
+        ("rules", {"ruleset", "element", "version", "parameters", "measures", "rules"}),
+    ],
+)
 def test_schema_prints_sorted_deterministic_json_schema(which: str, properties: set[str]) -> None:
     outcome = caa("schema", which)
     assert outcome.exit_code == 0
@@ -362,22 +400,30 @@ def test_schema_prints_sorted_deterministic_json_schema(which: str, properties: 
 
 # --- the console script -----------------------------------------------------------------------------------------
 
+
 def test_the_console_entry_point_exits_2_on_bad_input_without_a_traceback() -> None:
-    process = subprocess.run([sys.executable, "-c", "from caa_engine.cli import main; main()",
-                              "assess", "fixtures/nowhere.yaml"], capture_output=True, text=True, cwd=ROOT,
-                             timeout=60)
+    process = subprocess.run(
+        [sys.executable, "-c", "from caa_engine.cli import main; main()", "assess", "fixtures/nowhere.yaml"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert process.returncode == 2
     assert "no-such-path" in process.stderr and "Traceback" not in process.stderr
 
 
 # --- regressions found by using the command -------------------------------------------------------------------
 
+
 def test_a_bundle_with_no_evidence_sections_is_not_judged_rather_than_crashing_durable(
-        backend: str, tmp_path: Path) -> None:
+    backend: str, tmp_path: Path
+) -> None:
     # durable-rules raised "Could not get facts, error code: 309" for a session with no facts asserted.
     bundle = tmp_path / "bare.yaml"
-    bundle.write_text("area:\n  id: bare\n  name: Bare\nbodies:\n  - {id: bare-dc, name: Bare DC, kind: district}\n",
-                      encoding="utf-8")
+    bundle.write_text(
+        "area:\n  id: bare\n  name: Bare\nbodies:\n  - {id: bare-dc, name: Bare DC, kind: district}\n", encoding="utf-8"
+    )
     result = assess(bundle, backend=backend)
     assert result.elements["use_of_resources"].bodies == {}
     assert result.audit == []

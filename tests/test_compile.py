@@ -42,29 +42,35 @@ def test_not_of_a_disjunction_becomes_all_of_the_negated_comparisons(tmp_path: P
     assert compiled_rule.match == AllOf((Cmp("score", ">=", 2), Cmp("score", "<=", 3)))
 
 
-@pytest.mark.parametrize(("when", "match"), [
-    ("kloe.code in ['1.1', '1.2']", AnyOf((Cmp("code", "==", "1.1"), Cmp("code", "==", "1.2")))),
-    ("not kloe.code in ['1.1', '1.2']", AllOf((Cmp("code", "!=", "1.1"), Cmp("code", "!=", "1.2")))),
-    ("kloe.code not in ['1.1', '1.2']", AllOf((Cmp("code", "!=", "1.1"), Cmp("code", "!=", "1.2")))),
-    ("not (kloe.code not in ['1.1'])", AnyOf((Cmp("code", "==", "1.1"),))),
-    ("kloe.code in []", Always(False)),
-    ("not kloe.code in []", Always(True)),
-])
+@pytest.mark.parametrize(
+    ("when", "match"),
+    [
+        ("kloe.code in ['1.1', '1.2']", AnyOf((Cmp("code", "==", "1.1"), Cmp("code", "==", "1.2")))),
+        ("not kloe.code in ['1.1', '1.2']", AllOf((Cmp("code", "!=", "1.1"), Cmp("code", "!=", "1.2")))),
+        ("kloe.code not in ['1.1', '1.2']", AllOf((Cmp("code", "!=", "1.1"), Cmp("code", "!=", "1.2")))),
+        ("not (kloe.code not in ['1.1'])", AnyOf((Cmp("code", "==", "1.1"),))),
+        ("kloe.code in []", Always(False)),
+        ("not kloe.code in []", Always(True)),
+    ],
+)
 def test_in_becomes_any_of_equalities_and_not_in_all_of_inequalities(tmp_path: Path, when: str, match: Any) -> None:
     assert compiled(tmp_path, when).match == match
 
 
-@pytest.mark.parametrize(("when", "match"), [
-    ("not not kloe.score < 2", Cmp("score", "<", 2)),
-    ("not (kloe.score == 2)", Cmp("score", "!=", 2)),
-    ("not kloe.score != 2", Cmp("score", "==", 2)),
-    ("not kloe.score <= 2", Cmp("score", ">", 2)),
-    ("not kloe.score > 2", Cmp("score", "<=", 2)),
-    ("kloe.core", Cmp("core", "==", True)),
-    ("not kloe.core", Cmp("core", "!=", True)),
-    ("true", Always(True)),
-    ("not true", Always(False)),
-])
+@pytest.mark.parametrize(
+    ("when", "match"),
+    [
+        ("not not kloe.score < 2", Cmp("score", "<", 2)),
+        ("not (kloe.score == 2)", Cmp("score", "!=", 2)),
+        ("not kloe.score != 2", Cmp("score", "==", 2)),
+        ("not kloe.score <= 2", Cmp("score", ">", 2)),
+        ("not kloe.score > 2", Cmp("score", "<=", 2)),
+        ("kloe.core", Cmp("core", "==", True)),
+        ("not kloe.core", Cmp("core", "!=", True)),
+        ("true", Always(True)),
+        ("not true", Always(False)),
+    ],
+)
 def test_negation_is_pushed_into_the_comparisons(tmp_path: Path, when: str, match: Any) -> None:
     assert compiled(tmp_path, when).match == match
 
@@ -78,35 +84,42 @@ def test_a_negated_computed_comparison_keeps_its_known_test(tmp_path: Path) -> N
 # -- direct fields and operands ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("when", "match", "fields"), [
-    ("kloe.score >= 3", Cmp("score", ">=", 3), ("score",)),
-    ("3 <= kloe.score", Cmp("score", ">=", 3), ("score",)),
-    ("kloe.score == -1", Cmp("score", "==", -1), ("score",)),
-    ("kloe.theme != 'money'", Cmp("theme", "!=", "money"), ("theme",)),
-    ("kloe.core == false", Cmp("core", "==", False), ("core",)),
-    ("kloe.id == 'b1/kloe/1.1'", Cmp("id", "==", "b1/kloe/1.1"), ("id",)),
-    ("kloe.code == kloe.theme", Cmp("code", "==", "theme", is_field=True), ("code", "theme")),
-])
+@pytest.mark.parametrize(
+    ("when", "match", "fields"),
+    [
+        ("kloe.score >= 3", Cmp("score", ">=", 3), ("score",)),
+        ("3 <= kloe.score", Cmp("score", ">=", 3), ("score",)),
+        ("kloe.score == -1", Cmp("score", "==", -1), ("score",)),
+        ("kloe.theme != 'money'", Cmp("theme", "!=", "money"), ("theme",)),
+        ("kloe.core == false", Cmp("core", "==", False), ("core",)),
+        ("kloe.id == 'b1/kloe/1.1'", Cmp("id", "==", "b1/kloe/1.1"), ("id",)),
+        ("kloe.code == kloe.theme", Cmp("code", "==", "theme", is_field=True), ("code", "theme")),
+    ],
+)
 def test_a_non_null_whole_number_text_or_boolean_field_against_a_constant_is_matched_directly(
-        tmp_path: Path, when: str, match: Any, fields: tuple[str, ...]) -> None:
+    tmp_path: Path, when: str, match: Any, fields: tuple[str, ...]
+) -> None:
     compiled_rule = compiled(tmp_path, when)
     assert compiled_rule.match == match
     assert compiled_rule.fields == fields
     assert compiled_rule.operands == ()
 
 
-@pytest.mark.parametrize("when", [
-    "count(kloe) >= 2",                    # an aggregate
-    "min(kloe.score) >= 2",                # an aggregate over the subject's own type
-    "kloe.score + 1 >= 3",                 # arithmetic
-    "-kloe.score < -2",                    # negation of a field
-    "kloe.score >= 2.5",                   # a decimal constant
-    "kloe.weight > 0.1",                   # a field holding decimals
-    "kloe.cap >= 2",                       # a nullable field (row 2.1 has no cap)
-    "kloe.score >= kloe.cap",              # a field against a nullable field
-    "body.lead == true",                   # a field of another fact (the subject's body)
-    "kloe.score > params.three_quarters",  # a decimal parameter
-])
+@pytest.mark.parametrize(
+    "when",
+    [
+        "count(kloe) >= 2",  # an aggregate
+        "min(kloe.score) >= 2",  # an aggregate over the subject's own type
+        "kloe.score + 1 >= 3",  # arithmetic
+        "-kloe.score < -2",  # negation of a field
+        "kloe.score >= 2.5",  # a decimal constant
+        "kloe.weight > 0.1",  # a field holding decimals
+        "kloe.cap >= 2",  # a nullable field (row 2.1 has no cap)
+        "kloe.score >= kloe.cap",  # a field against a nullable field
+        "body.lead == true",  # a field of another fact (the subject's body)
+        "kloe.score > params.three_quarters",  # a decimal parameter
+    ],
+)
 def test_anything_a_backend_cannot_read_off_the_subject_exactly_becomes_an_operand(tmp_path: Path, when: str) -> None:
     compiled_rule = compiled(tmp_path, when)
     (operand,) = compiled_rule.operands
@@ -118,13 +131,15 @@ def test_anything_a_backend_cannot_read_off_the_subject_exactly_becomes_an_opera
 def test_each_computed_comparison_gets_its_own_operand(tmp_path: Path) -> None:
     compiled_rule = compiled(tmp_path, "count(kloe) >= 2 and (kloe.cap < 3 or kloe.score >= 2)")
     assert [o.key for o in compiled_rule.operands] == ["_0_0", "_0_1"]
-    assert compiled_rule.match == AllOf((operand_match("_0_0", ">="),
-                                         AnyOf((operand_match("_0_1", "<"), Cmp("score", ">=", 2)))))
+    assert compiled_rule.match == AllOf(
+        (operand_match("_0_0", ">="), AnyOf((operand_match("_0_1", "<"), Cmp("score", ">=", 2))))
+    )
 
 
 def test_operand_keys_are_unique_across_rules(tmp_path: Path) -> None:
-    plan = plan_of(tmp_path, {"r.yaml": ruleset(rules=[
-        rule("a", "count(kloe) >= 1"), rule("b", "count(kloe) >= 2", score=2)])})
+    plan = plan_of(
+        tmp_path, {"r.yaml": ruleset(rules=[rule("a", "count(kloe) >= 1"), rule("b", "count(kloe) >= 2", score=2)])}
+    )
     keys = [operand.key for r in plan.rules for operand in r.operands]
     assert len(keys) == len(set(keys)) == 2
 
@@ -188,11 +203,13 @@ def _chunked_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int) -
 
 
 def test_rules_per_one_fact_type_share_match_facts_split_under_the_field_limit(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # each rule reads 1 field directly and 1 operand (3 fields): 4 fields; a match fact starts with type, id, subject
     plan = _chunked_plan(tmp_path, monkeypatch, 11)
-    assert [r.group for r in plan.rules] == ["s0_kloe_0"] * 2 + ["s0_kloe_1"] * 2 + ["s0_kloe_2"] * 2 + \
-        ["s0_kloe_3"] * 2 + ["s0_kloe_4"]
+    assert [r.group for r in plan.rules] == ["s0_kloe_0"] * 2 + ["s0_kloe_1"] * 2 + ["s0_kloe_2"] * 2 + [
+        "s0_kloe_3"
+    ] * 2 + ["s0_kloe_4"]
     facts = _match_facts(plan.strata[0].rules, _store(plan, CHUNK_EVIDENCE))
     assert len(facts) == 5 * 6  # five chunks, six kloe subjects
     assert max(len(fact) for fact in facts) == 11  # 3 + 2 × (1 field + 3 operand fields)
@@ -200,7 +217,8 @@ def test_rules_per_one_fact_type_share_match_facts_split_under_the_field_limit(
 
 @pytest.mark.parametrize("limit", range(7, 16))
 def test_no_match_fact_carries_more_fields_than_the_limit(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
     # regression: chunks were counted from 2 base fields, but a match fact carries 3 (type, id, subject)
     plan = _chunked_plan(tmp_path, monkeypatch, limit)
     facts = _match_facts(plan.strata[0].rules, _store(plan, CHUNK_EVIDENCE))
@@ -213,12 +231,17 @@ def test_the_shipped_limit_keeps_every_rule_in_one_match_fact(tmp_path: Path, mo
 
 
 def test_chunked_match_facts_fire_the_same_rules_as_one_match_fact(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str
+) -> None:
     one = _chunked_plan(tmp_path, monkeypatch, 240)
     many = _chunked_plan(tmp_path, monkeypatch, 12)
     store = _store(one, CHUNK_EVIDENCE)
-    expected = {(r.id, f.id) for r in one.rules for f in store.of("kloe")
-                if evaluate(r.condition, Scope(store, subject=f)) is True}
+    expected = {
+        (r.id, f.id)
+        for r in one.rules
+        for f in store.of("kloe")
+        if evaluate(r.condition, Scope(store, subject=f)) is True
+    }
     assert 0 < len(expected) < len(one.rules) * 6
     for plan in (one, many):
         result = Engine(plan, backend).assess(CHUNK_EVIDENCE)

@@ -44,8 +44,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = sorted((ROOT / "docs").glob("*.md"))
 SHIPPED = ROOT / "rules" / "use_of_resources.yaml"
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.DOTALL | re.MULTILINE)
-MARKER = re.compile(r"^# (rule file|rule snippet|rule excerpt|broken rule file|evidence bundle|broken evidence bundle)"
-                    r"(?::\s*(\S+))?\s*$")
+MARKER = re.compile(
+    r"^# (rule file|rule snippet|rule excerpt|broken rule file|evidence bundle|broken evidence bundle)"
+    r"(?::\s*(\S+))?\s*$"
+)
 BUNDLE_RULES = {"five_themes": "cpa_five_themes"}  # bundles written for a rule file in the docs
 
 
@@ -73,12 +75,27 @@ def read_blocks() -> list[Block]:
             line = text.count("\n", 0, match.start()) + 1
             body = match.group(2)
             marker = MARKER.match(body.splitlines()[0]) if body.strip() else None
-            found.append(Block(doc.name, line, match.group(1), body,
-                               marker.group(1) if marker else "", (marker.group(2) or "") if marker else ""))
+            found.append(
+                Block(
+                    doc.name,
+                    line,
+                    match.group(1),
+                    body,
+                    marker.group(1) if marker else "",
+                    (marker.group(2) or "") if marker else "",
+                )
+            )
         for index, block in enumerate(found):
             if block.kind.startswith("broken") and index + 1 < len(found) and found[index + 1].lang == "text":
-                block = Block(block.doc, block.line, block.lang, block.text, block.kind, block.name,
-                              found[index + 1].text.rstrip("\n"))
+                block = Block(
+                    block.doc,
+                    block.line,
+                    block.lang,
+                    block.text,
+                    block.kind,
+                    block.name,
+                    found[index + 1].text.rstrip("\n"),
+                )
             blocks.append(block)
     return blocks
 
@@ -119,7 +136,9 @@ def snippet_rules(snippet: str) -> str:
 def contained(part: Any, whole: Any) -> bool:
     """Whether ``part`` is ``whole`` with some keys and list items left out."""
     if isinstance(part, dict):
-        return isinstance(whole, dict) and all(key in whole and contained(value, whole[key]) for key, value in part.items())
+        return isinstance(whole, dict) and all(
+            key in whole and contained(value, whole[key]) for key, value in part.items()
+        )
     if isinstance(part, list):
         return isinstance(whole, list) and all(any(contained(item, other) for other in whole) for item in part)
     return bool(part == whole)
@@ -141,8 +160,14 @@ def run_cli(*args: str) -> tuple[int, str]:
 def test_the_docs_exist_and_have_examples_of_every_kind() -> None:
     assert {d.name for d in DOCS} >= {"rules.md", "evidence.md", "architecture.md"}
     kinds = {b.kind for b in BLOCKS if b.kind}
-    assert kinds == {"rule file", "rule snippet", "rule excerpt", "broken rule file", "evidence bundle",
-                     "broken evidence bundle"}
+    assert kinds == {
+        "rule file",
+        "rule snippet",
+        "rule excerpt",
+        "broken rule file",
+        "evidence bundle",
+        "broken evidence bundle",
+    }
 
 
 @pytest.mark.parametrize("block", [pytest.param(b, id=b.label) for b in BLOCKS if b.lang == "yaml"])
@@ -196,7 +221,8 @@ def test_each_rule_excerpt_is_part_of_the_rule_file_it_quotes(block: Block) -> N
 
 @pytest.mark.parametrize("block", of_kind("broken rule file"))
 def test_each_broken_rule_file_gives_exactly_the_errors_printed_under_it(
-        block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rules_folder(tmp_path, block.text)
     monkeypatch.chdir(tmp_path)
     with pytest.raises(RuleError) as caught:
@@ -217,7 +243,8 @@ def test_each_evidence_bundle_in_the_docs_is_valid_and_assesses(block: Block, tm
 
 @pytest.mark.parametrize("block", of_kind("broken evidence bundle"))
 def test_each_broken_evidence_bundle_gives_exactly_the_errors_printed_under_it(
-        block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert block.name, f"{block.label}: say where the bundle is written, '# broken evidence bundle: PATH'"
     path = tmp_path / block.name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -250,11 +277,16 @@ def judgements(result: Result) -> dict[str, tuple[int, str, str]]:
 
 
 def test_first_look_scores_a_body_with_both_themes_at_3_as_performing_well_and_records_the_overridden_rule(
-        backend: str, tmp_path: Path) -> None:
+    backend: str, tmp_path: Path
+) -> None:
     folder = rules_folder(tmp_path, named("rule file", "first_look").text)
-    result = Engine(folder, backend).assess({
-        "area": {"id": "x", "name": "X"}, "bodies": [{"id": "b", "name": "B", "kind": "district"}],
-        "use_of_resources": {"assessments": [{"body": "b", "kloes": {"1.1": 3, "2.3": 3}}]}})
+    result = Engine(folder, backend).assess(
+        {
+            "area": {"id": "x", "name": "X"},
+            "bodies": [{"id": "b", "name": "B", "kind": "district"}],
+            "use_of_resources": {"assessments": [{"body": "b", "kloes": {"1.1": 3, "2.3": 3}}]},
+        }
+    )
     assert judgements(result) == {"b": (3, "performing well", "uor_good")}
     trail = {(e.id, e.status, e.overridden_by) for e in result.audit if e.kind == "rule"}
     assert trail == {("uor_good", "applied", None), ("uor_adequate", "overridden", "uor_good")}
@@ -265,11 +297,17 @@ def test_the_condition_examples_behave_as_the_rules_doc_says(backend: str, tmp_p
     folder = rules_folder(tmp_path, snippet_rules(named("rule snippet", "examples").text))
     county = {"1.1": 1, "1.2": 2, "1.3": 2, "2.1": 4, "2.2": 4, "2.3": 4, "2.4": 4}  # themes 2 and 4
     district = {"1.1": 3, "1.2": 3, "1.3": 3, "2.1": 2}  # exactly 75% at 3 or above
-    result = Engine(folder, backend).assess({
-        "area": {"id": "x", "name": "X"},
-        "bodies": [{"id": "c", "name": "C", "kind": "county", "lead": True},
-                   {"id": "d", "name": "D", "kind": "district"}, {"id": "p", "name": "P", "kind": "police"}],
-        "use_of_resources": {"assessments": [{"body": "c", "kloes": county}, {"body": "d", "kloes": district}]}})
+    result = Engine(folder, backend).assess(
+        {
+            "area": {"id": "x", "name": "X"},
+            "bodies": [
+                {"id": "c", "name": "C", "kind": "county", "lead": True},
+                {"id": "d", "name": "D", "kind": "district"},
+                {"id": "p", "name": "P", "kind": "police"},
+            ],
+            "use_of_resources": {"assessments": [{"body": "c", "kloes": county}, {"body": "d", "kloes": district}]},
+        }
+    )
     # share of exactly 75% meets >= 0.75, counted over the district's own 4 KLOEs; the police (nothing to count) nothing
     assert [(f.kind, f.subject, f.reason) for f in result.flags] == [
         ("lead_council_concern", "c", "C is adequate"),
@@ -286,8 +324,10 @@ def test_the_condition_examples_behave_as_the_rules_doc_says(backend: str, tmp_p
 def test_the_shipped_rules_run_themes_and_notes_in_stratum_0_and_the_bands_in_stratum_1() -> None:
     plan = load_rules(ROOT / "rules")
     layout = [([m.id for m in s.measures], [r.id for r in s.rules]) for s in plan.strata]
-    assert layout == [(["theme_score"], ["uor_reassess_next_year"]),
-                      ([], ["uor_performing_strongly", "uor_performing_well", "uor_adequate", "uor_inadequate"])]
+    assert layout == [
+        (["theme_score"], ["uor_reassess_next_year"]),
+        ([], ["uor_performing_strongly", "uor_performing_well", "uor_adequate", "uor_inadequate"]),
+    ]
 
 
 def test_the_two_tier_evidence_example_gives_the_judgements_its_prose_states(backend: str) -> None:
@@ -299,16 +339,24 @@ def test_the_two_tier_evidence_example_gives_the_judgements_its_prose_states(bac
     }
     northtown = bodies(result)["northtown-dc"]
     assert {row["theme"]: row["score"] for row in northtown.measures["theme_score"]} == {
-        "managing_finances": 3, "governing_the_business": 2, "managing_resources": 3}
+        "managing_finances": 3,
+        "governing_the_business": 2,
+        "managing_resources": 3,
+    }
     assert [(n.kind, n.subject) for n in result.notes] == [("reassess_next_year", "northtown-dc/kloe/2.4")]
-    trail = {(e.id, e.status, e.overridden_by) for e in result.audit if e.kind == "rule" and e.subject == "northtown-dc"}
-    assert trail == {("uor_performing_well", "applied", None),
-                     ("uor_adequate", "overridden", "uor_performing_well"),
-                     ("uor_inadequate", "overridden", "uor_performing_well")}
+    trail = {
+        (e.id, e.status, e.overridden_by) for e in result.audit if e.kind == "rule" and e.subject == "northtown-dc"
+    }
+    assert trail == {
+        ("uor_performing_well", "applied", None),
+        ("uor_adequate", "overridden", "uor_performing_well"),
+        ("uor_inadequate", "overridden", "uor_performing_well"),
+    }
 
 
 def test_the_cpa_worked_example_scores_the_five_theme_bundle_2_where_the_three_theme_band_sizes_give_3(
-        backend: str, tmp_path: Path) -> None:
+    backend: str, tmp_path: Path
+) -> None:
     cpa = named("rule file", "cpa_five_themes").text
     bundle = yaml.safe_load(named("evidence bundle", "five_themes").text)
     result = Engine(rules_folder(tmp_path / "cpa", cpa), backend).assess(bundle)
@@ -319,7 +367,8 @@ def test_the_cpa_worked_example_scores_the_five_theme_bundle_2_where_the_three_t
     data["parameters"]["well_min_themes"]["value"] = data["parameters"]["adequate_min_themes"]["value"] = 2
     three_theme_sizes = rules_folder(tmp_path / "sizes", yaml.safe_dump(data, sort_keys=False))
     assert judgements(Engine(three_theme_sizes, backend).assess(bundle)) == {
-        "exampleshire-cc": (3, "performing well", "uor_performing_well")}
+        "exampleshire-cc": (3, "performing well", "uor_performing_well")
+    }
 
 
 def test_the_cpa_worked_example_changes_only_words_parameters_and_the_kloe_table() -> None:
@@ -332,8 +381,11 @@ def test_the_cpa_worked_example_changes_only_words_parameters_and_the_kloe_table
 
     assert [logic(m) for m in cpa["measures"]] == [logic(m) for m in shipped["measures"]]
     assert [logic(r) for r in cpa["rules"]] == [logic(r) for r in shipped["rules"]]
-    changed = {name for name in shipped["parameters"]
-               if cpa["parameters"][name]["value"] != shipped["parameters"][name]["value"]}
+    changed = {
+        name
+        for name in shipped["parameters"]
+        if cpa["parameters"][name]["value"] != shipped["parameters"][name]["value"]
+    }
     assert changed == {"well_min_themes", "adequate_min_themes"}
     assert set(cpa["parameters"]) == set(shipped["parameters"])
 

@@ -172,7 +172,8 @@ def test_the_backend_fails_loudly_when_a_derived_fact_is_not_handled() -> None:
 
 
 def test_the_backend_fails_loudly_when_a_derived_fact_vanishes_without_an_exception(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(durable.engine.Closure, "assert_fact", lambda self, fact=None: None)
     with pytest.raises(EngineError, match="lost derived facts"):
         fired(DurableBackend(), plan_of(Cmp("x", "==", 1)), [match_fact("a", x=1)])
@@ -187,10 +188,16 @@ def _all_patterns(plan: Any) -> list[dict[str, Any]]:
     return [p for rule in plan.rules for p in durable_patterns(rule.group, rename_fields(rule.match))]
 
 
-@pytest.mark.parametrize("cond", [
-    Always(True), Always(False), Cmp("x", "!=", 1), AnyOf((Cmp("x", "<", 1), Cmp("y", "==", "a"))),
-    AllOf((Cmp("x", ">=", "y", is_field=True), AnyOf((Always(False), Cmp("id", "==", "b"))))),
-])
+@pytest.mark.parametrize(
+    "cond",
+    [
+        Always(True),
+        Always(False),
+        Cmp("x", "!=", 1),
+        AnyOf((Cmp("x", "<", 1), Cmp("y", "==", "a"))),
+        AllOf((Cmp("x", ">=", "y", is_field=True), AnyOf((Always(False), Cmp("id", "==", "b"))))),
+    ],
+)
 def test_every_pattern_starts_with_a_positive_type_and_none_uses_nex(cond: Any) -> None:
     # A rule made only of '$nex' matches the session state itself and loops forever (not run here).
     for pattern in durable_patterns(GROUP, cond):
@@ -234,8 +241,11 @@ def test_the_backend_refuses_floats_and_integers_beyond_int64(value: Any) -> Non
 
 def test_the_backend_compares_the_int64_extremes_exactly() -> None:
     plan = plan_of(Cmp("x", "<", "y", is_field=True), Cmp("x", "==", 2**63 - 1), Cmp("x", ">", -(2**63)))
-    facts = [match_fact("a", x=2**63 - 2, y=2**63 - 1), match_fact("b", x=2**63 - 1, y=2**63 - 1),
-             match_fact("c", x=-(2**63), y=-(2**63) + 1)]
+    facts = [
+        match_fact("a", x=2**63 - 2, y=2**63 - 1),
+        match_fact("b", x=2**63 - 1, y=2**63 - 1),
+        match_fact("c", x=-(2**63), y=-(2**63) + 1),
+    ]
     assert fired(DurableBackend(), plan, facts) == {("r0", "a"), ("r2", "a"), ("r1", "b"), ("r2", "b"), ("r0", "c")}
 
 
@@ -463,7 +473,8 @@ def _jumping_clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 
 def test_raw_durable_silently_skips_every_action_after_one_that_saw_the_clock_jump(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     offset = _jumping_clock(monkeypatch)
     seen: list[int] = []
 
@@ -510,8 +521,19 @@ def test_raw_durable_compares_long_texts_by_16_bit_lengths() -> None:
     assert len(calls) == 1
 
 
-@pytest.mark.parametrize(("left", "right"), [('"', "#"), ("\n", " "), ("\x01", "\x02"), ("a\\", "a]"),
-                                            ("é", "z"), ("\U0001f600", "\uffff"), ("", "\x00"), ("a\x00b", "a\x00c")])
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ('"', "#"),
+        ("\n", " "),
+        ("\x01", "\x02"),
+        ("a\\", "a]"),
+        ("é", "z"),
+        ("\U0001f600", "\uffff"),
+        ("", "\x00"),
+        ("a\x00b", "a\x00c"),
+    ],
+)
 def test_the_backend_orders_text_as_python_does(left: str, right: str) -> None:
     ops = ["==", "!=", "<", "<=", ">", ">="]
     plan = plan_of(*[Cmp("x", op, "y", is_field=True) for op in ops], *[Cmp("x", op, right) for op in ops])
@@ -521,8 +543,14 @@ def test_the_backend_orders_text_as_python_does(left: str, right: str) -> None:
 
 
 def _holds(left: Any, op: str, right: Any) -> bool:
-    return {"==": left == right, "!=": left != right, "<": left < right, "<=": left <= right,
-            ">": left > right, ">=": left >= right}[op]
+    return {
+        "==": left == right,
+        "!=": left != right,
+        "<": left < right,
+        "<=": left <= right,
+        ">": left > right,
+        ">=": left >= right,
+    }[op]
 
 
 def test_the_backend_compares_texts_up_to_the_stated_length_exactly() -> None:
@@ -537,8 +565,12 @@ def test_the_backend_compares_texts_up_to_the_stated_length_exactly() -> None:
 
 
 def test_raw_durable_compares_null_as_a_value() -> None:
-    host, calls = raw({"neq": {"$and": [{"type": "a"}, {"$neq": {"x": {"$m": "y"}}}]},
-                       "eq": {"$and": [{"type": "b"}, {"x": {"$m": "y"}}]}})
+    host, calls = raw(
+        {
+            "neq": {"$and": [{"type": "a"}, {"$neq": {"x": {"$m": "y"}}}]},
+            "eq": {"$and": [{"type": "b"}, {"x": {"$m": "y"}}]},
+        }
+    )
     host.assert_fact("rs", {"type": "a", "x": 1, "y": None, "sid": "s"})
     host.assert_fact("rs", {"type": "b", "x": None, "y": None, "sid": "s"})
     assert len(calls) == 2  # 1 != null and null == null both hold
@@ -561,8 +593,10 @@ def test_raw_durable_misjudges_a_comparison_with_a_missing_right_hand_field() ->
             host.assert_fact("rs", {"type": "a", "x": n, "sid": f"s{n}"})
         print(len(calls))
     """)
-    held = [int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                               check=True).stdout) for _ in range(3)]
+    held = [
+        int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout)
+        for _ in range(3)
+    ]
     assert max(held) > 0  # a comparison with nothing held
 
 
@@ -571,8 +605,12 @@ def test_raw_durable_misjudges_a_comparison_with_a_missing_right_hand_field() ->
 def test_a_comparison_with_an_absent_value_is_false_for_every_operator(backend: str, op: str, absent: str) -> None:
     from match_plans import make_backend
 
-    plan = plan_of(Cmp("x", op, "y", is_field=True), Cmp("y", op, "x", is_field=True), Cmp("y", op, 1),
-                   Cmp("y", op, "y", is_field=True))
+    plan = plan_of(
+        Cmp("x", op, "y", is_field=True),
+        Cmp("y", op, "x", is_field=True),
+        Cmp("y", op, 1),
+        Cmp("y", op, "y", is_field=True),
+    )
     fact = match_fact("a", x=1) if absent == "missing" else match_fact("a", x=1, y=None)
     assert fired(make_backend(backend), plan, [fact]) == set()
 
@@ -607,8 +645,10 @@ def test_a_condition_too_deep_for_one_durable_rule_is_split_and_still_agrees_wit
     assert len(durable_patterns(GROUP, cond)) > 1
     plan = plan_of(cond)
     rng = random.Random(7)
-    facts = [match_fact(f"s{n}", x=rng.choice((0, 1)), **{f"y{k}": k if rng.random() < 0.8 else -1 for k in range(20)})
-             for n in range(300)]
+    facts = [
+        match_fact(f"s{n}", x=rng.choice((0, 1)), **{f"y{k}": k if rng.random() < 0.8 else -1 for k in range(20)})
+        for n in range(300)
+    ]
     got = fired(DurableBackend(), plan, facts)
     assert got == fired(NativeBackend(), plan, facts)
     assert 0 < len(got) < len(facts)

@@ -34,7 +34,8 @@ def shape(node: Any) -> Any:
         return tuple(shape(item) for item in node)
     if dataclasses.is_dataclass(node):
         return (type(node).__name__,) + tuple(
-            (f.name, shape(getattr(node, f.name))) for f in dataclasses.fields(node) if f.name not in ("line", "column"))
+            (f.name, shape(getattr(node, f.name))) for f in dataclasses.fields(node) if f.name not in ("line", "column")
+        )
     return node
 
 
@@ -79,17 +80,24 @@ def test_multiplication_binds_tighter_than_addition_and_both_are_left_associativ
 
 def test_arithmetic_binds_tighter_than_comparison() -> None:
     assert parsed("a + 1 >= b * 2") == shape(
-        Compare(1, 1, ">=", Arith(1, 1, "+", A, const(1)), Arith(1, 1, "*", B, const(2))))
+        Compare(1, 1, ">=", Arith(1, 1, "+", A, const(1)), Arith(1, 1, "*", B, const(2)))
+    )
 
 
 # -- lists -------------------------------------------------------------------------------------------------------
 
 
 def test_in_and_not_in_take_a_list_of_literals() -> None:
-    assert parsed('a in ["x", \'y\']') == shape(
-        Compare(1, 1, "in", A, ListLit(1, 1, (const("x"), const("y")))))
-    assert parsed("a not in [1, -2, 2.5, 75%, true]") == shape(Compare(1, 1, "not in", A, ListLit(1, 1, (
-        const(1), const(-2), const(Fraction(5, 2)), const(Fraction(3, 4)), const(True)))))
+    assert parsed("a in [\"x\", 'y']") == shape(Compare(1, 1, "in", A, ListLit(1, 1, (const("x"), const("y")))))
+    assert parsed("a not in [1, -2, 2.5, 75%, true]") == shape(
+        Compare(
+            1,
+            1,
+            "not in",
+            A,
+            ListLit(1, 1, (const(1), const(-2), const(Fraction(5, 2)), const(Fraction(3, 4)), const(True))),
+        )
+    )
 
 
 def test_not_before_an_in_test_negates_the_whole_test() -> None:
@@ -103,19 +111,22 @@ def test_an_empty_list_is_allowed() -> None:
 # -- literals ----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("75%", Fraction(3, 4)),
-    ("7.5%", Fraction(3, 40)),
-    ("100%", 1),
-    ("0.1", Fraction(1, 10)),
-    ("0.6667", Fraction(6667, 10000)),
-    ("3.0", 3),
-    ("12345678901234567.5", Fraction(24691357802469135, 2)),
-    ("-3", -3),
-    ("- 0.5", Fraction(-1, 2)),
-    ("--2", 2),
-    ("007", 7),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("75%", Fraction(3, 4)),
+        ("7.5%", Fraction(3, 40)),
+        ("100%", 1),
+        ("0.1", Fraction(1, 10)),
+        ("0.6667", Fraction(6667, 10000)),
+        ("3.0", 3),
+        ("12345678901234567.5", Fraction(24691357802469135, 2)),
+        ("-3", -3),
+        ("- 0.5", Fraction(-1, 2)),
+        ("--2", 2),
+        ("007", 7),
+    ],
+)
 def test_numbers_are_exact_ints_or_fractions(text: str, value: Any) -> None:
     node = parse_expression(text)
     assert isinstance(node, Const)
@@ -130,8 +141,9 @@ def test_text_can_be_quoted_either_way_and_hold_the_other_quote() -> None:
 
 
 def test_true_and_false_are_booleans() -> None:
-    assert parsed("a == true or b != false") == shape(BoolOp(1, 1, "or", (
-        Compare(1, 1, "==", A, const(True)), Compare(1, 1, "!=", B, const(False)))))
+    assert parsed("a == true or b != false") == shape(
+        BoolOp(1, 1, "or", (Compare(1, 1, "==", A, const(True)), Compare(1, 1, "!=", B, const(False))))
+    )
 
 
 def test_negating_a_name_keeps_a_negation_node() -> None:
@@ -141,8 +153,23 @@ def test_negating_a_name_keeps_a_negation_node() -> None:
 # -- names and keywords ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["notice", "android", "order", "index", "inner", "whereabouts", "trueish",
-                                  "falsehood", "not_ready", "and_more", "or2", "in_scope"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "notice",
+        "android",
+        "order",
+        "index",
+        "inner",
+        "whereabouts",
+        "trueish",
+        "falsehood",
+        "not_ready",
+        "and_more",
+        "or2",
+        "in_scope",
+    ],
+)
 def test_a_name_that_starts_with_a_keyword_is_a_name(name: str) -> None:
     assert parsed(f"{name} == 1") == shape(Compare(1, 1, "==", ref(name), const(1)))
     assert parsed(f"kloe.{name}") == shape(ref("kloe", name))
@@ -156,28 +183,52 @@ def test_notice_is_not_read_as_not_ice() -> None:
 KEYWORD_HINT = "no fact, field or function is called and, or, not, in, where, true, false"
 
 
-@pytest.mark.parametrize(("text", "word", "column"), [
-    ("where.x == 1", "where", 1), ("kloe.in == 1", "in", 6), ("kloe.not", "not", 6), ("x == where", "where", 6),
-    ("count(where) > 1", "where", 7), ("and == 1", "and", 1), ("where(kloe) > 1", "where", 1),
-])
+@pytest.mark.parametrize(
+    ("text", "word", "column"),
+    [
+        ("where.x == 1", "where", 1),
+        ("kloe.in == 1", "in", 6),
+        ("kloe.not", "not", 6),
+        ("x == where", "where", 6),
+        ("count(where) > 1", "where", 7),
+        ("and == 1", "and", 1),
+        ("where(kloe) > 1", "where", 1),
+    ],
+)
 def test_a_keyword_is_never_read_as_a_name(text: str, word: str, column: int) -> None:
     # regression: where only a name could follow (the start, after '.'), 'where.x' parsed as a name
     with pytest.raises(ExprSyntaxError) as caught:
         parse_expression(text)
     assert (caught.value.message, caught.value.line, caught.value.column, caught.value.hint) == (
-        f"'{word}' is a keyword, not a name", 1, column, KEYWORD_HINT)
+        f"'{word}' is a keyword, not a name",
+        1,
+        column,
+        KEYWORD_HINT,
+    )
 
 
-@pytest.mark.parametrize(("text", "word", "column"), [
-    ("x == True", "True", 6), ("a == 1 AND b == 2", "AND", 8), ("NOT a", "NOT", 1), ("x IN [1]", "IN", 3),
-    ("a Or b", "Or", 3), ("count(t WHERE a) > 1", "WHERE", 9), ("x\n  == FALSE", "FALSE", 6),
-])
+@pytest.mark.parametrize(
+    ("text", "word", "column"),
+    [
+        ("x == True", "True", 6),
+        ("a == 1 AND b == 2", "AND", 8),
+        ("NOT a", "NOT", 1),
+        ("x IN [1]", "IN", 3),
+        ("a Or b", "Or", 3),
+        ("count(t WHERE a) > 1", "WHERE", 9),
+        ("x\n  == FALSE", "FALSE", 6),
+    ],
+)
 def test_a_keyword_in_capitals_is_refused_with_its_lower_case_spelling(text: str, word: str, column: int) -> None:
     with pytest.raises(ExprSyntaxError) as caught:
         parse_expression(text)
     line = 2 if "\n" in text else 1
     assert (caught.value.message, caught.value.line, caught.value.column, caught.value.hint) == (
-        f"unexpected '{word}'", line, column, f"write '{word.lower()}' in lower case")
+        f"unexpected '{word}'",
+        line,
+        column,
+        f"write '{word.lower()}' in lower case",
+    )
 
 
 def test_keywords_inside_quoted_text_are_just_text() -> None:
@@ -198,8 +249,17 @@ def test_an_aggregate_without_where_has_no_filter() -> None:
 
 
 def test_an_aggregate_with_where_keeps_the_filter() -> None:
-    assert parsed("count(theme where score >= 3 and score < 4)") == shape(Call(1, 1, "count", (ref("theme"),), BoolOp(
-        1, 1, "and", (Compare(1, 1, ">=", ref("score"), const(3)), Compare(1, 1, "<", ref("score"), const(4))))))
+    assert parsed("count(theme where score >= 3 and score < 4)") == shape(
+        Call(
+            1,
+            1,
+            "count",
+            (ref("theme"),),
+            BoolOp(
+                1, 1, "and", (Compare(1, 1, ">=", ref("score"), const(3)), Compare(1, 1, "<", ref("score"), const(4)))
+            ),
+        )
+    )
 
 
 def test_scalar_min_and_max_take_two_or_more_values() -> None:
@@ -209,10 +269,18 @@ def test_scalar_min_and_max_take_two_or_more_values() -> None:
 
 def test_a_nested_aggregate_expression_parses() -> None:
     text = "min(lower_median(kloe.score), min(kloe.score) + params.cap)"
-    assert parsed(text) == shape(Call(1, 1, "min", (
-        Call(1, 1, "lower_median", (ref("kloe", "score"),), None),
-        Arith(1, 1, "+", Call(1, 1, "min", (ref("kloe", "score"),), None), ref("params", "cap")),
-    ), None))
+    assert parsed(text) == shape(
+        Call(
+            1,
+            1,
+            "min",
+            (
+                Call(1, 1, "lower_median", (ref("kloe", "score"),), None),
+                Arith(1, 1, "+", Call(1, 1, "min", (ref("kloe", "score"),), None), ref("params", "cap")),
+            ),
+            None,
+        )
+    )
 
 
 # -- positions ---------------------------------------------------------------------------------------------------
@@ -238,35 +306,50 @@ def test_walk_visits_a_node_before_its_children() -> None:
 VALUE = "expected a value (a name, a number, quoted text, true or false)"
 
 
-@pytest.mark.parametrize(("text", "message", "line", "column", "hint"), [
-    ("a.b >> 3", "unexpected '>'", 1, 6, VALUE),
-    ("x = 3", "'=' is not a comparison", 1, 3, "write '==' to test equality"),
-    ("x => 3", "'=' is not a comparison", 1, 3, "write '>=' to compare"),
-    ("x =< 3", "'=' is not a comparison", 1, 3, "write '<=' to compare"),
-    ("a < b < c", "comparisons cannot be chained", 1, 7, "join two comparisons with 'and', e.g. 'a < b and b < c'"),
-    ("a == 1 != b", "comparisons cannot be chained", 1, 8, "join two comparisons with 'and', e.g. 'a < b and b < c'"),
-    ("x == 'abc", "the quoted text is not closed", 1, 6, "end it with ' on the same line"),
-    ("x == 'abc = 1", "the quoted text is not closed", 1, 6, "end it with ' on the same line"),
-    ('x == "abc', "the quoted text is not closed", 1, 6, 'end it with " on the same line'),
-    ('x == "a\nb"', "the quoted text is not closed", 1, 6, 'end it with " on the same line'),
-    ("", "the condition is empty", 1, 1, "write a condition such as 'kloe.score <= 1'"),
-    ("   \n ", "the condition is empty", 1, 1, "write a condition such as 'kloe.score <= 1'"),
-    ("x <= 1 and", "the condition ends too early", 1, 11, VALUE),
-    ("x == 1\n  and y ==", "the condition ends too early", 2, 11, VALUE),
-    ("(x", "the condition ends too early", 1, 3, "expected ')', 'or'"),
-    ("x)", "unexpected ')'", 1, 2, "expected 'or', the end of the condition"),
-    ("x in 3", "unexpected '3'", 1, 6, "expected a list in square brackets, e.g. [1, 2]"),
-    ("a..b", "unexpected '.'", 1, 3, "expected a name"),
-    ("f()", "unexpected ')'", 1, 3, VALUE),
-    ("count(t where a where b)", "unexpected 'where'", 1, 17, "expected ')', 'or'"),
-    ("x && y", "unexpected character '&'", 1, 3, "write 'and' to join conditions"),
-    ("x || y", "unexpected character '|'", 1, 3, "write 'or' to join conditions"),
-    ("!x", "unexpected character '!'", 1, 1, "write 'not' to negate a condition, or '!=' for 'not equal'"),
-    ("x == 3 %", "unexpected character '%'", 1, 8,
-     "conditions use names, numbers, quoted text, and/or/not and comparisons"),
-])
-def test_a_syntax_error_says_what_where_and_how_to_fix_it(text: str, message: str, line: int, column: int,
-                                                          hint: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "message", "line", "column", "hint"),
+    [
+        ("a.b >> 3", "unexpected '>'", 1, 6, VALUE),
+        ("x = 3", "'=' is not a comparison", 1, 3, "write '==' to test equality"),
+        ("x => 3", "'=' is not a comparison", 1, 3, "write '>=' to compare"),
+        ("x =< 3", "'=' is not a comparison", 1, 3, "write '<=' to compare"),
+        ("a < b < c", "comparisons cannot be chained", 1, 7, "join two comparisons with 'and', e.g. 'a < b and b < c'"),
+        (
+            "a == 1 != b",
+            "comparisons cannot be chained",
+            1,
+            8,
+            "join two comparisons with 'and', e.g. 'a < b and b < c'",
+        ),
+        ("x == 'abc", "the quoted text is not closed", 1, 6, "end it with ' on the same line"),
+        ("x == 'abc = 1", "the quoted text is not closed", 1, 6, "end it with ' on the same line"),
+        ('x == "abc', "the quoted text is not closed", 1, 6, 'end it with " on the same line'),
+        ('x == "a\nb"', "the quoted text is not closed", 1, 6, 'end it with " on the same line'),
+        ("", "the condition is empty", 1, 1, "write a condition such as 'kloe.score <= 1'"),
+        ("   \n ", "the condition is empty", 1, 1, "write a condition such as 'kloe.score <= 1'"),
+        ("x <= 1 and", "the condition ends too early", 1, 11, VALUE),
+        ("x == 1\n  and y ==", "the condition ends too early", 2, 11, VALUE),
+        ("(x", "the condition ends too early", 1, 3, "expected ')', 'or'"),
+        ("x)", "unexpected ')'", 1, 2, "expected 'or', the end of the condition"),
+        ("x in 3", "unexpected '3'", 1, 6, "expected a list in square brackets, e.g. [1, 2]"),
+        ("a..b", "unexpected '.'", 1, 3, "expected a name"),
+        ("f()", "unexpected ')'", 1, 3, VALUE),
+        ("count(t where a where b)", "unexpected 'where'", 1, 17, "expected ')', 'or'"),
+        ("x && y", "unexpected character '&'", 1, 3, "write 'and' to join conditions"),
+        ("x || y", "unexpected character '|'", 1, 3, "write 'or' to join conditions"),
+        ("!x", "unexpected character '!'", 1, 1, "write 'not' to negate a condition, or '!=' for 'not equal'"),
+        (
+            "x == 3 %",
+            "unexpected character '%'",
+            1,
+            8,
+            "conditions use names, numbers, quoted text, and/or/not and comparisons",
+        ),
+    ],
+)
+def test_a_syntax_error_says_what_where_and_how_to_fix_it(
+    text: str, message: str, line: int, column: int, hint: str
+) -> None:
     with pytest.raises(ExprSyntaxError) as caught:
         parse_expression(text)
     error = caught.value
@@ -287,23 +370,28 @@ def test_an_equals_sign_inside_quoted_text_is_not_a_slip() -> None:
 # -- unparse -----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "canonical"), [
-    ("kloe.score<=1", "kloe.score <= 1"),
-    ("count(theme where score>=params.good)>=2 and min(theme.score)>=3",
-     "count(theme where score >= params.good) >= 2 and min(theme.score) >= 3"),
-    ("(a and b) or c", "a and b or c"),
-    ("a and (b or c)", "a and (b or c)"),
-    ("not (a and b)", "not (a and b)"),
-    ("-(a + b)", "-(a + b)"),
-    ("(not a) == b", "(not a) == b"),
-    ("(a == 1) == true", "(a == 1) == true"),
-    ("a - (b - c)", "a - (b - c)"),
-    ("a * -b", "a * -b"),
-    ("x in [75%, -1, 'y']", 'x in [0.75, -1, "y"]'),
-    ("x == 0.00001", "x == 0.00001"),
-    ("x == 12345678901234567.5", "x == 12345678901234567.5"),
-    ("x == 'say \"hi\"'", "x == 'say \"hi\"'"),
-])
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("kloe.score<=1", "kloe.score <= 1"),
+        (
+            "count(theme where score>=params.good)>=2 and min(theme.score)>=3",
+            "count(theme where score >= params.good) >= 2 and min(theme.score) >= 3",
+        ),
+        ("(a and b) or c", "a and b or c"),
+        ("a and (b or c)", "a and (b or c)"),
+        ("not (a and b)", "not (a and b)"),
+        ("-(a + b)", "-(a + b)"),
+        ("(not a) == b", "(not a) == b"),
+        ("(a == 1) == true", "(a == 1) == true"),
+        ("a - (b - c)", "a - (b - c)"),
+        ("a * -b", "a * -b"),
+        ("x in [75%, -1, 'y']", 'x in [0.75, -1, "y"]'),
+        ("x == 0.00001", "x == 0.00001"),
+        ("x == 12345678901234567.5", "x == 12345678901234567.5"),
+        ("x == 'say \"hi\"'", "x == 'say \"hi\"'"),
+    ],
+)
 def test_unparse_gives_canonical_text_with_the_fewest_brackets(text: str, canonical: str) -> None:
     assert unparse(parse_expression(text)) == canonical
 
@@ -340,18 +428,24 @@ def test_unparse_shows_a_fraction_that_is_no_finite_decimal_as_a_division() -> N
 # -- round trip (hypothesis) -------------------------------------------------------------------------------------
 
 KEYWORDS = {"and", "or", "not", "in", "where", "true", "false"}
-names = st.sampled_from(["a", "b", "kloe", "score", "theme", "notice", "android", "order", "index", "truth",
-                         "whereas", "params", "x_1"])
+names = st.sampled_from(
+    ["a", "b", "kloe", "score", "theme", "notice", "android", "order", "index", "truth", "whereas", "params", "x_1"]
+)
 numbers = st.one_of(
-    st.integers(min_value=-10**6, max_value=10**20),
-    st.builds(lambda n, k: Fraction(n, 10**k), st.integers(-10**9, 10**9), st.integers(0, 12)),
+    st.integers(min_value=-(10**6), max_value=10**20),
+    st.builds(lambda n, k: Fraction(n, 10**k), st.integers(-(10**9), 10**9), st.integers(0, 12)),
 )
 texts = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"), max_size=8).filter(
-    lambda s: not ('"' in s and "'" in s))
+    lambda s: not ('"' in s and "'" in s)
+)
 literals = st.one_of(numbers, texts, st.booleans()).map(const)
 refs = st.lists(names, min_size=1, max_size=3).map(lambda parts: Ref(1, 1, tuple(parts)))
-calls = st.builds(lambda name, arg, where: Call(1, 1, name, (arg,), where),
-                  st.sampled_from(["count", "share", "min", "lower_median", "sum"]), refs, st.none())
+calls = st.builds(
+    lambda name, arg, where: Call(1, 1, name, (arg,), where),
+    st.sampled_from(["count", "share", "min", "lower_median", "sum"]),
+    refs,
+    st.none(),
+)
 
 
 def _compound(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
@@ -359,16 +453,34 @@ def _compound(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
         st.builds(lambda e: Neg(1, 1, e), children),
         st.builds(lambda e: Not(1, 1, e), children),
         st.builds(lambda op, left, right: Arith(1, 1, op, left, right), st.sampled_from("+-*/"), children, children),
-        st.builds(lambda op, left, right: Compare(1, 1, op, left, right), st.sampled_from(["==", "!=", "<", "<=", ">", ">="]),
-                  children, children),
-        st.builds(lambda op, left, items: Compare(1, 1, op, left, ListLit(1, 1, tuple(items))),
-                  st.sampled_from(["in", "not in"]), children, st.lists(literals, max_size=3)),
-        st.builds(lambda op, items: BoolOp(1, 1, op, tuple(items)), st.sampled_from(["and", "or"]),
-                  st.lists(children, min_size=2, max_size=3)),
-        st.builds(lambda name, args: Call(1, 1, name, tuple(args), None), st.sampled_from(["min", "max"]),
-                  st.lists(children, min_size=2, max_size=3)),
-        st.builds(lambda name, arg, where: Call(1, 1, name, (arg,), where),
-                  st.sampled_from(["count", "share", "mean"]), refs, children),
+        st.builds(
+            lambda op, left, right: Compare(1, 1, op, left, right),
+            st.sampled_from(["==", "!=", "<", "<=", ">", ">="]),
+            children,
+            children,
+        ),
+        st.builds(
+            lambda op, left, items: Compare(1, 1, op, left, ListLit(1, 1, tuple(items))),
+            st.sampled_from(["in", "not in"]),
+            children,
+            st.lists(literals, max_size=3),
+        ),
+        st.builds(
+            lambda op, items: BoolOp(1, 1, op, tuple(items)),
+            st.sampled_from(["and", "or"]),
+            st.lists(children, min_size=2, max_size=3),
+        ),
+        st.builds(
+            lambda name, args: Call(1, 1, name, tuple(args), None),
+            st.sampled_from(["min", "max"]),
+            st.lists(children, min_size=2, max_size=3),
+        ),
+        st.builds(
+            lambda name, arg, where: Call(1, 1, name, (arg,), where),
+            st.sampled_from(["count", "share", "mean"]),
+            refs,
+            children,
+        ),
     )
 
 
@@ -399,8 +511,13 @@ def normalise(node: Any) -> Any:
     if isinstance(node, ListLit):
         return ListLit(1, 1, tuple(normalise(item) for item in node.items))
     if isinstance(node, Call):
-        return Call(1, 1, node.name, tuple(normalise(a) for a in node.args),
-                    normalise(node.where) if node.where is not None else None)
+        return Call(
+            1,
+            1,
+            node.name,
+            tuple(normalise(a) for a in node.args),
+            normalise(node.where) if node.where is not None else None,
+        )
     return node
 
 

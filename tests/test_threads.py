@@ -38,8 +38,7 @@ def _rss() -> int:
         return int(statm.read().split()[1]) * 4096
 
 
-def test_eight_threads_on_one_engine_give_the_serial_results_byte_for_byte(backend: str,
-                                                                           busy_switching: None) -> None:
+def test_eight_threads_on_one_engine_give_the_serial_results_byte_for_byte(backend: str, busy_switching: None) -> None:
     engine = Engine("rules", backend=backend)
     serial = {path: engine.assess(path).to_json() for path in FIXTURES}
     jobs = [FIXTURES[n % len(FIXTURES)] for n in range(200)]

@@ -32,8 +32,9 @@ class EventInput(BaseModel):
     fact: str = Field(default="", description="the id of the fact read")
     facts: list[str] = Field(default_factory=list, description="for an aggregate, the facts it counted")
 
-    def __init__(self, name: str, value: Any, source: str = "", fact: str = "", facts: list[str] | None = None,
-                 **extra: Any):
+    def __init__(
+        self, name: str, value: Any, source: str = "", fact: str = "", facts: list[str] | None = None, **extra: Any
+    ):
         super().__init__(name=name, value=value, source=source, fact=fact, facts=facts or [], **extra)
 
 

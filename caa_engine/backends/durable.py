@@ -79,8 +79,18 @@ from ..errors import EngineError
 from .base import MatchFact
 from .native import rename_fields
 
-__all__ = ["DurableBackend", "durable_available", "durable_import_error", "to_durable", "durable_patterns",
-           "property_hash", "FIRED", "MAX_GROUPS", "MAX_TEXT_BYTES", "COLLISION_FREE_IDS"]
+__all__ = [
+    "DurableBackend",
+    "durable_available",
+    "durable_import_error",
+    "to_durable",
+    "durable_patterns",
+    "property_hash",
+    "FIRED",
+    "MAX_GROUPS",
+    "MAX_TEXT_BYTES",
+    "COLLISION_FREE_IDS",
+]
 
 try:  # durable-rules 2.0.28 does not import on Python 3.13+ (PyEval_CallObject is gone)
     import durable_rules_engine
@@ -140,17 +150,23 @@ def _encode(value: Any, where: str) -> Any:
         return value
     if isinstance(value, int):
         if not _INT64[0] <= value <= _INT64[1]:
-            raise EngineError(f"durable backend refuses {value} in {where}: durable-rules compares integers "
-                              f"as 64-bit; use the native backend")
+            raise EngineError(
+                f"durable backend refuses {value} in {where}: durable-rules compares integers "
+                f"as 64-bit; use the native backend"
+            )
         return value
     if isinstance(value, str):
         data = value.encode("utf-8")
         if len(data) > MAX_TEXT_BYTES:
-            raise EngineError(f"durable backend refuses a text of {len(data):,} bytes in {where}: durable-rules "
-                              f"compares at most {MAX_TEXT_BYTES:,}; use the native backend")
+            raise EngineError(
+                f"durable backend refuses a text of {len(data):,} bytes in {where}: durable-rules "
+                f"compares at most {MAX_TEXT_BYTES:,}; use the native backend"
+            )
         return data.hex()
-    raise EngineError(f"durable backend refuses {value!r} ({type(value).__name__}) in {where}: the plan must "
-                      f"carry exact integers, text or booleans")
+    raise EngineError(
+        f"durable backend refuses {value!r} ({type(value).__name__}) in {where}: the plan must "
+        f"carry exact integers, text or booleans"
+    )
 
 
 # -- conditions ---------------------------------------------------------------------------------------------------
@@ -270,8 +286,10 @@ def durable_patterns(group: str, cond: MatchCondition) -> list[dict[str, Any]]:
         return [whole]
     terms = _dnf(cond)
     if terms is None:
-        raise EngineError(f"the condition nests {_groups(whole)} any/all groups, more than durable-rules accepts "
-                          f"({MAX_GROUPS}) even split into {MAX_DNF_TERMS} alternatives")
+        raise EngineError(
+            f"the condition nests {_groups(whole)} any/all groups, more than durable-rules accepts "
+            f"({MAX_GROUPS}) even split into {MAX_DNF_TERMS} alternatives"
+        )
     return [_pattern(group, _simplify(AllOf(tuple(term)))) for term in terms]
 
 
@@ -296,8 +314,10 @@ def _check_names(names: set[str]) -> None:
             raise EngineError(f"durable backend refuses the property name {name!r}: names must be plain identifiers")
         other = seen.setdefault(property_hash(name), name)
         if other != name:
-            raise EngineError(f"durable-rules cannot tell properties {other!r} and {name!r} apart (same 32-bit "
-                              f"hash); rename one, or use the native backend")
+            raise EngineError(
+                f"durable-rules cannot tell properties {other!r} and {name!r} apart (same 32-bit "
+                f"hash); rename one, or use the native backend"
+            )
 
 
 # -- hosts and sessions -------------------------------------------------------------------------------------------
@@ -407,8 +427,9 @@ class _Matcher:
                 message = _assert_new(lambda p: host.assert_fact(name, p), payload, session)
                 session.started = True
             except MessageNotHandledException:
-                raise EngineError(f"durable-rules did not handle {fact} although the sink rule matches "
-                                  f"every fact") from None
+                raise EngineError(
+                    f"durable-rules did not handle {fact} although the sink rule matches every fact"
+                ) from None
             except EngineError:
                 raise
             except Exception as exc:  # MemoryError (too many live sessions), parse errors, ...
@@ -420,11 +441,12 @@ class _Matcher:
             raise EngineError(f"durable-rules swallowed an exception in an action: {state['exception']}")
         stored = {(f["rule"], f["fact"]) for f in host.get_facts(name, session.sid) if f.get("type") == FIRED}
         if stored != session.fired:
-            raise EngineError(f"durable-rules lost derived facts: recorded {sorted(session.fired - stored)} "
-                              f"not stored, stored {sorted(stored - session.fired)} not recorded")
+            raise EngineError(
+                f"durable-rules lost derived facts: recorded {sorted(session.fired - stored)} "
+                f"not stored, stored {sorted(stored - session.fired)} not recorded"
+            )
         rule_ids = self.prepared.rule_ids
-        return {(rule_ids[index], session.subjects[message])
-                for index, message in session.fired if message in messages}
+        return {(rule_ids[index], session.subjects[message]) for index, message in session.fired if message in messages}
 
     def _payload(self, fact: MatchFact) -> dict[str, Any]:
         payload: dict[str, Any] = {"type": fact["type"], "sid": self.session.sid}
@@ -433,8 +455,9 @@ class _Matcher:
                 continue  # durable's own id and sid; null is left out (see the module docstring)
             payload[key] = _encode(value, f"field {key!r} of {fact.get('id')!r}")
         if len(payload) + 1 > MAX_PROPERTIES:  # + the id
-            raise EngineError(f"a match fact of {len(payload) + 1} properties is more than durable-rules "
-                              f"accepts ({MAX_PROPERTIES})")
+            raise EngineError(
+                f"a match fact of {len(payload) + 1} properties is more than durable-rules accepts ({MAX_PROPERTIES})"
+            )
         return payload
 
 
@@ -466,8 +489,10 @@ class DurableBackend:
                 names.update(_names(pattern))
                 rules.append((index, pattern))
         if len(rules) > MAX_RULES:
-            raise EngineError(f"the plan needs {len(rules)} durable rules, more than durable-rules accepts "
-                              f"({MAX_RULES}); use the native backend")
+            raise EngineError(
+                f"the plan needs {len(rules)} durable rules, more than durable-rules accepts "
+                f"({MAX_RULES}); use the native backend"
+            )
         _check_names(names)
 
         def definition(host: _Host) -> dict[str, Any]:

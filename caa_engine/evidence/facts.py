@@ -25,7 +25,9 @@ INPUT_FACT_TYPES: dict[str, FactType] = {
         {
             "name": FieldSpec("str"),
             "kind": FieldSpec("str", description="one of " + ", ".join(BODY_KINDS)),
-            "council": FieldSpec("bool", description="true for county, district, unitary, metropolitan and London borough councils"),
+            "council": FieldSpec(
+                "bool", description="true for county, district, unitary, metropolitan and London borough councils"
+            ),
             "lead": FieldSpec("bool", description="true for the area's lead council (the county in a two-tier area)"),
         },
         "a public body in the area",

@@ -57,8 +57,16 @@ def bundle_from_dict(data: dict[str, Any], name: str = "<evidence>") -> LoadedBu
 def _validate(document: Document, digest: str) -> LoadedBundle:
     if not isinstance(document.data, dict):
         found = "the file is empty" if document.data is None else f"the file holds {_kind(document.data)}"
-        raise EvidenceError([Issue("not-a-bundle", f"{found}, but an evidence bundle is a mapping with 'area:' and 'bodies:'",
-                                   document.locate(()), "start from a bundle in fixtures/; docs/evidence.md has the format")])
+        raise EvidenceError(
+            [
+                Issue(
+                    "not-a-bundle",
+                    f"{found}, but an evidence bundle is a mapping with 'area:' and 'bodies:'",
+                    document.locate(()),
+                    "start from a bundle in fixtures/; docs/evidence.md has the format",
+                )
+            ]
+        )
     try:
         bundle = EvidenceBundle.model_validate(document.data)
     except ValidationError as exc:
@@ -76,34 +84,60 @@ def _cross_checks(bundle: EvidenceBundle, document: Document) -> list[Issue]:
         if body.id in ids:
             first = document.locate(("bodies", ids[body.id], "id"), at_value=True)
             where = f" (first at line {first.line})" if first.line else ""
-            issues.append(Issue("duplicate-body", f"body '{body.id}' is listed twice{where}",
-                                document.locate(("bodies", index, "id"), at_value=True), "give each body its own id"))
+            issues.append(
+                Issue(
+                    "duplicate-body",
+                    f"body '{body.id}' is listed twice{where}",
+                    document.locate(("bodies", index, "id"), at_value=True),
+                    "give each body its own id",
+                )
+            )
         ids.setdefault(body.id, index)
     leads = [i for i, body in enumerate(bundle.bodies) if body.lead]
     if len(leads) > 1:
-        issues.append(Issue("two-leads", "more than one body is marked 'lead: true'",
-                            document.locate(("bodies", leads[1], "lead"), at_value=True),
-                            "mark only the lead council (the county in a two-tier area)"))
+        issues.append(
+            Issue(
+                "two-leads",
+                "more than one body is marked 'lead: true'",
+                document.locate(("bodies", leads[1], "lead"), at_value=True),
+                "mark only the lead council (the county in a two-tier area)",
+            )
+        )
     for index in leads:
         if bundle.bodies[index].kind not in COUNCIL_KINDS:
-            issues.append(Issue("lead-not-council", "only a council can be the lead body",
-                                document.locate(("bodies", index, "lead"), at_value=True), "mark a council as lead"))
+            issues.append(
+                Issue(
+                    "lead-not-council",
+                    "only a council can be the lead body",
+                    document.locate(("bodies", index, "lead"), at_value=True),
+                    "mark a council as lead",
+                )
+            )
     if bundle.use_of_resources is not None:
         seen: dict[str, int] = {}
         for index, assessment in enumerate(bundle.use_of_resources.assessments):
             path = ("use_of_resources", "assessments", index, "body")
             if assessment.body not in ids:
-                issues.append(Issue("unknown-body",
-                                    f"this assessment is for body '{assessment.body}', which is not listed under 'bodies'"
-                                    f"{did_you_mean(assessment.body, ids)}",
-                                    document.locate(path, at_value=True),
-                                    f"use the id of a body listed under 'bodies': {', '.join(ids)}"))
+                issues.append(
+                    Issue(
+                        "unknown-body",
+                        f"this assessment is for body '{assessment.body}', which is not listed under 'bodies'"
+                        f"{did_you_mean(assessment.body, ids)}",
+                        document.locate(path, at_value=True),
+                        f"use the id of a body listed under 'bodies': {', '.join(ids)}",
+                    )
+                )
             elif assessment.body in seen:
                 first = document.locate(path[:-2] + (seen[assessment.body], "body"), at_value=True)
                 where = f" (the first at line {first.line})" if first.line else ""
-                issues.append(Issue("duplicate-assessment",
-                                    f"body '{assessment.body}' has two use-of-resources assessments{where}",
-                                    document.locate(path, at_value=True), "merge their KLOE scores into one assessment"))
+                issues.append(
+                    Issue(
+                        "duplicate-assessment",
+                        f"body '{assessment.body}' has two use-of-resources assessments{where}",
+                        document.locate(path, at_value=True),
+                        "merge their KLOE scores into one assessment",
+                    )
+                )
             seen.setdefault(assessment.body, index)
     return issues
 
@@ -116,6 +150,7 @@ def _kind(value: Any) -> str:
 
 def _same_code(key: str, codes: Any) -> str:
     """' — did you mean …?' only for a code written another way (3.10 for 3.1), never a different code."""
+
     def number(text: str) -> float | None:
         try:
             return float(text)
@@ -139,24 +174,44 @@ def bundle_facts(loaded: LoadedBundle, tables: dict[str, dict[str, Any]]) -> lis
     Raises :class:`EvidenceError` for a code missing from a table (an unknown KLOE).
     """
     bundle, doc = loaded.bundle, loaded.document
-    facts = [Fact("area", bundle.area.id, {"name": bundle.area.name},
-                  {"id": _at(doc, ("area", "id")), "name": _at(doc, ("area", "name"))})]
+    facts = [
+        Fact(
+            "area",
+            bundle.area.id,
+            {"name": bundle.area.name},
+            {"id": _at(doc, ("area", "id")), "name": _at(doc, ("area", "name"))},
+        )
+    ]
     for index, body in enumerate(bundle.bodies):
         base: tuple[Any, ...] = ("bodies", index)
-        facts.append(Fact("body", body.id,
-                          {"name": body.name, "kind": body.kind, "council": body.kind in COUNCIL_KINDS, "lead": body.lead},
-                          {"id": _at(doc, base + ("id",)), "name": _at(doc, base + ("name",)),
-                           "kind": _at(doc, base + ("kind",)), "council": _at(doc, base + ("kind",)),
-                           "lead": _at(doc, base + ("lead",))}))
+        facts.append(
+            Fact(
+                "body",
+                body.id,
+                {"name": body.name, "kind": body.kind, "council": body.kind in COUNCIL_KINDS, "lead": body.lead},
+                {
+                    "id": _at(doc, base + ("id",)),
+                    "name": _at(doc, base + ("name",)),
+                    "kind": _at(doc, base + ("kind",)),
+                    "council": _at(doc, base + ("kind",)),
+                    "lead": _at(doc, base + ("lead",)),
+                },
+            )
+        )
     if bundle.use_of_resources is not None:
         for index, assessment in enumerate(bundle.use_of_resources.assessments):
             base = ("use_of_resources", "assessments", index)
             for code, score in assessment.kloes.items():
                 where = _at(doc, base + ("kloes", code))
-                facts.append(Fact("kloe", f"{assessment.body}/kloe/{code}",
-                                  {"body": assessment.body, "code": code, "score": score},
-                                  {"body": _at(doc, base + ("body",)), "code": where, "score": where},
-                                  base + ("kloes", code)))
+                facts.append(
+                    Fact(
+                        "kloe",
+                        f"{assessment.body}/kloe/{code}",
+                        {"body": assessment.body, "code": code, "score": score},
+                        {"body": _at(doc, base + ("body",)), "code": where, "score": where},
+                        base + ("kloes", code),
+                    )
+                )
     issues: list[Issue] = []
     for fact in facts:
         table = tables.get(fact.type)
@@ -168,9 +223,14 @@ def bundle_facts(loaded: LoadedBundle, tables: dict[str, dict[str, Any]]) -> lis
             label = table["label"]
             known = ", ".join(table["rows"])
             location = doc.locate(fact.path)
-            issues.append(Issue(f"unknown-{fact.type}",
-                                f"{label} '{key}' is not in the catalogue{_same_code(str(key), table['rows'])}",
-                                location, f"known {label}s ({table['file']}:{table['line']}): {known}"))
+            issues.append(
+                Issue(
+                    f"unknown-{fact.type}",
+                    f"{label} '{key}' is not in the catalogue{_same_code(str(key), table['rows'])}",
+                    location,
+                    f"known {label}s ({table['file']}:{table['line']}): {known}",
+                )
+            )
             continue
         for column, value in row.items():
             fact.fields[column] = value
@@ -178,4 +238,3 @@ def bundle_facts(loaded: LoadedBundle, tables: dict[str, dict[str, Any]]) -> lis
     if issues:
         raise EvidenceError(issues)
     return facts
-

@@ -43,7 +43,9 @@ class KloeAssessment(_Strict):
     body: str = Field(description="the id of a body listed under 'bodies'")
     period: str = Field(default="", description="the assessment year, e.g. '2008/09'")
     kloes: dict[str, Score] = Field(
-        min_length=1, description="score 1-4 per assessed key line of enquiry, e.g. '1.1': 3; leave out unassessed KLOEs")
+        min_length=1,
+        description="score 1-4 per assessed key line of enquiry, e.g. '1.1': 3; leave out unassessed KLOEs",
+    )
 
 
 class UseOfResources(_Strict):

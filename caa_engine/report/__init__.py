@@ -19,8 +19,9 @@ __all__ = ["FORMATS", "render", "render_text", "render_json", "render_html", "DE
 FORMATS = ("text", "json", "html")
 
 
-def render(results: Sequence[Result], kind: str, *, width: int = DEFAULT_WIDTH, colour: bool = False,
-           array: bool | None = None) -> str:
+def render(
+    results: Sequence[Result], kind: str, *, width: int = DEFAULT_WIDTH, colour: bool = False, array: bool | None = None
+) -> str:
     """The report of ``kind`` (one of :data:`FORMATS`) for ``results``; ``width`` and ``colour`` apply to text,
     ``array`` (always a JSON array) to json.
 

@@ -75,12 +75,22 @@ def judgement_rows(result: Result) -> list[JudgementRow]:
             if not element.bodies:
                 rows.append(JudgementRow(element_id, element.title, ABSENT, None, "not judged", ABSENT))
             for body_id, judgement in element.bodies.items():
-                rows.append(JudgementRow(element_id, element.title, body_label(result, body_id), judgement.score,
-                                         judgement.label,
-                                         judgement.rule))
+                rows.append(
+                    JudgementRow(
+                        element_id,
+                        element.title,
+                        body_label(result, body_id),
+                        judgement.score,
+                        judgement.label,
+                        judgement.rule,
+                    )
+                )
         elif element.score is not None:
-            rows.append(JudgementRow(element_id, element.title, "(area)", element.score, element.label or "",
-                                     element.rule or ABSENT))
+            rows.append(
+                JudgementRow(
+                    element_id, element.title, "(area)", element.score, element.label or "", element.rule or ABSENT
+                )
+            )
         else:
             rows.append(JudgementRow(element_id, element.title, "(area)", None, "not judged", ABSENT))
     return rows
@@ -118,6 +128,9 @@ def _table(element: str, title: str, measure: str, per_body: dict[str, list[dict
     fields: list[str] = []
     for fact in facts:
         fields.extend(name for name in fact if name not in fields)
-    flat = tuple((body_id, tuple(show(fact[name]) if name in fact else ABSENT for name in fields))
-                 for body_id, body_facts in per_body.items() for fact in body_facts)
+    flat = tuple(
+        (body_id, tuple(show(fact[name]) if name in fact else ABSENT for name in fields))
+        for body_id, body_facts in per_body.items()
+        for fact in body_facts
+    )
     return MeasureTable(element, title, measure, tuple(fields), flat, False)

@@ -23,8 +23,14 @@ TEMPLATE = "report.html.j2"
 def _environment() -> Environment:
     # autoescape=True rather than select_autoescape(): the template's name ends
     # in ".j2", which select_autoescape's default extensions would not escape.
-    env = Environment(loader=PackageLoader("caa_engine.report", "templates"), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = Environment(
+        loader=PackageLoader("caa_engine.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters["humanize"] = humanize
     env.filters["show"] = show
     return env
@@ -33,8 +39,12 @@ def _environment() -> Environment:
 def render_html(results: Sequence[Result]) -> str:
     """The page for ``results``, in the order given."""
     areas: list[dict[str, Any]] = [
-        {"result": result, "anchor": f"area-{index}-{result.area['id']}", "judgements": judgement_rows(result),
-         "measures": measure_tables(result)}
+        {
+            "result": result,
+            "anchor": f"area-{index}-{result.area['id']}",
+            "judgements": judgement_rows(result),
+            "measures": measure_tables(result),
+        }
         for index, result in enumerate(results, start=1)
     ]
     if len(results) == 1:

@@ -38,7 +38,9 @@ def _judgements(result: Result) -> dict[tuple[str, str], str]:
     for element_id, element in result.elements.items():
         if element.bodies is not None:
             for body_id, judgement in element.bodies.items():
-                out[(element_id, body_label(result, body_id))] = f"{judgement.score} {judgement.label} ({judgement.rule})"
+                out[(element_id, body_label(result, body_id))] = (
+                    f"{judgement.score} {judgement.label} ({judgement.rule})"
+                )
         elif element.score is not None:
             out[(element_id, "(area)")] = f"{element.score} {element.label} ({element.rule})"
     return out
@@ -51,10 +53,20 @@ def compare_results(before: Result, after: Result) -> list[Change]:
     old, new = _judgements(before), _judgements(after)
     for key in sorted(set(old) | set(new)):
         if old.get(key) != new.get(key):
-            changes.append(Change(area, key[0], key[1], "score", old.get(key, "not judged"), new.get(key, "not judged")))
+            changes.append(
+                Change(area, key[0], key[1], "score", old.get(key, "not judged"), new.get(key, "not judged"))
+            )
     for what, items_before, items_after in (
-        ("flag", {(f.subject, f.kind, f.reason) for f in before.flags}, {(f.subject, f.kind, f.reason) for f in after.flags}),
-        ("note", {(n.subject, n.kind, n.text) for n in before.notes}, {(n.subject, n.kind, n.text) for n in after.notes}),
+        (
+            "flag",
+            {(f.subject, f.kind, f.reason) for f in before.flags},
+            {(f.subject, f.kind, f.reason) for f in after.flags},
+        ),
+        (
+            "note",
+            {(n.subject, n.kind, n.text) for n in before.notes},
+            {(n.subject, n.kind, n.text) for n in after.notes},
+        ),
     ):
         for subject, kind, text in sorted(items_before - items_after):
             changes.append(Change(area, kind, subject, what, text, "—"))
@@ -75,8 +87,9 @@ def render_impact_json(before: Sequence[Result], after: Sequence[Result]) -> str
 def render_impact_text(before: Sequence[Result], after: Sequence[Result], *, width: int = 100) -> str:
     changes = _all_changes(before, after)
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, color_system=None, no_color=True, highlight=False, markup=False,
-                      emoji=False)
+    console = Console(
+        file=buffer, width=width, color_system=None, no_color=True, highlight=False, markup=False, emoji=False
+    )
     changed_areas = len({change.area for change in changes})
     console.print(Text(f"{len(after)} area(s) assessed; {changed_areas} changed, {len(changes)} change(s)"))
     if changes:
@@ -84,7 +97,11 @@ def render_impact_text(before: Sequence[Result], after: Sequence[Result], *, wid
         for column in ("Area", "Element / kind", "Subject", "What", "Before", "After"):
             table.add_column(column, overflow="fold")
         for change in changes:
-            table.add_row(*(Text(value) for value in (change.area, change.element, change.subject, change.what,
-                                                     change.before, change.after)))
+            table.add_row(
+                *(
+                    Text(value)
+                    for value in (change.area, change.element, change.subject, change.what, change.before, change.after)
+                )
+            )
         console.print(table)
     return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())

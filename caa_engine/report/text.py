@@ -30,9 +30,18 @@ _SCORE_STYLES = {4: "bold green", 3: "green", 2: "yellow", 1: "bold red"}
 def render_text(results: Sequence[Result], *, width: int = DEFAULT_WIDTH, colour: bool = False) -> str:
     """The report for ``results`` as text ``width`` columns wide (ANSI colours only if ``colour``)."""
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, color_system="standard" if colour else None,
-                      force_terminal=colour, no_color=not colour, highlight=False, emoji=False,
-                      markup=False, soft_wrap=False, legacy_windows=False)
+    console = Console(
+        file=buffer,
+        width=width,
+        color_system="standard" if colour else None,
+        force_terminal=colour,
+        no_color=not colour,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        soft_wrap=False,
+        legacy_windows=False,
+    )
     for index, result in enumerate(results):
         if index:
             console.print()
@@ -52,8 +61,9 @@ def _area(result: Result) -> RenderableType:
         grid = _table(f"{table.title}: {humanize(table.measure).lower()}")
         grid.add_column("Body", min_width=20)
         for column in table.columns:
-            grid.add_column(Text(humanize(column) if table.pivoted else column),
-                            justify="right" if table.pivoted else "left")
+            grid.add_column(
+                Text(humanize(column) if table.pivoted else column), justify="right" if table.pivoted else "left"
+            )
         for body, cells in table.rows:
             grid.add_row(Text(body), *(Text(cell) for cell in cells))
         parts.append(grid)
@@ -67,8 +77,14 @@ def _area(result: Result) -> RenderableType:
 
 
 def _table(title: str) -> Table:
-    return Table(title=Text(title, style="bold"), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
-                 show_edge=False, header_style="bold")
+    return Table(
+        title=Text(title, style="bold"),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        show_edge=False,
+        header_style="bold",
+    )
 
 
 def _judgements(result: Result) -> Table:
@@ -87,15 +103,21 @@ def _judgements(result: Result) -> Table:
 def _flags(result: Result) -> RenderableType:
     if not result.flags:
         return Text("Flags: none")
-    return _raised(f"Flags ({len(result.flags)})", "Flag",
-                   [(flag.subject, flag.kind, flag.rule, flag.reason) for flag in result.flags])
+    return _raised(
+        f"Flags ({len(result.flags)})",
+        "Flag",
+        [(flag.subject, flag.kind, flag.rule, flag.reason) for flag in result.flags],
+    )
 
 
 def _notes(result: Result) -> RenderableType:
     if not result.notes:
         return Text("Notes: none")
-    return _raised(f"Notes ({len(result.notes)})", "Note",
-                   [(note.subject, note.kind, note.rule, note.text) for note in result.notes])
+    return _raised(
+        f"Notes ({len(result.notes)})",
+        "Note",
+        [(note.subject, note.kind, note.rule, note.text) for note in result.notes],
+    )
 
 
 def _raised(title: str, noun: str, rows: list[tuple[str, str, str, str]]) -> Table:
@@ -110,5 +132,8 @@ def _raised(title: str, noun: str, rows: list[tuple[str, str, str, str]]) -> Tab
 
 def _provenance(result: Result) -> Text:
     rulesets = ", ".join(f"{name} {info['version']}" for name, info in result.rulesets.items())
-    return Text(f"rules {rulesets} (sha256 {result.rules_sha256[:12]}), {result.engine['name']} "
-                f"{result.engine['version']}, {result.backend or 'unknown'} backend", style="dim")
+    return Text(
+        f"rules {rulesets} (sha256 {result.rules_sha256[:12]}), {result.engine['name']} "
+        f"{result.engine['version']}, {result.backend or 'unknown'} backend",
+        style="dim",
+    )

@@ -42,14 +42,30 @@ NUMERIC = ("int", "number")
 
 # Facts every rule set may read that the engine derives from effects.
 DERIVED_TYPES: dict[str, FactType] = {
-    "flag": FactType("flag", {
-        "kind": FieldSpec("str"), "subject": FieldSpec("str"), "rule": FieldSpec("str"),
-        "reason": FieldSpec("str"), "body": FieldSpec("str", nullable=True),
-    }, "a flag raised by a rule", origin="engine"),
-    "note": FactType("note", {
-        "kind": FieldSpec("str"), "subject": FieldSpec("str"), "rule": FieldSpec("str"),
-        "text": FieldSpec("str"), "body": FieldSpec("str", nullable=True),
-    }, "a note added by a rule", origin="engine"),
+    "flag": FactType(
+        "flag",
+        {
+            "kind": FieldSpec("str"),
+            "subject": FieldSpec("str"),
+            "rule": FieldSpec("str"),
+            "reason": FieldSpec("str"),
+            "body": FieldSpec("str", nullable=True),
+        },
+        "a flag raised by a rule",
+        origin="engine",
+    ),
+    "note": FactType(
+        "note",
+        {
+            "kind": FieldSpec("str"),
+            "subject": FieldSpec("str"),
+            "rule": FieldSpec("str"),
+            "text": FieldSpec("str"),
+            "body": FieldSpec("str", nullable=True),
+        },
+        "a note added by a rule",
+        origin="engine",
+    ),
 }
 
 
@@ -117,18 +133,30 @@ class _Checker:
         self.types: dict[str, FactType] = dict(INPUT_FACT_TYPES)
 
     # -- reporting -------------------------------------------------------------
-    def issue(self, rs: LoadedRuleSet, path: tuple[Any, ...], code: str, message: str, hint: str = "",
-              at_value: bool = False) -> None:
+    def issue(
+        self, rs: LoadedRuleSet, path: tuple[Any, ...], code: str, message: str, hint: str = "", at_value: bool = False
+    ) -> None:
         self.issues.append(Issue(code, message, rs.document.locate(path, at_value=at_value), hint))
 
-    def text_issue(self, rs: LoadedRuleSet, path: tuple[Any, ...], line: int, column: int, code: str,
-                   message: str, hint: str, offset: tuple[int, int] = (0, 0)) -> None:
+    def text_issue(
+        self,
+        rs: LoadedRuleSet,
+        path: tuple[Any, ...],
+        line: int,
+        column: int,
+        code: str,
+        message: str,
+        hint: str,
+        offset: tuple[int, int] = (0, 0),
+    ) -> None:
         if line == 1:
             column += offset[1]
         line += offset[0]
         self.issues.append(Issue(code, message, rs.document.text_location(path, line, column), hint))
 
-    def parse(self, rs: LoadedRuleSet, path: tuple[Any, ...], text: str, offset: tuple[int, int] = (0, 0)) -> Expr | None:
+    def parse(
+        self, rs: LoadedRuleSet, path: tuple[Any, ...], text: str, offset: tuple[int, int] = (0, 0)
+    ) -> Expr | None:
         try:
             return parse_expression(text)
         except ExprSyntaxError as exc:
@@ -144,27 +172,47 @@ class _Checker:
                 path = ("tables", name)
                 base = INPUT_FACT_TYPES.get(name)
                 if base is None:
-                    self.issue(rs, path, "unknown-fact",
-                               f"table '{name}' joins onto no evidence fact{did_you_mean(name, INPUT_FACT_TYPES)}",
-                               f"a table is named after the evidence fact it extends: {', '.join(INPUT_FACT_TYPES)}")
+                    self.issue(
+                        rs,
+                        path,
+                        "unknown-fact",
+                        f"table '{name}' joins onto no evidence fact{did_you_mean(name, INPUT_FACT_TYPES)}",
+                        f"a table is named after the evidence fact it extends: {', '.join(INPUT_FACT_TYPES)}",
+                    )
                     continue
                 if name in tables:
                     other = tables[name][0]
-                    self.issue(rs, path, "duplicate-table", f"a table for '{name}' is already defined in {other.path}",
-                               "keep one table per fact type")
+                    self.issue(
+                        rs,
+                        path,
+                        "duplicate-table",
+                        f"a table for '{name}' is already defined in {other.path}",
+                        "keep one table per fact type",
+                    )
                     continue
                 if table.key not in base.fields:
-                    self.issue(rs, path + ("key",), "unknown-fact",
-                               f"'{name}' has no field '{table.key}'{did_you_mean(table.key, base.fields)}",
-                               f"fields of {name}: {', '.join(sorted(base.fields))}", at_value=True)
+                    self.issue(
+                        rs,
+                        path + ("key",),
+                        "unknown-fact",
+                        f"'{name}' has no field '{table.key}'{did_you_mean(table.key, base.fields)}",
+                        f"fields of {name}: {', '.join(sorted(base.fields))}",
+                        at_value=True,
+                    )
                     continue
                 columns: dict[str, set[str]] = {}
                 finite = True
                 for key, row in table.rows.items():
                     for column, value in row.items():
                         if isinstance(value, float) and not math.isfinite(value):
-                            self.issue(rs, path + ("rows", key, column), "wrong-type",
-                                       "a table value must be a finite number", "write a number", at_value=True)
+                            self.issue(
+                                rs,
+                                path + ("rows", key, column),
+                                "wrong-type",
+                                "a table value must be a finite number",
+                                "write a number",
+                                at_value=True,
+                            )
                             finite = False
                         columns.setdefault(column, set()).add(value_type_of(value))
                 if not finite:
@@ -173,8 +221,13 @@ class _Checker:
                 ok = True
                 for column, kinds in sorted(columns.items()):
                     if column in fields or column == "id":
-                        self.issue(rs, path, "table-column", f"column '{column}' would replace the fact's own field",
-                                   "rename the column")
+                        self.issue(
+                            rs,
+                            path,
+                            "table-column",
+                            f"column '{column}' would replace the fact's own field",
+                            "rename the column",
+                        )
                         ok = False
                         continue
                     if kinds <= {"int", "number"}:
@@ -182,8 +235,13 @@ class _Checker:
                     elif len(kinds) == 1:
                         kind = next(iter(kinds))  # type: ignore[assignment,arg-type]
                     else:
-                        self.issue(rs, path, "table-column", f"column '{column}' mixes {' and '.join(sorted(kinds))}",
-                                   "give every row the same kind of value in this column")
+                        self.issue(
+                            rs,
+                            path,
+                            "table-column",
+                            f"column '{column}' mixes {' and '.join(sorted(kinds))}",
+                            "give every row the same kind of value in this column",
+                        )
                         ok = False
                         continue
                     nullable = any(column not in row for row in table.rows.values())
@@ -245,40 +303,66 @@ class _Checker:
         while True:  # every pending measure reads what another pending one derives, so this ends in a loop
             following = writer[chain[-1][2].from_]
             if following in chain:
-                chain = chain[chain.index(following):]
+                chain = chain[chain.index(following) :]
                 break
             chain.append(following)
         rs, index, measure = min(chain, key=lambda entry: (self.rulesets.index(entry[0]), entry[1]))
         first = chain.index((rs, index, measure))
         chain = chain[first:] + chain[:first]
         steps = [f"'{m.id}' reads '{m.from_}', derived by '{writer[m.from_][2].id}'" for _, _, m in chain]
-        self.issue(rs, ("measures", index, "from"), "measure-cycle",
-                   "these measures wait on each other: " + "; ".join(steps),
-                   "a measure cannot read, even through other measures, the fact it derives", at_value=True)
+        self.issue(
+            rs,
+            ("measures", index, "from"),
+            "measure-cycle",
+            "these measures wait on each other: " + "; ".join(steps),
+            "a measure cannot read, even through other measures, the fact it derives",
+            at_value=True,
+        )
 
     def check_measure(self, rs: LoadedRuleSet, index: int, measure: Measure) -> CheckedMeasure | None:
         path = ("measures", index)
         source = self.types.get(measure.from_)
         if source is None:
-            self.issue(rs, path + ("from",), "unknown-fact",
-                       f"measure '{measure.id}' reads unknown fact '{measure.from_}'{did_you_mean(measure.from_, self.types)}",
-                       f"known facts: {', '.join(sorted(self.types))}", at_value=True)
+            self.issue(
+                rs,
+                path + ("from",),
+                "unknown-fact",
+                f"measure '{measure.id}' reads unknown fact '{measure.from_}'{did_you_mean(measure.from_, self.types)}",
+                f"known facts: {', '.join(sorted(self.types))}",
+                at_value=True,
+            )
             return None
         ok = True
         for position, key in enumerate(measure.group_by):
             if key not in source.fields:
-                self.issue(rs, path + ("group_by", position), "unknown-fact",
-                           f"'{measure.from_}' has no field '{key}'{did_you_mean(key, source.fields)}",
-                           f"fields of {measure.from_}: {', '.join(sorted(source.fields))}", at_value=True)
+                self.issue(
+                    rs,
+                    path + ("group_by", position),
+                    "unknown-fact",
+                    f"'{measure.from_}' has no field '{key}'{did_you_mean(key, source.fields)}",
+                    f"fields of {measure.from_}: {', '.join(sorted(source.fields))}",
+                    at_value=True,
+                )
                 ok = False
         if measure.into in self.types:
-            self.issue(rs, path + ("into",), "duplicate-fact",
-                       f"measure '{measure.id}' derives '{measure.into}', which already exists",
-                       "give the derived fact a new name", at_value=True)
+            self.issue(
+                rs,
+                path + ("into",),
+                "duplicate-fact",
+                f"measure '{measure.id}' derives '{measure.into}', which already exists",
+                "give the derived fact a new name",
+                at_value=True,
+            )
             ok = False
         if measure.field in measure.group_by:
-            self.issue(rs, path + ("field",), "duplicate-fact",
-                       f"field '{measure.field}' is also a group_by key", "choose another field name", at_value=True)
+            self.issue(
+                rs,
+                path + ("field",),
+                "duplicate-fact",
+                f"field '{measure.field}' is also a group_by key",
+                "choose another field name",
+                at_value=True,
+            )
             ok = False
         expr = self.parse(rs, path + ("value",), measure.value)
         if expr is None or not ok:
@@ -288,8 +372,14 @@ class _Checker:
         if info is None:
             return None
         if info.type not in NUMERIC:
-            self.issue(rs, path + ("value",), "wrong-type", f"a measure's value must be a number, not {info.type}",
-                       "aggregate a numeric field, e.g. lower_median(kloe.score)", at_value=True)
+            self.issue(
+                rs,
+                path + ("value",),
+                "wrong-type",
+                f"a measure's value must be a number, not {info.type}",
+                "aggregate a numeric field, e.g. lower_median(kloe.score)",
+                at_value=True,
+            )
             return None
         fields = {key: source.fields[key] for key in measure.group_by}
         fields[measure.field] = FieldSpec(info.type, nullable=info.nullable)  # type: ignore[arg-type]
@@ -309,28 +399,47 @@ class _Checker:
         path = ("rules", index)
         model = rs.model
         if rule.per not in self.types:
-            self.issue(rs, path + ("per",), "unknown-fact",
-                       f"rule '{rule.id}' runs per unknown fact '{rule.per}'{did_you_mean(rule.per, self.types)}",
-                       f"known facts: {', '.join(sorted(self.types))}", at_value=True)
+            self.issue(
+                rs,
+                path + ("per",),
+                "unknown-fact",
+                f"rule '{rule.id}' runs per unknown fact '{rule.per}'{did_you_mean(rule.per, self.types)}",
+                f"known facts: {', '.join(sorted(self.types))}",
+                at_value=True,
+            )
             return None
         then = rule.then
         if then.score is None and then.flag is None and then.note is None:
-            self.issue(rs, path + ("then",), "empty-effect", f"rule '{rule.id}' has no effect",
-                       "give 'then:' a score, a flag or a note")
+            self.issue(
+                rs,
+                path + ("then",),
+                "empty-effect",
+                f"rule '{rule.id}' has no effect",
+                "give 'then:' a score, a flag or a note",
+            )
         writes: set[str] = set()
         if then.score is not None:
             writes.add(model.element)
             if then.score not in model.scale:
                 known = ", ".join(str(k) for k in sorted(model.scale)) or "none"
-                self.issue(rs, path + ("then", "score"), "unknown-score",
-                           f"score {then.score} is not on this rule set's scale (scores: {known})",
-                           "use a score listed under 'scale:'; CAA scores run from 1 (inadequate) to 4 (performing strongly)",
-                           at_value=True)
+                self.issue(
+                    rs,
+                    path + ("then", "score"),
+                    "unknown-score",
+                    f"score {then.score} is not on this rule set's scale (scores: {known})",
+                    "use a score listed under 'scale:'; CAA scores run from 1 (inadequate) to 4 (performing strongly)",
+                    at_value=True,
+                )
             if rule.per != model.scope:
-                self.issue(rs, path + ("per",), "wrong-scope",
-                           f"rule '{rule.id}' sets the {model.element} score but runs per '{rule.per}'",
-                           f"write 'per: {model.scope}': a rule that sets a score runs per the rule set's scope "
-                           f"('scope: {model.scope}')", at_value=True)
+                self.issue(
+                    rs,
+                    path + ("per",),
+                    "wrong-scope",
+                    f"rule '{rule.id}' sets the {model.element} score but runs per '{rule.per}'",
+                    f"write 'per: {model.scope}': a rule that sets a score runs per the rule set's scope "
+                    f"('scope: {model.scope}')",
+                    at_value=True,
+                )
         if then.flag is not None:
             writes.add("flag")
         if then.note is not None:
@@ -345,9 +454,14 @@ class _Checker:
             if condition is not None:
                 info = self.infer_at(rs, path + ("when",), condition, scope)
                 if info is not None and info.type != "bool":
-                    self.issue(rs, path + ("when",), "wrong-type",
-                               f"a condition must be true or false, but '{unparse(condition)}' is {_word(info)}",
-                               f"compare it with something, e.g. '{unparse(condition)} >= 1'", at_value=True)
+                    self.issue(
+                        rs,
+                        path + ("when",),
+                        "wrong-type",
+                        f"a condition must be true or false, but '{unparse(condition)}' is {_word(info)}",
+                        f"compare it with something, e.g. '{unparse(condition)} >= 1'",
+                        at_value=True,
+                    )
         templates: dict[str, list[tuple[str, Expr]]] = {}
         for kind, text_key in (("flag", "reason"), ("note", "text")):
             effect = getattr(then, kind)
@@ -355,8 +469,9 @@ class _Checker:
                 continue
             text = getattr(effect, text_key)
             parts: list[tuple[str, Expr]] = []
-            template_scope = _Scope(rs, subject=rule.per, reads=scope.reads, params=scope.params,
-                                    what=f"{kind} {text_key}")
+            template_scope = _Scope(
+                rs, subject=rule.per, reads=scope.reads, params=scope.params, what=f"{kind} {text_key}"
+            )
             for match in TEMPLATE_FIELD.finditer(text):
                 tpath = path + ("then", kind, text_key)
                 expr = self.parse(rs, tpath, match.group(1), offset=(0, match.start(1)))
@@ -368,8 +483,9 @@ class _Checker:
         return CheckedRule(rs, index, rule, condition, scope.reads, scope.params, templates, writes)
 
     # -- expressions -----------------------------------------------------------
-    def infer_at(self, rs: LoadedRuleSet, path: tuple[Any, ...], expr: Expr, scope: _Scope,
-                 offset: tuple[int, int] = (0, 0)) -> TypeInfo | None:
+    def infer_at(
+        self, rs: LoadedRuleSet, path: tuple[Any, ...], expr: Expr, scope: _Scope, offset: tuple[int, int] = (0, 0)
+    ) -> TypeInfo | None:
         try:
             return self.infer(expr, scope)
         except _Problem as problem:
@@ -387,7 +503,12 @@ class _Checker:
             if kinds <= {"int", "number"}:
                 return TypeInfo("list", item="number" if "number" in kinds else "int")
             if len(kinds) > 1:
-                raise _Problem(expr, "wrong-type", "a list must hold one kind of value", "make every item text, or every item a number")
+                raise _Problem(
+                    expr,
+                    "wrong-type",
+                    "a list must hold one kind of value",
+                    "make every item text, or every item a number",
+                )
             return TypeInfo("list", item=next(iter(kinds), "str"))
         if isinstance(expr, Neg):
             inner = self.infer(expr.operand, scope)
@@ -415,29 +536,50 @@ class _Checker:
 
     def need(self, node: Expr, info: TypeInfo, kinds: tuple[str, ...], where: str) -> None:
         if info.type not in kinds:
-            wanted = " or ".join("a number" if k in NUMERIC else ("true/false" if k == "bool" else k) for k in dict.fromkeys(
-                "number" if k in NUMERIC else k for k in kinds))
-            raise _Problem(node, "wrong-type", f"{where} needs {wanted}, but {_shown(node)} is {_word(info)}",
-                           "check the field's type in docs/evidence.md")
+            wanted = " or ".join(
+                "a number" if k in NUMERIC else ("true/false" if k == "bool" else k)
+                for k in dict.fromkeys("number" if k in NUMERIC else k for k in kinds)
+            )
+            raise _Problem(
+                node,
+                "wrong-type",
+                f"{where} needs {wanted}, but {_shown(node)} is {_word(info)}",
+                "check the field's type in docs/evidence.md",
+            )
 
     def infer_compare(self, expr: Compare, scope: _Scope) -> TypeInfo:
         left = self.infer(expr.left, scope)
         right = self.infer(expr.right, scope)
         if expr.op in ("in", "not in"):
             if not isinstance(expr.right, ListLit):
-                raise _Problem(expr.right, "wrong-type", f"'{expr.op}' needs a list such as [\"a\", \"b\"]", "write the values in square brackets")
+                raise _Problem(
+                    expr.right,
+                    "wrong-type",
+                    f'\'{expr.op}\' needs a list such as ["a", "b"]',
+                    "write the values in square brackets",
+                )
             if expr.right.items and not _comparable(left.type, right.item):
-                raise _Problem(expr.right, "wrong-type", f"cannot look for {_word(left)} in a list of {right.item}",
-                               "make the list hold the same kind of value")
+                raise _Problem(
+                    expr.right,
+                    "wrong-type",
+                    f"cannot look for {_word(left)} in a list of {right.item}",
+                    "make the list hold the same kind of value",
+                )
             return TypeInfo("bool")
         if not _comparable(left.type, right.type):
-            raise _Problem(expr, "wrong-type",
-                           f"cannot compare {_shown(expr.left)} ({_word(left)}) with {_shown(expr.right)} ({_word(right)})",
-                           self.param_hint(scope, expr) or "compare numbers with numbers and text with text")
+            raise _Problem(
+                expr,
+                "wrong-type",
+                f"cannot compare {_shown(expr.left)} ({_word(left)}) with {_shown(expr.right)} ({_word(right)})",
+                self.param_hint(scope, expr) or "compare numbers with numbers and text with text",
+            )
         if left.type in ("str", "bool") and expr.op not in ("==", "!="):
-            raise _Problem(expr, "wrong-type",
-                           f"'{expr.op}' needs numbers, but {_shown(expr.left)} is {_word(left)}",
-                           "text and true/false can only be compared with == or !=")
+            raise _Problem(
+                expr,
+                "wrong-type",
+                f"'{expr.op}' needs numbers, but {_shown(expr.left)} is {_word(left)}",
+                "text and true/false can only be compared with == or !=",
+            )
         return TypeInfo("bool")
 
     def param_hint(self, scope: _Scope, expr: Compare) -> str:
@@ -457,9 +599,12 @@ class _Checker:
                 raise _Problem(ref, "bad-condition", "write a parameter as params.NAME", "e.g. params.good_themes")
             params = scope.ruleset.model.parameters
             if parts[1] not in params:
-                raise _Problem(ref, "undefined-parameter",
-                               f"parameter '{parts[1]}' is not defined{did_you_mean(parts[1], params)}",
-                               f"define it under 'parameters:' in {scope.ruleset.path}")
+                raise _Problem(
+                    ref,
+                    "undefined-parameter",
+                    f"parameter '{parts[1]}' is not defined{did_you_mean(parts[1], params)}",
+                    f"define it under 'parameters:' in {scope.ruleset.path}",
+                )
             scope.params.add(parts[1])
             value = params[parts[1]].value
             if isinstance(value, float) and not math.isfinite(value):
@@ -468,36 +613,65 @@ class _Checker:
         if scope.item is not None and len(parts) == 1:
             return self.field_of(ref, scope.item, parts[0], f"{scope.item}.{parts[0]}", scope.what)
         allowed = [t for t in (scope.item, scope.subject) if t]
-        if head in allowed or (head in ("area", "body") and scope.subject and not scope.in_aggregate
-                                and (head == "area" or self.types[scope.subject].per_body)):
+        if head in allowed or (
+            head in ("area", "body")
+            and scope.subject
+            and not scope.in_aggregate
+            and (head == "area" or self.types[scope.subject].per_body)
+        ):
             if len(parts) != 2:
-                raise _Problem(ref, "unknown-fact", f"'{ref.dotted}' names a fact, not a field",
-                               f"name a field, e.g. {head}.{next(iter(self.types[head].fields))}")
+                raise _Problem(
+                    ref,
+                    "unknown-fact",
+                    f"'{ref.dotted}' names a fact, not a field",
+                    f"name a field, e.g. {head}.{next(iter(self.types[head].fields))}",
+                )
             if head not in allowed:
                 scope.reads.add(head)
             return self.field_of(ref, head, parts[1], ref.dotted, scope.what)
         if head in self.types:
             if len(parts) == 2:
-                self.field_of(ref, head, parts[1], ref.dotted, scope.what)  # a misspelled field is the first thing to fix
+                self.field_of(
+                    ref, head, parts[1], ref.dotted, scope.what
+                )  # a misspelled field is the first thing to fix
             if scope.group == head or scope.subject:
                 fields = self.types[head].fields
-                example = parts[1] if len(parts) == 2 else next(
-                    (name for name, spec in fields.items() if spec.type in NUMERIC), next(iter(fields), "score"))
-                message = (f"this rule runs per {scope.subject}, and '{ref.dotted}' could be any of several {head} facts: "
-                           "wrap it in an aggregate") if scope.subject else (
-                           f"a measure combines many {head} facts: wrap '{ref.dotted}' in an aggregate")
-                hint = (f"e.g. min({head}.{example}) >= 3, or count({head} where {example} >= 3) >= 2" if scope.subject
-                        else f"e.g. min({head}.{example}) or lower_median({head}.{example})")
+                example = (
+                    parts[1]
+                    if len(parts) == 2
+                    else next(
+                        (name for name, spec in fields.items() if spec.type in NUMERIC), next(iter(fields), "score")
+                    )
+                )
+                message = (
+                    (
+                        f"this rule runs per {scope.subject}, and '{ref.dotted}' could be any of several {head} facts: "
+                        "wrap it in an aggregate"
+                    )
+                    if scope.subject
+                    else (f"a measure combines many {head} facts: wrap '{ref.dotted}' in an aggregate")
+                )
+                hint = (
+                    f"e.g. min({head}.{example}) >= 3, or count({head} where {example} >= 3) >= 2"
+                    if scope.subject
+                    else f"e.g. min({head}.{example}) or lower_median({head}.{example})"
+                )
                 raise _Problem(ref, "needs-aggregate", message, hint)
-            raise _Problem(ref, "unknown-fact", f"'{ref.dotted}' cannot be read here", f"a measure reads only '{scope.group}'")
+            raise _Problem(
+                ref, "unknown-fact", f"'{ref.dotted}' cannot be read here", f"a measure reads only '{scope.group}'"
+            )
         candidates = [f"params.{p}" for p in scope.ruleset.model.parameters]
         for name in allowed:
             candidates += [f"{name}.{f}" for f in self.types[name].fields]
         if scope.item:
             candidates += list(self.types[scope.item].fields)
         candidates += list(self.types)
-        raise _Problem(ref, "unknown-fact", f"{scope.what} uses '{ref.dotted}'{did_you_mean(ref.dotted, candidates)}",
-                       _known_hint(scope, self.types))
+        raise _Problem(
+            ref,
+            "unknown-fact",
+            f"{scope.what} uses '{ref.dotted}'{did_you_mean(ref.dotted, candidates)}",
+            _known_hint(scope, self.types),
+        )
 
     def field_of(self, ref: Ref, type_name: str, name: str, shown: str, what: str = "condition") -> TypeInfo:
         fact_type = self.types[type_name]
@@ -509,8 +683,12 @@ class _Checker:
             suggestion = did_you_mean(name, fields)
             if suggestion:
                 suggestion = f" — did you mean '{type_name}.{suggestion.split(chr(39))[1]}'?"
-            raise _Problem(ref, "unknown-fact", f"{what} uses '{shown}'{suggestion}",
-                           f"fields of {type_name}: {', '.join(sorted(fields))}")
+            raise _Problem(
+                ref,
+                "unknown-fact",
+                f"{what} uses '{shown}'{suggestion}",
+                f"fields of {type_name}: {', '.join(sorted(fields))}",
+            )
         return TypeInfo(spec.type, spec.nullable)
 
     def infer_call(self, call: Call, scope: _Scope) -> TypeInfo:
@@ -521,8 +699,12 @@ class _Checker:
         is_aggregate = name in AGGREGATES and (len(args) == 1 or name not in ("min", "max"))
         if not is_aggregate:
             if call.where is not None and (name == "abs" or name in AGGREGATES):
-                raise _Problem(call.where, "bad-condition", "'where' only filters the collection of an aggregate",
-                               f"{name}() of plain values takes no 'where'; filter a collection, e.g. min(theme.score where …)")
+                raise _Problem(
+                    call.where,
+                    "bad-condition",
+                    "'where' only filters the collection of an aggregate",
+                    f"{name}() of plain values takes no 'where'; filter a collection, e.g. min(theme.score where …)",
+                )
             if name in ("min", "max") and len(args) >= 2:
                 infos = [self.infer(arg, scope) for arg in args]
                 for arg, info in zip(args, infos, strict=True):
@@ -534,28 +716,53 @@ class _Checker:
                 self.need(args[0], info, NUMERIC, "abs()")
                 return info
             known = ", ".join(sorted(set(AGGREGATES) | {"abs"}))
-            raise _Problem(call, "unknown-function", f"unknown function '{name}'{_function_meant(name)}"
-                           if name not in AGGREGATES and name != "abs" else f"{name}() is not used like this here",
-                           f"functions: {known}; aggregates take one collection, e.g. min(theme.score)")
+            raise _Problem(
+                call,
+                "unknown-function",
+                f"unknown function '{name}'{_function_meant(name)}"
+                if name not in AGGREGATES and name != "abs"
+                else f"{name}() is not used like this here",
+                f"functions: {known}; aggregates take one collection, e.g. min(theme.score)",
+            )
         if scope.item is not None:
-            raise _Problem(call, "bad-condition", "an aggregate cannot be used inside 'where'", "move it outside the where")
+            raise _Problem(
+                call, "bad-condition", "an aggregate cannot be used inside 'where'", "move it outside the where"
+            )
         if len(args) != 1 or not isinstance(first, Ref):
-            raise _Problem(call, "bad-condition", f"{name}() takes one collection", f"e.g. {name}(theme{'' if name in ('count', 'share') else '.score'})")
+            raise _Problem(
+                call,
+                "bad-condition",
+                f"{name}() takes one collection",
+                f"e.g. {name}(theme{'' if name in ('count', 'share') else '.score'})",
+            )
         collection = first.parts[0]
         if collection not in self.types:
-            raise _Problem(first, "unknown-fact", f"unknown fact '{collection}'{did_you_mean(collection, self.types)}",
-                           f"known facts: {', '.join(sorted(self.types))}")
+            raise _Problem(
+                first,
+                "unknown-fact",
+                f"unknown fact '{collection}'{did_you_mean(collection, self.types)}",
+                f"known facts: {', '.join(sorted(self.types))}",
+            )
         if scope.group is not None and collection != scope.group:
-            raise _Problem(first, "unknown-fact", f"this measure groups '{scope.group}', so it can aggregate only '{scope.group}'",
-                           f"write {name}({scope.group}…)")
+            raise _Problem(
+                first,
+                "unknown-fact",
+                f"this measure groups '{scope.group}', so it can aggregate only '{scope.group}'",
+                f"write {name}({scope.group}…)",
+            )
         field_info: TypeInfo | None = None
         if name in ("count", "share"):
             if len(first.parts) != 1:
-                raise _Problem(first, "bad-condition", f"{name}() counts facts, not a field",
-                               f"write {name}({collection} where …)")
+                raise _Problem(
+                    first, "bad-condition", f"{name}() counts facts, not a field", f"write {name}({collection} where …)"
+                )
             if name == "share" and call.where is None:
-                raise _Problem(call, "bad-condition", "share() needs 'where' to say what it is a share of",
-                               f"e.g. share({collection} where score >= 3)")
+                raise _Problem(
+                    call,
+                    "bad-condition",
+                    "share() needs 'where' to say what it is a share of",
+                    f"e.g. share({collection} where score >= 3)",
+                )
         else:
             if len(first.parts) != 2:
                 raise _Problem(first, "bad-condition", f"{name}() needs a field", f"e.g. {name}({collection}.score)")
@@ -563,8 +770,16 @@ class _Checker:
             self.need(first, field_info, NUMERIC, f"{name}()")
         scope.reads.add(collection)
         if call.where is not None:
-            inner = _Scope(scope.ruleset, subject=scope.subject, group=scope.group, item=collection, in_aggregate=True,
-                           reads=scope.reads, params=scope.params, what=scope.what)
+            inner = _Scope(
+                scope.ruleset,
+                subject=scope.subject,
+                group=scope.group,
+                item=collection,
+                in_aggregate=True,
+                reads=scope.reads,
+                params=scope.params,
+                what=scope.what,
+            )
             self.need(call.where, self.infer(call.where, inner), ("bool",), "'where'")
         if name == "count":
             return TypeInfo("int")
@@ -587,7 +802,7 @@ def _explain_syntax(text: str, exc: ExprSyntaxError) -> tuple[int, int, str, str
         line = text.count("\n", 0, index) + 1
         column = index - (text.rfind("\n", 0, index) + 1) + 1
         return line, column, f"this '{bracket}' is never closed", f"add '{closer}' where the bracketed part ends"
-    word = exc.message[len("unexpected '"):-1] if exc.message.startswith("unexpected '") else ""
+    word = exc.message[len("unexpected '") : -1] if exc.message.startswith("unexpected '") else ""
     if word.lower() in ("and", "or", "not", "where", "in", "true", "false") and word != word.lower():
         return exc.line, exc.column, exc.message, f"write '{word.lower()}' in lower case"
     return exc.line, exc.column, exc.message, exc.hint
@@ -628,7 +843,9 @@ def _comparable(left: str, right: str) -> bool:
 
 
 def _word(info: TypeInfo) -> str:
-    return {"int": "a number", "number": "a number", "str": "text", "bool": "true/false", "list": "a list"}.get(info.type, info.type)
+    return {"int": "a number", "number": "a number", "str": "text", "bool": "true/false", "list": "a list"}.get(
+        info.type, info.type
+    )
 
 
 def _known_hint(scope: _Scope, types: dict[str, FactType]) -> str:
@@ -652,9 +869,14 @@ def check_rules(rulesets: list[LoadedRuleSet]) -> CheckedRules:
         model = rs.model
         for key, seen, what in ((model.ruleset, seen_sets, "rule set"), (model.element, seen_elements, "element")):
             if key in seen:
-                checker.issue(rs, ("ruleset" if what == "rule set" else "element",), f"duplicate-{what.replace(' ', '')}",
-                              f"{what} '{key}' is already defined in {seen[key].path}",
-                              "each element has one rule file: move or delete one of the two files", at_value=True)
+                checker.issue(
+                    rs,
+                    ("ruleset" if what == "rule set" else "element",),
+                    f"duplicate-{what.replace(' ', '')}",
+                    f"{what} '{key}' is already defined in {seen[key].path}",
+                    "each element has one rule file: move or delete one of the two files",
+                    at_value=True,
+                )
                 copies.append(rs)
                 break
             seen[key] = rs
@@ -667,20 +889,35 @@ def check_rules(rulesets: list[LoadedRuleSet]) -> CheckedRules:
                 first_rs, first_path = seen_ids[item_id]
                 first = first_rs.document.locate(first_path, at_value=True)
                 where = f"line {first.line}" if first_rs is rs else str(first)
-                checker.issue(rs, (kind, index, "id"), "duplicate-id",
-                              f"{kind[:-1]} id '{item_id}' is already used by the {first_path[0][:-1]} at {where}",
-                              "give it an id of its own: the audit trail cites rules and measures by id",
-                              at_value=True)
+                checker.issue(
+                    rs,
+                    (kind, index, "id"),
+                    "duplicate-id",
+                    f"{kind[:-1]} id '{item_id}' is already used by the {first_path[0][:-1]} at {where}",
+                    "give it an id of its own: the audit trail cites rules and measures by id",
+                    at_value=True,
+                )
             else:
                 seen_ids[item_id] = (rs, (kind, index, "id"))
         for score in model.scale:
             if not 1 <= score <= 4:
-                checker.issue(rs, ("scale", str(score)), "unknown-score", f"score {score} is outside the CAA scale 1–4",
-                              "the common scale runs from 1 (inadequate) to 4 (performing strongly)")
+                checker.issue(
+                    rs,
+                    ("scale", str(score)),
+                    "unknown-score",
+                    f"score {score} is outside the CAA scale 1–4",
+                    "the common scale runs from 1 (inadequate) to 4 (performing strongly)",
+                )
         for name, param in model.parameters.items():
             if isinstance(param.value, float) and not math.isfinite(param.value):
-                checker.issue(rs, ("parameters", name, "value"), "wrong-type", "a parameter must be a finite number",
-                              "write a number", at_value=True)
+                checker.issue(
+                    rs,
+                    ("parameters", name, "value"),
+                    "wrong-type",
+                    "a parameter must be a finite number",
+                    "write a number",
+                    at_value=True,
+                )
     checker.rulesets = [rs for rs in rulesets if rs not in copies]
     tables = checker.build_tables()
     checker.add_judgement_types()
@@ -689,4 +926,3 @@ def check_rules(rulesets: list[LoadedRuleSet]) -> CheckedRules:
     if checker.issues:
         raise RuleError(checker.issues)
     return CheckedRules(rulesets, checker.types, tables, measures, rules)
-

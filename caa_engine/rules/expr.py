@@ -18,8 +18,21 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 __all__ = [
-    "Expr", "Const", "Ref", "ListLit", "Neg", "Not", "Arith", "Compare", "BoolOp", "Call",
-    "ExprSyntaxError", "parse_expression", "AGGREGATES", "SCALAR_FUNCTIONS", "walk",
+    "Expr",
+    "Const",
+    "Ref",
+    "ListLit",
+    "Neg",
+    "Not",
+    "Arith",
+    "Compare",
+    "BoolOp",
+    "Call",
+    "ExprSyntaxError",
+    "parse_expression",
+    "AGGREGATES",
+    "SCALAR_FUNCTIONS",
+    "walk",
 ]
 
 KEYWORDS = ("and", "or", "not", "in", "where", "true", "false")
@@ -244,8 +257,11 @@ class _ToAst(Transformer):  # type: ignore[type-arg]
 def _not_a_keyword(token: Token) -> None:
     # The contextual lexer reads a keyword where only a name can follow (after '.', at the start) as a name.
     if str(token) in KEYWORDS:
-        raise ExprSyntaxError(f"'{token}' is a keyword, not a name", *_tok(token),
-                              f"no fact, field or function is called {', '.join(KEYWORDS)}")
+        raise ExprSyntaxError(
+            f"'{token}' is a keyword, not a name",
+            *_tok(token),
+            f"no fact, field or function is called {', '.join(KEYWORDS)}",
+        )
 
 
 def _flatten(op: str, meta: Any, children: list[Any]) -> BoolOp:
@@ -308,13 +324,16 @@ def parse_expression(text: str) -> Expr:
     masked = _mask_quoted(text)
     bare = _bare_equals(masked)
     if bare is not None:
-        after = text[bare + 1: bare + 2]
+        after = text[bare + 1 : bare + 2]
         hint = f"write '{after}=' to compare" if after in ("<", ">") else "write '==' to test equality"
         raise ExprSyntaxError("'=' is not a comparison", *_position(text, bare), hint)
     for word in _WORD.finditer(masked):
         if word.group().lower() in KEYWORDS and not word.group().islower():
-            raise ExprSyntaxError(f"unexpected '{word.group()}'", *_position(text, word.start()),
-                                  f"write '{word.group().lower()}' in lower case")
+            raise ExprSyntaxError(
+                f"unexpected '{word.group()}'",
+                *_position(text, word.start()),
+                f"write '{word.group().lower()}' in lower case",
+            )
     try:
         return _ToAst().transform(_PARSER.parse(text))  # type: ignore[no-any-return]
     except VisitError as exc:
@@ -323,8 +342,9 @@ def parse_expression(text: str) -> Expr:
         raise
     except UnexpectedEOF as exc:
         lines = text.split("\n")
-        raise ExprSyntaxError("the condition ends too early", len(lines), len(lines[-1]) + 1,
-                              f"expected {_describe(set(exc.expected))}") from None
+        raise ExprSyntaxError(
+            "the condition ends too early", len(lines), len(lines[-1]) + 1, f"expected {_describe(set(exc.expected))}"
+        ) from None
     except UnexpectedToken as exc:
         expected_names = set(exc.expected)
         expected = f"expected {_describe(expected_names)}"
@@ -333,18 +353,26 @@ def parse_expression(text: str) -> Expr:
             raise ExprSyntaxError("the condition ends too early", len(lines), len(lines[-1]) + 1, expected) from None
         if exc.token.type == "COMP" and "_AND" in expected_names:
             # A complete comparison followed by another comparison: 'a < b < c'.
-            raise ExprSyntaxError("comparisons cannot be chained", exc.line or 1, exc.column or 1,
-                                  "join two comparisons with 'and', e.g. 'a < b and b < c'") from None
+            raise ExprSyntaxError(
+                "comparisons cannot be chained",
+                exc.line or 1,
+                exc.column or 1,
+                "join two comparisons with 'and', e.g. 'a < b and b < c'",
+            ) from None
         raise ExprSyntaxError(f"unexpected '{exc.token}'", exc.line or 1, exc.column or 1, expected) from None
     except UnexpectedCharacters as exc:
         index = exc.pos_in_stream or 0
         char = text[index] if index < len(text) else "?"
         if char in "'\"":
-            raise ExprSyntaxError("the quoted text is not closed", exc.line, exc.column,
-                                  f"end it with {char} on the same line") from None
-        raise ExprSyntaxError(f"unexpected character '{char}'", exc.line, exc.column,
-                              _CHARACTER_HINTS.get(char, "conditions use names, numbers, quoted text, "
-                                                         "and/or/not and comparisons")) from None
+            raise ExprSyntaxError(
+                "the quoted text is not closed", exc.line, exc.column, f"end it with {char} on the same line"
+            ) from None
+        raise ExprSyntaxError(
+            f"unexpected character '{char}'",
+            exc.line,
+            exc.column,
+            _CHARACTER_HINTS.get(char, "conditions use names, numbers, quoted text, and/or/not and comparisons"),
+        ) from None
     except UnexpectedInput as exc:  # pragma: no cover - lark's other parse errors
         raise ExprSyntaxError("cannot parse the condition", exc.line, exc.column) from None
 
@@ -368,14 +396,14 @@ def _mask_quoted(text: str) -> str:
     quote, start = "", 0
     for index, char in enumerate(text):
         if quote and char == quote:
-            out[start + 1: index] = " " * (index - start - 1)
+            out[start + 1 : index] = " " * (index - start - 1)
             quote = ""
         elif quote and char == "\n":
             break
         elif not quote and char in "'\"":
             quote, start = char, index
     if quote:
-        out[start + 1:] = " " * (len(text) - start - 1)
+        out[start + 1 :] = " " * (len(text) - start - 1)
     return "".join(out)
 
 
@@ -387,7 +415,11 @@ def _position(text: str, index: int) -> tuple[int, int]:
 def _bare_equals(masked: str) -> int | None:
     """Index of a lone '=' (a common slip for '==') in condition text with quoted text masked, if any."""
     for index, char in enumerate(masked):
-        if char == "=" and masked[index - 1: index] not in ("=", "<", ">", "!") and masked[index + 1: index + 2] != "=":
+        if (
+            char == "="
+            and masked[index - 1 : index] not in ("=", "<", ">", "!")
+            and masked[index + 1 : index + 2] != "="
+        ):
             return index
     return None
 

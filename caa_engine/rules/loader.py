@@ -56,14 +56,26 @@ _TYPE_WORDS = {
     "dict": ("a mapping", "write 'key: value' lines, indented under this key"),
 }
 _TYPE_OF_ERROR = {
-    "int_type": "int", "int_parsing": "int", "int_from_float": "int", "float_type": "float",
-    "float_parsing": "float", "string_type": "str", "bool_type": "bool", "bool_parsing": "bool",
-    "list_type": "list", "dict_type": "dict", "model_type": "dict", "model_attributes_type": "dict",
+    "int_type": "int",
+    "int_parsing": "int",
+    "int_from_float": "int",
+    "float_type": "float",
+    "float_parsing": "float",
+    "string_type": "str",
+    "bool_type": "bool",
+    "bool_parsing": "bool",
+    "list_type": "list",
+    "dict_type": "dict",
+    "model_type": "dict",
+    "model_attributes_type": "dict",
 }
 # Lists whose items are named things (noun, the key that names one) and mappings whose keys name things.
 _ITEM_NAMES = {
-    "rules": ("rule", "id"), "measures": ("measure", "id"), "citations": ("citation", "id"),
-    "bodies": ("body", "id"), "assessments": ("assessment of", "body"),
+    "rules": ("rule", "id"),
+    "measures": ("measure", "id"),
+    "citations": ("citation", "id"),
+    "bodies": ("body", "id"),
+    "assessments": ("assessment of", "body"),
 }
 _ENTRY_NAMES = {"parameters": "parameter", "tables": "table", "rows": "row", "kloes": "KLOE", "scale": "scale score"}
 _PATTERN_WORDS = {
@@ -123,8 +135,9 @@ def _subject(path: tuple[Any, ...], data: Any, whole: str) -> _Subject:
             noun, key = _ITEM_NAMES[parent]
             noun = noun.split(" ")[0]
             name = child.get(key) if isinstance(child, dict) else None
-            owners.append(f"{_ITEM_NAMES[parent][0]} '{name}'" if isinstance(name, str) and name
-                          else f"{parent} item {part + 1}")
+            owners.append(
+                f"{_ITEM_NAMES[parent][0]} '{name}'" if isinstance(name, str) and name else f"{parent} item {part + 1}"
+            )
             fields = []  # keys below a named thing are told relative to it
         elif isinstance(part, str) and parent in _ENTRY_NAMES:
             noun = _ENTRY_NAMES[parent]
@@ -179,8 +192,9 @@ def pydantic_issues(exc: ValidationError, document: Document, model: type[BaseMo
     return issues
 
 
-def _issue(errors: list[ErrorDetails], path: tuple[Any, ...], document: Document, model: type[BaseModel],
-           what: str) -> Issue:
+def _issue(
+    errors: list[ErrorDetails], path: tuple[Any, ...], document: Document, model: type[BaseModel], what: str
+) -> Issue:
     data = document.data
     error = errors[0]
     kind = error["type"]
@@ -195,16 +209,24 @@ def _issue(errors: list[ErrorDetails], path: tuple[Any, ...], document: Document
         key = str(path[-1])
         allowed = _allowed_keys(model, path[:-1])
         subject = _subject(path[:-1], data, what)
-        return Issue("unknown-key", f"unknown key '{key}' in {subject.container()}{did_you_mean(key, allowed)}",
-                     document.locate(path), f"allowed keys here: {', '.join(allowed)}" if allowed else "remove this key")
+        return Issue(
+            "unknown-key",
+            f"unknown key '{key}' in {subject.container()}{did_you_mean(key, allowed)}",
+            document.locate(path),
+            f"allowed keys here: {', '.join(allowed)}" if allowed else "remove this key",
+        )
     if kind == "missing":
         key = str(path[-1])
         subject = _subject(path[:-1], data, what)
         required = _required_keys(model, path[:-1])
         needs = f"; every {subject.noun} needs " if subject.noun and not subject.field else "; required here: "
         listed = needs + ", ".join(required[:-1]) + " and " + required[-1] if len(required) > 1 else ""
-        return Issue("missing-key", f"{subject.container()} has no '{key}'", document.locate(path[:-1]),
-                     advice(f"add '{key}:'{listed}"))
+        return Issue(
+            "missing-key",
+            f"{subject.container()} has no '{key}'",
+            document.locate(path[:-1]),
+            advice(f"add '{key}:'{listed}"),
+        )
     subject = _subject(path, data, what)
     name = str(subject)
     if subject.field == "id" and subject.owners:  # "rule id 'X'", not "rule 'X': id 'X'"
@@ -216,33 +238,51 @@ def _issue(errors: list[ErrorDetails], path: tuple[Any, ...], document: Document
         wanted = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
         if len(words) > 1:
             wanted = wanted.replace("true or false", "true/false")
-        return Issue("wrong-type", f"{name} must be {wanted}, not {got}", at,
-                     advice(_TYPE_WORDS[_union_order(kinds)[0]][1]))  # type: ignore[arg-type]
+        return Issue(
+            "wrong-type", f"{name} must be {wanted}, not {got}", at, advice(_TYPE_WORDS[_union_order(kinds)[0]][1])
+        )  # type: ignore[arg-type]
     ctx = error.get("ctx") or {}
     value = error.get("input")
     if kind == "string_pattern_mismatch" and isinstance(value, str):
         chars, bad, joiner = _PATTERN_WORDS.get(ctx.get("pattern", ""), ("the allowed characters", "", ""))
         fixed = re.sub(bad, joiner, value.lower()).strip(joiner) if bad else ""
         ok = bool(fixed) and re.match(ctx.get("pattern", "^$"), fixed)
-        return Issue("invalid-value", f"{name} '{value}' may use only {chars}", at,
-                     f"e.g. '{fixed}'" if ok else advice(f"use only {chars}"))
+        return Issue(
+            "invalid-value",
+            f"{name} '{value}' may use only {chars}",
+            at,
+            f"e.g. '{fixed}'" if ok else advice(f"use only {chars}"),
+        )
     if kind == "literal_error":
         expected = str(ctx.get("expected", ""))
         options = re.findall(r"'([^']*)'", expected)
         close = did_you_mean(str(value), options) if isinstance(value, str) else ""
-        return Issue("invalid-value", f"{name} must be {expected}, not {got}{close}", at,
-                     advice("use one of the values listed"))
-    bounds = {"less_than_equal": ("at most", "le"), "greater_than_equal": ("at least", "ge"),
-              "less_than": ("less than", "lt"), "greater_than": ("more than", "gt")}
+        return Issue(
+            "invalid-value", f"{name} must be {expected}, not {got}{close}", at, advice("use one of the values listed")
+        )
+    bounds = {
+        "less_than_equal": ("at most", "le"),
+        "greater_than_equal": ("at least", "ge"),
+        "less_than": ("less than", "lt"),
+        "greater_than": ("more than", "gt"),
+    }
     if kind in bounds:
         limit, key = bounds[kind]
-        return Issue("invalid-value", f"{name} must be {limit} {ctx.get(key)}, not {got}", at,
-                     about or f"use a value {limit} {ctx.get(key)}")
+        return Issue(
+            "invalid-value",
+            f"{name} must be {limit} {ctx.get(key)}, not {got}",
+            at,
+            about or f"use a value {limit} {ctx.get(key)}",
+        )
     if kind in ("too_short", "string_too_short"):
         needed = "write something here" if kind == "string_too_short" else "give at least one entry"
         optional = field_info is not None and not field_info.is_required()
-        return Issue("invalid-value", f"{name} must not be empty", at,
-                     advice(needed + (", or leave the key out" if optional else "")))
+        return Issue(
+            "invalid-value",
+            f"{name} must not be empty",
+            at,
+            advice(needed + (", or leave the key out" if optional else "")),
+        )
     return Issue("invalid-value", f"{name}: {error['msg']}", at, advice("see docs/rules.md and docs/evidence.md"))
 
 
@@ -336,12 +376,28 @@ def load_rule_files(directory: Path | str) -> list[LoadedRuleSet]:
     """
     directory = Path(directory)
     if not directory.is_dir():
-        raise RuleError([Issue("no-rules", f"rules folder '{directory}' does not exist", Location(str(directory)),
-                               "pass the folder that holds the rule files, e.g. --rules rules")])
+        raise RuleError(
+            [
+                Issue(
+                    "no-rules",
+                    f"rules folder '{directory}' does not exist",
+                    Location(str(directory)),
+                    "pass the folder that holds the rule files, e.g. --rules rules",
+                )
+            ]
+        )
     files = sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
     if not files:
-        raise RuleError([Issue("no-rules", f"no rule files (*.yaml) in '{directory}'", Location(str(directory)),
-                               "add one YAML file per CAA element")])
+        raise RuleError(
+            [
+                Issue(
+                    "no-rules",
+                    f"no rule files (*.yaml) in '{directory}'",
+                    Location(str(directory)),
+                    "add one YAML file per CAA element",
+                )
+            ]
+        )
     loaded: list[LoadedRuleSet] = []
     issues: list[Issue] = []
     for file in files:
@@ -352,11 +408,21 @@ def load_rule_files(directory: Path | str) -> list[LoadedRuleSet]:
             issues.extend(problem.issues)
             continue
         if not isinstance(document.data, dict):
-            found = "the file is empty" if document.data is None else (
-                "the file holds a list" if isinstance(document.data, list) else f"the file holds {document.data!r}")
-            issues.append(Issue("not-a-ruleset",
-                                f"{found}, but a rule file is a mapping with 'ruleset:', 'element:', 'rules:' and so on",
-                                document.locate(()), "start from a copy of a shipped file in rules/; docs/rules.md has the format"))
+            found = (
+                "the file is empty"
+                if document.data is None
+                else (
+                    "the file holds a list" if isinstance(document.data, list) else f"the file holds {document.data!r}"
+                )
+            )
+            issues.append(
+                Issue(
+                    "not-a-ruleset",
+                    f"{found}, but a rule file is a mapping with 'ruleset:', 'element:', 'rules:' and so on",
+                    document.locate(()),
+                    "start from a copy of a shipped file in rules/; docs/rules.md has the format",
+                )
+            )
             continue
         try:
             model = RuleSetFile.model_validate(document.data)

@@ -13,7 +13,15 @@ from typing import Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
 __all__ = [
-    "Citation", "Parameter", "Table", "Measure", "FlagEffect", "NoteEffect", "Effects", "Rule", "RuleSetFile",
+    "Citation",
+    "Parameter",
+    "Table",
+    "Measure",
+    "FlagEffect",
+    "NoteEffect",
+    "Effects",
+    "Rule",
+    "RuleSetFile",
 ]
 
 IDENT = r"^[a-z][a-z0-9_]*$"
