@@ -14,8 +14,9 @@ import json
 import re
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 from pydantic import BaseModel
@@ -40,6 +41,8 @@ from .report.impact import render_impact_json, render_impact_text
 from .rules.model import RuleSetFile
 
 __all__ = ["main", "cli"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 BUNDLE_SUFFIXES = (".yaml", ".yml", ".json")
 SCHEMAS: dict[str, type[BaseModel]] = {"evidence": EvidenceBundle, "rules": RuleSetFile}
@@ -120,22 +123,64 @@ def cli() -> None:
     """Comprehensive Area Assessment judgements from YAML rule sets, with an audit trail."""
 
 
-@cli.command("assess")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PATH...")
-@click.option(
-    "--rules",
-    "rules_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Folder of rule files.  [default: ./rules]",
-)
-@click.option("--format", "kind", type=click.Choice(FORMATS), default="text", show_default=True, help="Report format.")
-@click.option(
+_paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PATH...")
+
+
+def _rules_option(text: str) -> Callable[[F], F]:
+    return click.option(
+        "--rules", "rules_dir", type=click.Path(path_type=Path), default=None, help=f"{text}  [default: ./rules]"
+    )
+
+
+_backend_option = click.option(
     "--backend",
     type=click.Choice(BACKENDS),
     default=None,
     help="Rule engine backend.  [default: durable where it imports, else native]",
 )
+
+
+def _engines(rule_folders: list[Path | None], backend: str | None, path_issues: list[Issue]) -> list[Engine]:
+    """One engine per rules folder; every rule and path problem is printed before exiting 2."""
+    plans = []
+    problems: list[InvalidInputError] = []
+    for folder in rule_folders:
+        try:
+            plans.append(load_rules(folder))
+        except RuleError as error:
+            problems.append(error)
+    if problems or path_issues:
+        _fail(*problems, *([EvidenceError(path_issues)] if path_issues else []))
+    name = _backend_name(backend)
+    try:
+        return [Engine(plan, name) for plan in plans]
+    except EngineError as error:
+        _stop(str(error), 2)
+
+
+def _assess_all(engines: list[Engine], bundles: list[Path]) -> list[list[Result]]:
+    """Each engine's results for every bundle; all evidence problems are printed before exiting 2."""
+    results: list[list[Result]] = [[] for _ in engines]
+    issues: list[Issue] = []
+    for bundle in bundles:
+        for index, engine in enumerate(engines):
+            try:
+                results[index].append(engine.assess(bundle))
+            except EvidenceError as error:
+                issues.extend(error.issues)
+                break  # the same evidence is invalid for every engine: report it once
+            except EngineError as error:
+                _stop(f"{bundle}: the {engine.backend_name} backend failed: {error}", 1)
+    if issues:
+        _fail(EvidenceError(issues))
+    return results
+
+
+@cli.command("assess")
+@_paths_argument
+@_rules_option("Folder of rule files.")
+@click.option("--format", "kind", type=click.Choice(FORMATS), default="text", show_default=True, help="Report format.")
+@_backend_option
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -147,25 +192,7 @@ def assess_command(
 ) -> None:
     """Assess evidence bundles: each PATH is a bundle file or a folder of them."""
     bundles, path_issues = _bundle_paths(paths)
-    try:
-        plan = load_rules(rules_dir)
-    except RuleError as error:
-        _fail(error, *([EvidenceError(path_issues)] if path_issues else []))
-    try:
-        engine = Engine(plan, _backend_name(backend))
-    except EngineError as error:
-        _stop(str(error), 2)
-    results: list[Result] = []
-    issues = list(path_issues)
-    for bundle in bundles:
-        try:
-            results.append(engine.assess(bundle))
-        except EvidenceError as error:
-            issues.extend(error.issues)
-        except EngineError as error:
-            _stop(f"{bundle}: the {engine.backend_name} backend failed: {error}", 1)
-    if issues:
-        _fail(EvidenceError(issues))
+    (results,) = _assess_all(_engines([rules_dir], backend, path_issues), bundles)
     colour = out is None and kind == "text" and sys.stdout.isatty()
     width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns if colour else DEFAULT_WIDTH
     several = len(paths) > 1 or any(path.is_dir() for path in paths)
@@ -180,14 +207,8 @@ def assess_command(
 
 
 @cli.command("impact")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PATH...")
-@click.option(
-    "--rules",
-    "rules_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="The changed rules folder.  [default: ./rules]",
-)
+@_paths_argument
+@_rules_option("The changed rules folder.")
 @click.option(
     "--against",
     "baseline_dir",
@@ -196,42 +217,15 @@ def assess_command(
     help="The rules folder to compare with (e.g. a copy of the rules before your edit).",
 )
 @click.option("--format", "kind", type=click.Choice(("text", "json")), default="text", show_default=True)
-@click.option(
-    "--backend",
-    type=click.Choice(BACKENDS),
-    default=None,
-    help="Rule engine backend.  [default: durable where it imports, else native]",
-)
+@_backend_option
 def impact_command(
     paths: tuple[Path, ...], rules_dir: Path | None, baseline_dir: Path, kind: str, backend: str | None
 ) -> None:
     """Show what changed rules do to every area: judgements, flags and notes that differ."""
     bundles, path_issues = _bundle_paths(paths)
-    plans = []
-    problems: list[InvalidInputError] = []
-    for folder in (baseline_dir, rules_dir):
-        try:
-            plans.append(load_rules(folder))
-        except RuleError as error:
-            problems.append(error)
-    if problems or path_issues:
-        _fail(*problems, *([EvidenceError(path_issues)] if path_issues else []))
-    name = _backend_name(backend)
-    engines = [Engine(plan, name) for plan in plans]
-    results: list[list[Result]] = [[], []]
-    issues: list[Issue] = []
-    for bundle in bundles:
-        try:
-            for index, engine in enumerate(engines):
-                results[index].append(engine.assess(bundle))
-        except EvidenceError as error:
-            issues.extend(error.issues)
-    if issues:
-        _fail(EvidenceError(issues))
-    if kind == "json":
-        click.echo(render_impact_json(results[0], results[1]), nl=False)
-    else:
-        click.echo(render_impact_text(results[0], results[1]), nl=False)
+    before, after = _assess_all(_engines([baseline_dir, rules_dir], backend, path_issues), bundles)
+    render_impact = render_impact_json if kind == "json" else render_impact_text
+    click.echo(render_impact(before, after), nl=False)
 
 
 @cli.command("check")

@@ -200,28 +200,15 @@ def _fire(
     where = f"{rule.file}:{rule.line}"
     if rule.score is not None:
         effect.update({"score": rule.score, "label": rule.label})
-    if rule.flag is not None:
-        kind, reason = rule.flag[0], _render(rule.flag[1], rendered)
-        effect["flag"] = {"kind": kind, "reason": reason}
-        flag = Fact(
-            "flag",
-            f"{subject.id}/flag/{rule.id}",
-            {"kind": kind, "subject": subject.id, "rule": rule.id, "reason": reason, "body": body},
-            {"kind": where, "subject": where, "rule": where, "reason": where, "body": where},
-        )
-        store.add(flag)
-        outcome.flags.append(flag)
-    if rule.note is not None:
-        kind, text = rule.note[0], _render(rule.note[1], rendered)
-        effect["note"] = {"kind": kind, "text": text}
-        note = Fact(
-            "note",
-            f"{subject.id}/note/{rule.id}",
-            {"kind": kind, "subject": subject.id, "rule": rule.id, "text": text, "body": body},
-            {"kind": where, "subject": where, "rule": where, "text": where, "body": where},
-        )
-        store.add(note)
-        outcome.notes.append(note)
+    for fact_type, effect_spec, text_field in (("flag", rule.flag, "reason"), ("note", rule.note, "text")):
+        if effect_spec is None:
+            continue
+        kind, text = effect_spec[0], _render(effect_spec[1], rendered)
+        effect[fact_type] = {"kind": kind, text_field: text}
+        fields = {"kind": kind, "subject": subject.id, "rule": rule.id, text_field: text, "body": body}
+        raised = Fact(fact_type, f"{subject.id}/{fact_type}/{rule.id}", fields, dict.fromkeys(fields, where))
+        store.add(raised)
+        (outcome.flags if fact_type == "flag" else outcome.notes).append(raised)
     event = AuditEvent(
         kind="rule",
         id=rule.id,
