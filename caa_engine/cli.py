@@ -1,6 +1,7 @@
 """The ``caa`` command: parse arguments, call the public API, print.
 
 ``caa assess PATH...`` assesses bundle files and folders of bundles,
+``caa explain PATH --body ID`` explains one judgement from its audit trail,
 ``caa impact PATH... --against OLD_RULES`` shows what a rule change does to
 every area, ``caa check [RULES_DIR]`` validates a rules folder, and ``caa
 schema evidence|rules`` prints JSON Schema.  Invalid rules or evidence exit with
@@ -33,6 +34,7 @@ from . import (
     RuleError,
     __version__,
 )
+from .audit.explain import explain, judged_subjects
 from .backends.durable import durable_import_error
 from .engine import default_backend_name, default_rules_dir, load_rules
 from .errors import InvalidInputError
@@ -226,6 +228,34 @@ def impact_command(
     before, after = _assess_all(_engines([baseline_dir, rules_dir], backend, path_issues), bundles)
     render_impact = render_impact_json if kind == "json" else render_impact_text
     click.echo(render_impact(before, after), nl=False)
+
+
+@cli.command("explain")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--element", default=None, help="The element to explain.  [default: the only one, if there is one]")
+@click.option("--body", "subject", default=None, help="The body's id (for an element judged per body).")
+@_rules_option("Folder of rule files.")
+@_backend_option
+def explain_command(
+    path: Path, element: str | None, subject: str | None, rules_dir: Path | None, backend: str | None
+) -> None:
+    """Explain one judgement of one bundle: the deciding rule, the values it read and where each came from."""
+    bundles, path_issues = _bundle_paths((path,))
+    ((result, *_),) = _assess_all(_engines([rules_dir], backend, path_issues), bundles[:1])
+    if element is None:
+        judged = [name for name in result.elements if judged_subjects(result, name)]
+        if len(judged) != 1:
+            _stop(f"say which element to explain with --element ({', '.join(judged) or 'none judged'})", 2)
+        element = judged[0]
+    if subject is None:
+        candidates = judged_subjects(result, element)
+        if len(candidates) != 1:
+            _stop(f"say which body to explain with --body ({', '.join(candidates) or 'none judged'})", 2)
+        subject = candidates[0]
+    try:
+        click.echo(explain(result, element, subject), nl=False)
+    except LookupError as error:
+        _stop(str(error), 2)
 
 
 @cli.command("check")

@@ -114,6 +114,7 @@ class PlanMeasure:
     field: str
     params: tuple[ParamRef, ...]
     stratum: int = 0
+    text: str = ""  # the value expression as written, for the audit trail
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ class PlanRule:
     params: tuple[ParamRef, ...]
     stratum: int = 0
     group: str = ""  # the match-fact type this rule matches
+    text: str = ""  # the condition as written, for the audit trail
 
 
 @dataclass(frozen=True)
@@ -389,6 +391,7 @@ def compile_rules(checked: CheckedRules) -> Plan:
                 m.model.field,
                 _params(rs, m.params),
                 measure_levels[i],
+                text=" ".join(m.model.value.split()),
             )
         )
     rules: list[PlanRule] = []
@@ -425,6 +428,7 @@ def compile_rules(checked: CheckedRules) -> Plan:
                 templates,
                 _params(rs, r.params),
                 rule_levels[i],
+                text=str(r.model.when).lower() if isinstance(r.model.when, bool) else " ".join(r.model.when.split()),
             )
         )
     depth = max([m.stratum for m in measures] + [r.stratum for r in rules] + [0]) + 1

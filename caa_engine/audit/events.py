@@ -57,6 +57,8 @@ class AuditEvent(BaseModel):
     ruleset: str
     element: str
     source: dict[str, Any] = Field(description="file and line of the rule or measure")
+    description: str = Field(description="what the rule or measure says, in the rule file's words")
+    expression: str = Field(description="the condition (rule) or value (measure) as written in the rule file")
     citation: str = Field(description="the policy source the rule cites")
     subject: str = Field(description="the fact the rule ran on, or the fact the measure derived")
     body: str | None = None

@@ -1,0 +1,59 @@
+"""`caa explain`: one judgement explained from its audit trail, down to the evidence lines."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from caa_engine import assess
+from caa_engine.audit.explain import explain
+from caa_engine.cli import cli
+
+LEICS = "fixtures/leicestershire.yaml"
+
+
+def test_the_explanation_names_the_deciding_rule_its_condition_and_every_evidence_line(backend: str) -> None:
+    text = explain(assess(LEICS, rules="rules", backend=backend), "use_of_resources", "charnwood-bc")
+    lines = text.splitlines()
+    assert lines[0] == "Use of resources for Charnwood Borough Council (charnwood-bc): 2, adequate"
+    assert lines[2].startswith("  decided by rule uor_adequate (rules/use_of_resources.yaml:")
+    assert "    when:  count(theme where score >= params.adequate_theme_score) >= params.adequate_min_themes" in lines
+    # the capped theme, with the KLOE that capped it and its line in the bundle
+    assert '    charnwood-bc/theme/governing_the_business = {"score": 2} by measure theme_score' in text
+    assert "      read:  kloe.score = 1   [charnwood-bc/kloe/2.4, fixtures/leicestershire.yaml:58]" in lines
+    assert "      gives: lower_median(kloe.score) = 3" in lines
+    # the rule it beat, and the note raised on the same body
+    assert any(
+        line.startswith("  also true: rule uor_inadequate") and line.endswith("overridden by uor_adequate")
+        for line in lines
+    )
+    assert "  note reassess_next_year on charnwood-bc/kloe/2.4:" in text
+
+
+def test_the_explanation_is_the_same_on_every_backend() -> None:
+    texts = {
+        explain(assess(LEICS, rules="rules", backend=name), "use_of_resources", "melton-bc")
+        for name in ("durable", "native")
+        if name == "native" or __import__("caa_engine.backends.durable", fromlist=["x"]).durable_available()
+    }
+    assert len(texts) == 1
+
+
+def test_explaining_a_body_that_was_not_judged_lists_those_that_were() -> None:
+    result = assess("fixtures/test-valley.yaml", rules="rules", backend="native")
+    with pytest.raises(LookupError, match=r"'hampshire-pct' has no use_of_resources judgement \(judged: "):
+        explain(result, "use_of_resources", "hampshire-pct")
+
+
+def test_the_cli_explains_the_only_judgement_without_being_told_which() -> None:
+    outcome = CliRunner().invoke(cli, ["explain", "fixtures/cheltenham.yaml", "--backend", "native"])
+    assert outcome.exit_code == 0, outcome.output
+    assert outcome.stdout.startswith(
+        "Use of resources for Cheltenham Borough Council (cheltenham-bc): 3, performing well"
+    )
+
+
+def test_the_cli_asks_which_body_when_several_were_judged() -> None:
+    outcome = CliRunner().invoke(cli, ["explain", LEICS, "--backend", "native"])
+    assert outcome.exit_code == 2
+    assert "say which body to explain with --body (charnwood-bc, leicestershire-cc" in outcome.stderr
