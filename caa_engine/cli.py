@@ -272,6 +272,10 @@ def check_command(rules_dir: Path | None) -> None:
         _count(len(plan.rules), "rule"),
         _count(len(plan.measures), "measure"),
     ]
+    for warning in sorted(plan.warnings, key=Issue.sort_key):
+        click.echo(
+            f"{warning.location}: warning: {warning.code}: {warning.message}\n    hint: {warning.hint}", err=True
+        )
     click.echo(f"{directory}: OK, {', '.join(counts)}")
 
 

@@ -172,6 +172,7 @@ class Plan:
     tables: dict[str, dict[str, Any]]  # fact type -> {key, label, file, rows}
     strata: tuple[Stratum, ...]
     digest: str  # sha256 over the rule files
+    warnings: tuple[Issue, ...] = ()  # e.g. parameters nothing reads; `caa check` prints them
 
     @property
     def rules(self) -> tuple[PlanRule, ...]:
@@ -475,7 +476,7 @@ def compile_rules(checked: CheckedRules) -> Plan:
         for rs in checked.rulesets
     )
     digest = hashlib.sha256("".join(f"{rs.path}\0{rs.sha256}\n" for rs in checked.rulesets).encode()).hexdigest()
-    return Plan(infos, checked.fact_types, tables, tuple(strata), digest)
+    return Plan(infos, checked.fact_types, tables, tuple(strata), digest, tuple(checked.warnings))
 
 
 def _assign_groups(level: int, rules: list[PlanRule]) -> list[PlanRule]:

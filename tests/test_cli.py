@@ -430,3 +430,25 @@ def test_a_bundle_with_no_evidence_sections_is_not_judged_rather_than_crashing_d
     outcome = caa("assess", str(bundle), "--backend", backend)
     assert outcome.exit_code == 0
     assert re.search(r"^Use of resources\s+—\s+—\s+not judged\s+—$", outcome.stdout, re.M)
+
+
+def test_check_warns_about_a_parameter_nothing_reads_but_still_succeeds(tmp_path: Path) -> None:
+    folder = tmp_path / "rules"
+    shutil.copytree("rules", folder)
+    path = folder / "use_of_resources.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("  reassess_at_or_below:\n", "  unused_knob:\n    value: 7\n  reassess_at_or_below:\n")
+    )
+    outcome = caa("check", str(folder))
+    assert outcome.exit_code == 0
+    line = next(n for n, row in enumerate(path.read_text().splitlines(), 1) if row == "  unused_knob:")
+    assert outcome.stderr.splitlines() == [
+        f"{folder}/use_of_resources.yaml:{line}:3: warning: unused-parameter: parameter 'unused_knob' is never read "
+        "by a rule or measure",
+        "    hint: use it as params.unused_knob in a condition, or remove it: changing it now changes nothing",
+    ]
+
+
+def test_the_shipped_rules_have_no_unused_parameter() -> None:
+    assert caa("check", "rules").stderr == ""

@@ -106,6 +106,7 @@ class CheckedRules:
     tables: dict[str, tuple[LoadedRuleSet, str]]  # fact type -> (rule set, table name)
     measures: list[CheckedMeasure]
     rules: list[CheckedRule]
+    warnings: list[Issue] = field(default_factory=list)  # problems that change nothing yet, e.g. unused parameters
 
 
 class _Problem(Exception):
@@ -925,4 +926,23 @@ def check_rules(rulesets: list[LoadedRuleSet]) -> CheckedRules:
     rules = checker.check_rules()
     if checker.issues:
         raise RuleError(checker.issues)
-    return CheckedRules(rulesets, checker.types, tables, measures, rules)
+    return CheckedRules(rulesets, checker.types, tables, measures, rules, _unused_parameters(rulesets, measures, rules))
+
+
+def _unused_parameters(
+    rulesets: list[LoadedRuleSet], measures: list[CheckedMeasure], rules: list[CheckedRule]
+) -> list[Issue]:
+    """Parameters no rule or measure reads: tuning them would silently change nothing."""
+    used = {(m.ruleset.model.ruleset, name) for m in measures for name in m.params}
+    used |= {(r.ruleset.model.ruleset, name) for r in rules for name in r.params}
+    return [
+        Issue(
+            "unused-parameter",
+            f"parameter '{name}' is never read by a rule or measure",
+            rs.document.locate(("parameters", name)),
+            f"use it as params.{name} in a condition, or remove it: changing it now changes nothing",
+        )
+        for rs in rulesets
+        for name in rs.model.parameters
+        if (rs.model.ruleset, name) not in used
+    ]
