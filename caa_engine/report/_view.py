@@ -2,19 +2,38 @@
 
 The text and HTML reports lay out the same things: one row per element and
 body, the measures behind each judgement as a small table (use of resources:
-theme scores per body), flags, notes and provenance.  Deciding what those
-rows are lives here once; the renderers only lay them out.
+theme scores per body), flags, notes and provenance; the HTML report adds the
+audit trail, grouped by body, with every event cross-referenced by its number
+(the event that decided a judgement, the one that overrode it, the measure
+that derived a fact a rule counted).  Deciding what those rows, groups and
+references are lives here once; the renderers only lay them out.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
+from ..audit.events import AuditEvent
 from ..result import ElementResult, Result
 
-__all__ = ["JudgementRow", "MeasureTable", "judgement_rows", "measure_tables", "humanize", "show", "ABSENT"]
+__all__ = [
+    "ABSENT",
+    "AuditTrail",
+    "EventCard",
+    "EventGroup",
+    "FactRef",
+    "InputLine",
+    "JudgementRow",
+    "MeasureTable",
+    "audit_trail",
+    "humanize",
+    "judgement_rows",
+    "measure_tables",
+    "show",
+]
 
 ABSENT = "—"
 
@@ -29,6 +48,7 @@ class JudgementRow:
     score: int | None
     label: str
     rule: str
+    subject: str | None = None  # the body or area id judged; None when nothing was
 
 
 @dataclass(frozen=True)
@@ -83,12 +103,19 @@ def judgement_rows(result: Result) -> list[JudgementRow]:
                         judgement.score,
                         judgement.label,
                         judgement.rule,
+                        body_id,
                     )
                 )
         elif element.score is not None:
             rows.append(
                 JudgementRow(
-                    element_id, element.title, "(area)", element.score, element.label or "", element.rule or ABSENT
+                    element_id,
+                    element.title,
+                    "(area)",
+                    element.score,
+                    element.label or "",
+                    element.rule or ABSENT,
+                    result.area["id"],
                 )
             )
         else:
@@ -134,3 +161,162 @@ def _table(element: str, title: str, measure: str, per_body: dict[str, list[dict
         for fact in body_facts
     )
     return MeasureTable(element, title, measure, tuple(fields), flat, False)
+
+
+# --- the audit trail, grouped by body ---------------------------------------------------------------------------
+
+#: An aggregate counting more facts than this lists them collapsed.
+LONG_FACT_LIST = 3
+
+
+@dataclass(frozen=True)
+class FactRef:
+    """A fact an event read, with the number of the event that derived it (None for a fact from the evidence)."""
+
+    fact: str
+    derived_by: int | None
+
+
+@dataclass(frozen=True)
+class InputLine:
+    """One value an event read: a single fact's field (``fact``, ``source``) or an aggregate (``counted``)."""
+
+    name: str
+    value: str
+    source: str
+    fact: FactRef | None
+    counted: tuple[FactRef, ...]
+
+    @property
+    def long(self) -> bool:
+        return len(self.counted) > LONG_FACT_LIST
+
+
+@dataclass(frozen=True)
+class EventCard:
+    """One audit event as a reader challenging a judgement needs it, numbered by its place in the trail (from 1)."""
+
+    number: int
+    event: AuditEvent
+    source: str  # file:line of the rule or measure
+    inputs: tuple[InputLine, ...]
+    params: tuple[tuple[str, str, str], ...]  # name, value, file:line
+    effect: tuple[tuple[str, str], ...]  # name, value; a nested record is spread out as "note.text"
+    overridden_by: int | None  # the number of the event that overrode this one, when it is in the trail
+    decides: tuple[str, ...]  # the titles of the elements whose judgement this event decided
+
+
+@dataclass(frozen=True)
+class EventGroup:
+    """The events about one body (``body`` is its id), or the area-level events (``body`` is None)."""
+
+    body: str | None
+    title: str
+    judgements: tuple[JudgementRow, ...]
+    cards: tuple[EventCard, ...]
+
+    @property
+    def overridden(self) -> int:
+        return sum(card.event.status == "overridden" for card in self.cards)
+
+
+@dataclass(frozen=True)
+class AuditTrail:
+    """Every event of one result, once each: a group per body in the area's order, then the area-level events.
+
+    ``applied`` finds an applied rule event by what it concluded:
+    (element, subject, rule id) -> its number.
+    """
+
+    groups: tuple[EventGroup, ...]
+    applied: Mapping[tuple[str, str, str], int] = field(default_factory=dict)
+
+    def deciding_event(self, row: JudgementRow) -> int | None:
+        """The number of the event that decided ``row``, if the trail has it."""
+        if row.subject is None:
+            return None
+        return self.applied.get((row.element, row.subject, row.rule))
+
+    def raised_by(self, subject: str, rule: str) -> int | None:
+        """The number of the applied event of ``rule`` on ``subject`` (that raised a flag or note), if any."""
+        found = [number for (_, on, rule_id), number in self.applied.items() if on == subject and rule_id == rule]
+        return min(found, default=None)
+
+
+def audit_trail(result: Result) -> AuditTrail:
+    events = list(enumerate(result.audit, start=1))
+    applied: dict[tuple[str, str, str], int] = {}
+    derived: dict[str, int] = {}  # the fact a measure derived -> the measure event's number
+    for number, event in events:
+        if event.status != "applied":
+            continue
+        if event.kind == "rule":
+            applied.setdefault((event.element, event.subject, event.id), number)
+        else:
+            derived.setdefault(event.subject, number)
+    rows = judgement_rows(result)
+    decided: dict[int, list[str]] = {}
+    for row in rows:
+        deciding = applied.get((row.element, row.subject or "", row.rule))
+        if deciding is not None:
+            decided.setdefault(deciding, []).append(row.title)
+
+    def card(number: int, event: AuditEvent) -> EventCard:
+        overrider = None
+        if event.overridden_by is not None:
+            overrider = applied.get((event.element, event.subject, event.overridden_by))
+        return EventCard(
+            number=number,
+            event=event,
+            source=f"{event.source['file']}:{event.source['line']}",
+            inputs=tuple(
+                _input_line(item.name, item.value, item.source, item.fact, item.facts, derived) for item in event.inputs
+            ),
+            params=tuple((param.name, show(param.value), param.source) for param in event.params),
+            effect=tuple(_spread(event.effect)),
+            overridden_by=overrider,
+            decides=tuple(decided.get(number, ())),
+        )
+
+    by_body: dict[str | None, list[EventCard]] = {}
+    for number, event in events:
+        by_body.setdefault(event.body, []).append(card(number, event))
+    # Bodies in the area's order, then any body the area does not list, then the area-level events.
+    order: list[str | None] = [body for body in result.bodies if body in by_body]
+    order += [body for body in by_body if body is not None and body not in result.bodies]
+    if None in by_body:
+        order.append(None)
+    area_id = result.area["id"]
+    groups = tuple(
+        EventGroup(
+            body=body,
+            title="Area-level events" if body is None else body_label(result, body),
+            judgements=tuple(row for row in rows if row.subject == (area_id if body is None else body)),
+            cards=tuple(by_body[body]),
+        )
+        for body in order
+    )
+    return AuditTrail(groups, applied)
+
+
+def _input_line(
+    name: str, value: Any, source: str, fact: str, facts: list[str], derived: Mapping[str, int]
+) -> InputLine:
+    return InputLine(
+        name=name,
+        value=show(value),
+        source=source,
+        fact=FactRef(fact, derived.get(fact)) if fact else None,
+        counted=tuple(FactRef(counted, derived.get(counted)) for counted in facts),
+    )
+
+
+def _spread(effect: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """An effect's fields as (name, value) pairs, a nested record's fields as "record.field"."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in effect.items():
+        if isinstance(value, Mapping) and value:
+            pairs.extend(_spread(value, f"{prefix}{name}."))
+        else:
+            pairs.append((f"{prefix}{name}", show(value)))
+    return pairs
