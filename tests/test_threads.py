@@ -99,3 +99,16 @@ def test_memory_stays_flat_over_a_thousand_assessments_on_one_engine(backend: st
     gc.collect()
     # measured: about 0.2 MiB on either backend; a leaked durable session costs kilobytes each
     assert _rss() - before < 4 * 2**20
+
+
+def test_the_assess_function_from_eight_threads_gives_the_serial_results(backend: str, busy_switching: None) -> None:
+    # The one-call API shares a cached engine between threads, built on first use by whichever thread comes first.
+    from caa_engine import assess
+    from caa_engine.engine import _engine_for
+
+    _engine_for.cache_clear()
+    jobs = [FIXTURES[n % len(FIXTURES)] for n in range(120)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        threaded = list(pool.map(lambda path: assess(path, rules="rules", backend=backend).to_json(), jobs))
+    serial = {path: assess(path, rules="rules", backend=backend).to_json() for path in FIXTURES}
+    assert threaded == [serial[path] for path in jobs]
