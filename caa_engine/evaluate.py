@@ -89,6 +89,11 @@ class Scope:
             return self.store.of_body(type_name, body)
         return facts
 
+    @property
+    def tracing(self) -> bool:
+        """Whether reads are being recorded (never inside a 'where', whose items the aggregate reports)."""
+        return self.trace is not None and self.item is None
+
     def record(self, read: Read) -> None:
         if self.trace is not None and self.item is None:
             self.trace.append(read)
@@ -153,7 +158,8 @@ def _ref(ref: Ref, scope: Scope) -> Any:
     if fact is None:
         return None
     value = fact.get(parts[1])
-    scope.record(Read(ref.dotted, value, fact.origin.get(parts[1], ""), fact.id))
+    if scope.tracing:
+        scope.record(Read(ref.dotted, value, fact.origin.get(parts[1], ""), fact.id))
     return value
 
 
@@ -236,5 +242,6 @@ def _call(call: Call, scope: Scope) -> Any:
             result = _number(Fraction(sum(values)) / len(values))
         else:
             result = lower_median(values)
-    scope.record(Read(unparse(call), result, "", "", tuple(m.id for m in counted)))
+    if scope.tracing:
+        scope.record(Read(unparse(call), result, "", "", tuple(m.id for m in counted)))
     return result

@@ -75,6 +75,7 @@ def run_session(plan: Plan, prepared: PreparedPlan, backend: Backend, facts: lis
 
 
 def _compute_measure(measure: PlanMeasure, store: FactStore, outcome: Outcome) -> None:
+    read = _fields_read(measure)
     groups: dict[tuple[Any, ...], list[Fact]] = {}
     for fact in store.of(measure.from_type):
         key = tuple(fact.get(k) for k in measure.group_by)
@@ -100,7 +101,7 @@ def _compute_measure(measure: PlanMeasure, store: FactStore, outcome: Outcome) -
         inputs = [
             EventInput(f"{measure.from_type}.{name}", plain(m.get(name)), m.origin.get(name, ""), m.id)
             for m in members
-            for name in _fields_read(measure)
+            for name in read
         ]
         outcome.events.append(
             AuditEvent(
