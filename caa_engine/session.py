@@ -64,11 +64,10 @@ def run_session(plan: Plan, prepared: PreparedPlan, backend: Backend, facts: lis
                 continue
             match_facts = _match_facts(stratum.rules, store)
             fired = matcher.match(stratum.index, match_facts)
-            rules_by_id = {rule.id: rule for rule in stratum.rules}
             for rule in stratum.rules:  # file order, then subject id: the audit order
                 for subject in store.of(rule.per):
                     if (rule.id, subject.id) in fired:
-                        _fire(rules_by_id[rule.id], subject, store, outcome, candidates)
+                        _fire(rule, subject, store, outcome, candidates)
     for element in sorted(candidates):
         _resolve(element, candidates[element], outcome)
     return outcome
