@@ -9,6 +9,7 @@ into ``file:line:column`` through :meth:`Document.locate`.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,24 @@ import yaml
 
 from .errors import Issue, Location
 
-__all__ = ["Mark", "Document", "YamlProblem", "load_yaml", "parse_yaml", "key_path"]
+__all__ = ["Mark", "Document", "YamlProblem", "load_yaml", "parse_yaml", "key_path", "MAX_DEPTH", "MAX_VALUES"]
 
 PathKey = tuple[Any, ...]
+
+# Far beyond any real rule file or bundle (they nest fewer than ten deep and hold thousands of
+# values); the limits turn a pathological file into a located error instead of exhausted recursion
+# or memory (a file of 5,000 '[', or a few lines of aliases that expand to a billion values).
+MAX_DEPTH = 100
+MAX_VALUES = 200_000
+_COLLECTION_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("map", "seq", "omap", "pairs", "set")}
+# What a value of each YAML type is, in words, for a value that cannot be read as one.
+_TAG_WORDS = {
+    "tag:yaml.org,2002:int": "a whole number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "true or false",
+    "tag:yaml.org,2002:timestamp": "a date",
+    "tag:yaml.org,2002:binary": "base64 data",
+}
 
 
 @dataclass(frozen=True)
@@ -80,6 +96,9 @@ class Document:
         if line == 1:
             shift = 1 if mark.style in ("'", '"') else 0
             return Location(self.file, mark.line, mark.column + shift + column - 1)
+        if mark.end_line and mark.line + line - 1 > mark.end_line:
+            # More lines than the scalar has in the file: escapes such as \n made them; point at its start.
+            return Location(self.file, mark.line, mark.column)
         return Location(self.file, mark.line + line - 1, column)
 
     def _value(self, path: PathKey) -> Any:
@@ -148,12 +167,38 @@ class YamlProblem(Exception):
         super().__init__("\n".join(issue.render() for issue in issues))
 
 
+class _TooDeep(Exception):
+    def __init__(self, mark: yaml.Mark):
+        super().__init__("values nested too deeply")
+        self.mark = mark
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing to compose values nested deeper than MAX_DEPTH (it recurses per level)."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
 class _Builder:
     def __init__(self, file: str):
         self.file = file
         self.marks: dict[PathKey, Mark] = {}
         self.issues: list[Issue] = []
         self.constructor = yaml.constructor.SafeConstructor()
+        self.building: set[int] = set()  # the nodes being built, outermost to here: an alias back to one is a loop
+        self.failed: set[yaml.Node] = set()  # values already reported as unreadable
+        self.count = 0
 
     def build(self, node: yaml.Node, path: PathKey, key_mark: yaml.Mark | None) -> Any:
         start = node.start_mark
@@ -163,21 +208,52 @@ class _Builder:
         self.marks[path] = Mark(
             km.line + 1, km.column + 1, start.line + 1, start.column + 1, style, end.line + 1, end.column + 1
         )
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise _TooLarge(start)
+        if isinstance(node, yaml.ScalarNode):
+            return self.construct(node)
+        if node.tag not in _COLLECTION_TAGS:
+            self._issue(
+                "yaml-value",
+                f"cannot read this value: the tag '{node.tag}' is not allowed",
+                start,
+                "only plain YAML values are allowed (no tags)",
+            )
+            return None
+        if id(node) in self.building:
+            self._issue(
+                "yaml-alias",
+                "this value contains an alias of itself, so it never ends",
+                start,
+                "an alias (*name) may repeat an anchored value (&name) only from outside that value",
+            )
+            return None
+        self.building.add(id(node))
+        try:
+            return self.build_collection(node, path)
+        finally:
+            self.building.discard(id(node))
+
+    def build_collection(self, node: yaml.Node, path: PathKey) -> Any:
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             self.constructor.flatten_mapping(node)
             for key_node, value_node in node.value:
-                key = self.constructor.construct_object(key_node, deep=True)
-                if not isinstance(key, (str, int, float, bool)) or key is None:
-                    self._issue(
-                        "yaml-key",
-                        "a mapping key must be a plain word or number",
-                        key_node.start_mark,
-                        "write the key as text, e.g. 'name:'",
-                    )
-                    continue
-                if isinstance(key, (int, float)) and not isinstance(key, bool):
+                key = self.construct(key_node)
+                if isinstance(key_node, yaml.ScalarNode) and key is not None and not isinstance(key, str):
+                    # A key is a name: '1.10', 'true' and '2009-01-01' mean the text written, not a number,
+                    # a boolean or a date ('true:' would otherwise silently replace a later '1:').
                     key = str(key_node.value)
+                if not isinstance(key, str):
+                    if key_node not in self.failed:
+                        self._issue(
+                            "yaml-key",
+                            "a mapping key must be a plain word or number",
+                            key_node.start_mark,
+                            "write the key as text, e.g. 'name:'",
+                        )
+                    continue
                 if key in result:
                     first = self.marks[path + (key,)]
                     self._issue(
@@ -189,20 +265,78 @@ class _Builder:
                     continue
                 result[key] = self.build(value_node, path + (key,), key_node.start_mark)
             return result
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, path + (index,), None) for index, item in enumerate(node.value)]
-        return self.constructor.construct_object(node, deep=True)
+        return [self.build(item, path + (index,), None) for index, item in enumerate(node.value)]
+
+    def construct(self, node: yaml.Node) -> Any:
+        """The value of a scalar (or of a complex key), or None with an issue if it cannot be read."""
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            mark = exc.problem_mark or node.start_mark
+            self._issue(
+                "yaml-value",
+                f"cannot read this value: {exc.problem}",
+                mark,
+                "only plain YAML values are allowed (no tags)",
+            )
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+            # PyYAML's constructors raise these for '!!int abc', '!!bool maybe', a date such as
+            # 2009-13-45, or a number of more than 4,300 digits.
+            text = str(node.value) if isinstance(node, yaml.ScalarNode) else ""
+            digits = sum(char.isdigit() for char in text)
+            if node.tag == "tag:yaml.org,2002:int" and digits > sys.get_int_max_str_digits():
+                message = f"this number has {digits:,} digits; at most {sys.get_int_max_str_digits():,} can be read"
+            else:
+                shown = text if len(text) <= 40 else text[:39] + "…"
+                message = f"cannot read '{shown}' as {_TAG_WORDS.get(node.tag, 'a value of its type')}"
+            self._issue(
+                "yaml-value",
+                message,
+                node.start_mark,
+                "write a value of that kind, or put it in quotes to keep it as text",
+            )
+        self.failed.add(node)
+        return None
 
     def _issue(self, code: str, message: str, mark: yaml.Mark, hint: str) -> None:
         self.issues.append(Issue(code, message, Location(self.file, mark.line + 1, mark.column + 1), hint))
 
 
+class _TooLarge(Exception):
+    def __init__(self, mark: yaml.Mark):
+        super().__init__("too many values")
+        self.mark = mark
+
+
 def parse_yaml(text: str, file: str) -> Document:
     """Parse YAML text safely; raise :class:`YamlProblem` on any problem."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         raise YamlProblem([_syntax_issue(exc, text, file)]) from None
+    except _TooDeep as exc:
+        raise YamlProblem(
+            [
+                Issue(
+                    "yaml-depth",
+                    f"values are nested more than {MAX_DEPTH} levels deep here",
+                    Location(file, exc.mark.line + 1, exc.mark.column + 1),
+                    "a rule file or bundle nests only a few levels: look for a run of unclosed '[' or '{'",
+                )
+            ]
+        ) from None
+    except yaml.reader.ReaderError as exc:
+        line, column = _position(text, exc.position)
+        raise YamlProblem(
+            [
+                Issue(
+                    "yaml-syntax",
+                    f"the character {_character(exc.character)} is not allowed in YAML",
+                    Location(file, line, column),
+                    "remove it; inside double quotes it can be written as an escape such as \\x00",
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(
             [Issue("yaml-syntax", f"YAML syntax error: {exc}", Location(file, 1, 1), "check the file is valid YAML")]
@@ -212,7 +346,7 @@ def parse_yaml(text: str, file: str) -> Document:
     builder = _Builder(file)
     try:
         data = builder.build(node, (), None)
-    except yaml.constructor.ConstructorError as exc:
+    except yaml.constructor.ConstructorError as exc:  # a '<<' merge of something that is not a mapping
         mark = exc.problem_mark
         loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
         raise YamlProblem(
@@ -225,9 +359,31 @@ def parse_yaml(text: str, file: str) -> Document:
                 )
             ]
         ) from None
+    except _TooLarge as exc:
+        raise YamlProblem(
+            [
+                Issue(
+                    "yaml-alias",
+                    f"the file holds more than {MAX_VALUES:,} values once its aliases are repeated; "
+                    "this is as far as it was read",
+                    Location(file, exc.mark.line + 1, exc.mark.column + 1),
+                    "an alias (*name) repeats a whole value: repeat small values, not ones that hold aliases",
+                )
+            ]
+        ) from None
     if builder.issues:
         raise YamlProblem(builder.issues)
     return Document(file, data, builder.marks, text)
+
+
+def _character(code: Any) -> str:
+    """U+0000 for a code point (PyYAML gives an int), the repr of anything else."""
+    return f"U+{code:04X}" if isinstance(code, int) else repr(code)
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """(line, column), from 1, of ``index`` in ``text``."""
+    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
 def _syntax_issue(exc: yaml.MarkedYAMLError, text: str, file: str) -> Issue:

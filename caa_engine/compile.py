@@ -215,7 +215,13 @@ class _RuleCompiler:
         return None
 
     def plain_const(self, expr: Expr) -> bool:
-        return isinstance(expr, Const) and isinstance(expr.value, (int, str, bool))
+        """A constant a backend compares as it is: text, a boolean, or an integer within int64.
+
+        A larger integer becomes an operand, which the session compares exactly whatever its size.
+        """
+        if not isinstance(expr, Const) or not isinstance(expr.value, (int, str, bool)):
+            return False
+        return not isinstance(expr.value, int) or isinstance(expr.value, bool) or abs(expr.value) < 2**63
 
     def compile(self, expr: Expr, negate: bool = False) -> MatchCondition:
         if isinstance(expr, Not):

@@ -106,8 +106,8 @@ def _load(bundle: Any) -> LoadedBundle:
         return bundle
     if isinstance(bundle, EvidenceBundle):
         return bundle_from_dict(bundle.model_dump(mode="json", exclude_none=True))
-    if isinstance(bundle, dict):
-        return bundle_from_dict(bundle)
+    if bundle is None or isinstance(bundle, (dict, list, int, float)):
+        return bundle_from_dict(bundle)  # what json.load may return: anything but a mapping is refused as evidence
     if isinstance(bundle, (str, Path)):
         return load_bundle(bundle)
     raise TypeError(f"cannot assess a {type(bundle).__name__}: pass a path, a dict or an EvidenceBundle")
@@ -127,10 +127,20 @@ def assess(bundle: Any, rules: str | Path | Plan | None = None, backend: str | N
 
 
 def _fingerprint(folder: Path) -> tuple[tuple[str, str], ...]:
-    """What the folder's files say (not when they were written): edits always show."""
+    """What the folder's rule files say (not when they were written): edits always show.
+
+    A file that cannot be read is fingerprinted by the reason; loading the rules then reports it, located.
+    """
     if not folder.is_dir():
         return ()
-    return tuple(sorted((p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in folder.iterdir() if p.is_file()))
+    prints = []
+    for path in folder.iterdir():
+        if path.suffix in (".yaml", ".yml") and path.is_file():
+            try:
+                prints.append((path.name, hashlib.sha256(path.read_bytes()).hexdigest()))
+            except OSError as exc:
+                prints.append((path.name, f"unreadable: {exc}"))
+    return tuple(sorted(prints))
 
 
 @lru_cache(maxsize=16)

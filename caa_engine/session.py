@@ -169,14 +169,19 @@ def _match_facts(rules: tuple[PlanRule, ...], store: FactStore) -> list[MatchFac
 
 
 def _operand_fields(key: str, left: Any, right: Any) -> dict[str, Any]:
-    """Two integers (or texts/booleans) whose comparison equals the exact comparison of left and right."""
+    """Two integers (or texts/booleans) whose comparison equals the exact comparison of left and right.
+
+    Numbers are cross-multiplied.  Where a product leaves int64 (what durable-rules compares), the
+    session compares the two exactly itself and hands over the sign of the difference and 0, which
+    every operator compares the same way: a rule's large or very precise number is never an error.
+    """
     if left is None or right is None:
         return {f"{key}v": 0, f"{key}l": 0, f"{key}r": 0}
     if isinstance(left, (int, Fraction)) and not isinstance(left, bool):
         a, b = Fraction(left), Fraction(right)
         left, right = a.numerator * b.denominator, b.numerator * a.denominator
         if abs(left) > INT64 or abs(right) > INT64:
-            raise EngineError(f"numbers too large to compare exactly ({left}, {right})")
+            left, right = (a > b) - (a < b), 0
     return {f"{key}v": 1, f"{key}l": left, f"{key}r": right}
 
 

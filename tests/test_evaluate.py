@@ -15,7 +15,6 @@ from rule_folders import KLOE_TABLE, bundle, plan_of, rule, ruleset
 
 from caa_engine import Engine
 from caa_engine.compile import Plan
-from caa_engine.errors import EngineError
 from caa_engine.evaluate import FactStore, Read, Scope, evaluate, lower_median
 from caa_engine.evidence.loader import bundle_facts, bundle_from_dict
 from caa_engine.facts import Fact, FactType, FieldSpec
@@ -222,9 +221,22 @@ def test_a_comparison_with_a_missing_value_is_marked_unknown(left: Any, right: A
     assert _operand_fields("k", left, right)["kv"] == 0
 
 
-def test_numbers_too_large_to_compare_exactly_are_an_engine_error() -> None:
-    with pytest.raises(EngineError):
-        _operand_fields("k", Fraction(INT64, 3), Fraction(1, INT64))
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        (Fraction(INT64, 3), Fraction(1, INT64)),
+        (Fraction(1, INT64), Fraction(INT64, 3)),
+        (10**30, 10**30),
+        (3, Fraction(1, 10**30)),
+        (-(10**30), Fraction(-1, 10**30)),
+    ],
+)
+def test_numbers_too_large_to_cross_multiply_within_int64_still_compare_exactly(left: Any, right: Any) -> None:
+    # They used to be an EngineError, so a rule with a large or very precise number failed at assessment.
+    fields = _operand_fields("k", left, right)
+    assert all(type(fields[name]) is int and abs(fields[name]) <= INT64 for name in ("kl", "kr"))
+    for op, compare in OPS.items():
+        assert compare(fields["kl"], fields["kr"]) == compare(left, right), op
 
 
 # -- exactness end to end, on every backend ----------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from rule_folders import KLOE_TABLE, bundle, measure, rule, ruleset, write_rules
 
@@ -65,3 +66,338 @@ def test_evidence_given_as_a_dict_is_located_by_key_path_not_line_one(backend: s
     del bundle_dict["use_of_resources"]["assessments"][0]["kloes"]["1.9"]
     result = assess(bundle_dict, rules="rules", backend=backend)
     assert result.audit[0].inputs[0].source == "<evidence>:use_of_resources.assessments[0].kloes.1.1"
+
+
+# -- crashes found by fuzzing (tests/test_fuzz_inputs.py): each used to escape as a Python exception ------------
+
+SHIPPED_RULES = Path("rules/use_of_resources.yaml").read_text(encoding="utf-8")
+CHELTENHAM = Path("fixtures/cheltenham.yaml").read_text(encoding="utf-8")
+RETYPED = "write a value of that kind, or put it in quotes to keep it as text"
+
+
+def _shipped_rules_with(tmp_path: Path, old: str, new: str) -> list[str]:
+    """The rendered issues of the shipped rule file with one edit (``file:line:col`` relative to its folder)."""
+    import pytest
+    from rule_folders import rule_errors
+
+    assert old in SHIPPED_RULES
+    if new.count("\n") != old.count("\n"):
+        pytest.fail("keep the line count, so that the lines of later issues stay those of the shipped file")
+    return rule_errors(tmp_path, {"use_of_resources.yaml": SHIPPED_RULES.replace(old, new, 1)})
+
+
+def _bundle_errors(text: str, tmp_path: Path, backend: str = "native") -> list[str]:
+    import pytest
+
+    from caa_engine import EvidenceError, assess
+
+    file = tmp_path / "bundle.yaml"
+    file.write_text(text, encoding="utf-8")
+    with pytest.raises(EvidenceError) as caught:
+        assess(file, rules="rules", backend=backend)
+    return [issue.render().replace(f"{tmp_path}/", "") for issue in caught.value.issues]
+
+
+def test_a_yaml_value_its_tag_cannot_read_is_a_located_error_not_a_value_error(tmp_path: Path) -> None:
+    # PyYAML's safe constructors raise ValueError, KeyError or AttributeError (not a YAML error) for these.
+    cases = {
+        "!!int abc": "cannot read 'abc' as a whole number",
+        "!!float x": "cannot read 'x' as a number",
+        "!!bool maybe": "cannot read 'maybe' as true or false",
+        "!!timestamp x": "cannot read 'x' as a date",
+        "2009-13-45": "cannot read '2009-13-45' as a date",
+        "9" * 5000: "this number has 5,000 digits; at most 4,300 can be read",
+    }
+    for value, message in cases.items():
+        assert _shipped_rules_with(tmp_path / value[:12], 'version: "2009.1"', f"version: {value}") == [
+            f"use_of_resources.yaml:6:10: yaml-value: {message}\n    hint: {RETYPED}"
+        ], value
+
+
+def test_a_date_that_is_no_date_in_a_bundle_is_a_located_error_not_a_value_error(tmp_path: Path) -> None:
+    # 'period: 2008-13-01' looks like a date to YAML, and constructing it raised "month must be in 1..12".
+    text = CHELTENHAM.replace("period: 2008/09", "period: 2008-13-01")
+    assert _bundle_errors(text, tmp_path) == [
+        f"bundle.yaml:15:15: yaml-value: cannot read '2008-13-01' as a date\n    hint: {RETYPED}"
+    ]
+
+
+def test_an_alias_inside_its_own_anchor_is_a_located_error_not_a_recursion_error(tmp_path: Path) -> None:
+    assert _shipped_rules_with(tmp_path, 'version: "2009.1"', "version: &v [*v]") == [
+        "use_of_resources.yaml:6:10: yaml-alias: this value contains an alias of itself, so it never ends\n"
+        "    hint: an alias (*name) may repeat an anchored value (&name) only from outside that value"
+    ]
+    assert _bundle_errors("area: &a {id: *a}\n", tmp_path) == [
+        "bundle.yaml:1:7: yaml-alias: this value contains an alias of itself, so it never ends\n"
+        "    hint: an alias (*name) may repeat an anchored value (&name) only from outside that value"
+    ]
+
+
+def test_yaml_nested_thousands_deep_is_a_located_error_not_a_recursion_error(tmp_path: Path) -> None:
+    hint = "    hint: a rule file or bundle nests only a few levels: look for a run of unclosed '[' or '{'"
+    assert _shipped_rules_with(tmp_path, 'version: "2009.1"', "version: " + "[" * 5000) == [
+        "use_of_resources.yaml:6:109: yaml-depth: values are nested more than 100 levels deep here\n" + hint
+    ]
+    assert _bundle_errors("- " * 3000 + "x\n", tmp_path) == [
+        "bundle.yaml:1:201: yaml-depth: values are nested more than 100 levels deep here\n" + hint
+    ]
+
+
+def test_aliases_that_expand_to_a_billion_values_are_refused_not_expanded(tmp_path: Path) -> None:
+    # Nine levels of ten aliases each: 10**9 values once repeated; building them ran out of memory.
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]" for n in range(1, 10)]
+    (issue,) = _bundle_errors("\n".join(lines) + "\n", tmp_path)
+    assert issue.startswith("bundle.yaml:1:")
+    assert "yaml-alias: the file holds more than 200,000 values once its aliases are repeated" in issue
+
+
+def test_a_deeply_nested_condition_is_a_located_error_not_a_recursion_error(tmp_path: Path) -> None:
+    hint = "    hint: split it: give a measure the inner part, or simplify the brackets"
+    plus = _shipped_rules_with(
+        tmp_path / "plus", "when: count(theme) >= 1", "when: count(theme)" + " + 1" * 400 + " >= 1"
+    )
+    nots = _shipped_rules_with(
+        tmp_path / "not", "when: count(theme) >= 1", "when: " + "not " * 400 + "count(theme) >= 1"
+    )
+    assert plus == [
+        f"use_of_resources.yaml:124:1230: bad-condition: the condition nests more than 100 levels deep here\n{hint}"
+    ]
+    assert nots == [
+        f"use_of_resources.yaml:124:411: bad-condition: the condition nests more than 100 levels deep here\n{hint}"
+    ]
+
+
+def test_a_condition_of_three_thousand_ands_is_a_located_error_not_a_recursion_error(tmp_path: Path) -> None:
+    condition = " and ".join(["count(theme) >= 1"] * 3000)
+    assert _shipped_rules_with(tmp_path, "when: count(theme) >= 1", f"when: {condition}") == [
+        "use_of_resources.yaml:124:11: bad-condition: the condition is too long to read\n"
+        "    hint: split it into several rules, or give a measure part of it"
+    ]
+
+
+def test_a_condition_at_the_nesting_limit_still_runs_on_every_backend(tmp_path: Path, backend: str) -> None:
+    # The limit refuses pathological conditions only: one at the limit is checked, compiled and run.
+    from rule_folders import write_rules
+
+    from caa_engine import assess
+
+    condition = "kloe.score == 1"
+    for level in range(98):  # with the comparison inside, 100 levels
+        condition = f"(kloe.score == {level % 4 + 1} {'and' if level % 2 else 'or'} {condition})"
+    text = SHIPPED_RULES.replace("when: kloe.score <= params.reassess_at_or_below", f"when: {condition}")
+    folder = write_rules(tmp_path, {"use_of_resources.yaml": text})
+    assert assess("fixtures/cheltenham.yaml", rules=folder, backend=backend).notes == []
+
+
+def test_a_number_of_five_thousand_digits_in_a_condition_is_a_located_error_not_a_value_error(tmp_path: Path) -> None:
+    assert _shipped_rules_with(tmp_path, "when: count(theme) >= 1", "when: count(theme) >= " + "9" * 5000) == [
+        "use_of_resources.yaml:124:27: bad-condition: this number has 5,000 digits; at most 1,000 are allowed\n"
+        "    hint: no assessment needs a number this long: check for a paste that went wrong"
+    ]
+
+
+def test_a_huge_or_very_precise_number_in_a_rule_is_compared_exactly_not_an_engine_error(
+    tmp_path: Path, backend: str
+) -> None:
+    # Cross-multiplied, these left int64 and the session raised EngineError at every assessment (and the
+    # durable backend refused a direct comparison with an integer beyond int64 at prepare time).
+    from rule_folders import write_rules
+
+    from caa_engine import assess
+
+    edits = {
+        "huge measure": ("value: min(lower_median", "value: 9223372036854775808 + 0 * min(lower_median", 4),
+        "huge bound": (">= params.well_min_themes\n", ">= 99999999999999999999999999\n", 2),
+        # the lowest theme scores 2: a float would round this bound to 2.0 and call Cheltenham 'performing well'
+        "tiny bound": (">= params.well_floor", ">= 2.000000000000000000000000000001", 2),
+        "huge direct": ("kloe.score <= params.reassess_at_or_below", "kloe.score <= 99999999999999999999999999", 3),
+    }
+    for name, (old, new, score) in edits.items():
+        assert old in SHIPPED_RULES, name
+        folder = write_rules(tmp_path / name.replace(" ", "_"), {"r.yaml": SHIPPED_RULES.replace(old, new, 1)})
+        result = assess("fixtures/cheltenham.yaml", rules=folder, backend=backend)
+        judgement = result.elements["use_of_resources"].bodies.get("cheltenham-bc")
+        assert (judgement.score if judgement else None) == score, name
+        assert len(result.notes) == (9 if name == "huge direct" else 0), name
+
+
+def test_a_bundle_dict_with_a_key_that_is_not_text_is_an_evidence_error_not_a_type_error(backend: str) -> None:
+    # Hashing the dict (json.dumps with sort_keys) compared the keys, and 1 < 'area' raised TypeError.
+    import copy
+
+    import pytest
+    import yaml
+
+    from caa_engine import EvidenceError, assess
+
+    good = yaml.safe_load(CHELTENHAM)
+    cases: dict[Any, str] = {
+        1: "<evidence>:[1]: wrong-type: key 1 in the evidence bundle must be text",
+        (1, 2): "<evidence>:(1, 2): wrong-type: key (1, 2) in the evidence bundle must be text",
+    }
+    for key, expected in cases.items():
+        bad = copy.deepcopy(good)
+        bad[key] = "x"
+        with pytest.raises(EvidenceError) as caught:
+            assess(bad, rules="rules", backend=backend)
+        assert [issue.render().split("\n")[0] for issue in caught.value.issues] == [expected]
+    for key in (1.1, True, None):
+        bad = copy.deepcopy(good)
+        bad["use_of_resources"]["assessments"][0]["kloes"][key] = 3
+        with pytest.raises(EvidenceError) as caught:
+            assess(bad, rules="rules", backend=backend)
+        (issue,) = caught.value.issues
+        assert issue.code == "wrong-type" and issue.location.path.startswith("use_of_resources.assessments[0].kloes")
+
+
+def test_a_bundle_dict_that_contains_itself_is_an_evidence_error_not_a_value_error(backend: str) -> None:
+    # json.dumps raised "Circular reference detected" while hashing it.
+    import pytest
+    import yaml
+
+    from caa_engine import EvidenceError, assess
+
+    bad = yaml.safe_load(CHELTENHAM)
+    bad["area"]["itself"] = bad
+    with pytest.raises(EvidenceError) as caught:
+        assess(bad, rules="rules", backend=backend)
+    assert [issue.render().split("\n")[0] for issue in caught.value.issues] == [
+        "<evidence>:area.itself: unknown-key: unknown key 'itself' in 'area'"
+    ]
+
+
+def test_a_number_too_long_to_write_is_described_in_a_message_not_a_value_error(backend: str) -> None:
+    # The message showed the value with repr(), which refuses integers of more than 4,300 digits.
+    import pytest
+    import yaml
+
+    from caa_engine import EvidenceError, assess
+
+    bad = yaml.safe_load(CHELTENHAM)
+    bad["area"] = 10**4400
+    with pytest.raises(EvidenceError) as caught:
+        assess(bad, rules="rules", backend=backend)
+    assert [issue.render().split("\n")[0] for issue in caught.value.issues] == [
+        "<evidence>:area: wrong-type: area must be a mapping, not a number of 4,401 digits"
+    ]
+    with pytest.raises(EvidenceError) as caught:
+        assess(10**4400, rules="rules", backend=backend)
+    assert caught.value.issues[0].message.startswith("the evidence holds the single value a number of 4,401 digits")
+
+
+def test_a_list_given_as_a_bundle_is_an_evidence_error_not_a_type_error(backend: str) -> None:
+    # What json.load returns for a file holding a list: assess() raised TypeError for it.
+    import pytest
+
+    from caa_engine import EvidenceError, assess
+
+    with pytest.raises(EvidenceError) as caught:
+        assess([{"area": {}}], rules="rules", backend=backend)
+    assert [issue.render().split("\n")[0] for issue in caught.value.issues] == [
+        "<evidence>: not-a-bundle: the evidence holds a list, but an evidence bundle is a mapping with 'area:' and "
+        "'bodies:'"
+    ]
+
+
+def test_a_body_id_too_long_for_durable_rules_is_an_evidence_error_not_an_engine_error(backend: str) -> None:
+    # A 40,000-character id reached the durable backend, which refuses text over 32,000 bytes (EngineError);
+    # the native backend accepted it: the two disagreed about the same evidence.
+    import pytest
+    import yaml
+
+    from caa_engine import EvidenceError, assess
+
+    bad = yaml.safe_load(CHELTENHAM)
+    bad["bodies"][0]["id"] = bad["use_of_resources"]["assessments"][0]["body"] = "b" * 40_000
+    with pytest.raises(EvidenceError) as caught:
+        assess(bad, rules="rules", backend=backend)
+    assert [issue.render().split("\n")[0] for issue in caught.value.issues] == [
+        "<evidence>:bodies[0].id: invalid-value: body id is too long: 40,000 characters, at most 100 allowed"
+    ]
+
+
+def test_an_element_named_after_a_fact_is_a_located_rule_error(tmp_path: Path) -> None:
+    # Its judgements silently replaced the 'area', 'flag' or 'note' facts, or (for 'body') gave a
+    # rule-cycle error naming one rule as its own cycle.
+    hint = "    hint: name the element after the CAA element it judges, e.g. 'use_of_resources'"
+    for name in ("area", "body", "kloe", "flag", "note"):
+        assert _shipped_rules_with(tmp_path / name, "element: use_of_resources", f"element: {name}") == [
+            f"use_of_resources.yaml:5:10: duplicate-fact: element '{name}' has the name of the '{name}' facts "
+            f"that rules read\n{hint}"
+        ]
+    assert _shipped_rules_with(tmp_path / "params", "element: use_of_resources", "element: params") == [
+        "use_of_resources.yaml:5:10: duplicate-fact: element 'params' has the name rules use for parameters "
+        f"(params.NAME)\n{hint}"
+    ]
+
+
+def test_a_measure_deriving_params_is_a_located_rule_error(tmp_path: Path) -> None:
+    # Accepted before: the derived facts could never be read, as 'params.x' always names a parameter.
+    issues = _shipped_rules_with(tmp_path, "into: theme", "into: params")
+    assert issues[0] == (
+        "use_of_resources.yaml:84:11: duplicate-fact: measure 'theme_score' derives 'params', the name rules use "
+        "for parameters (params.NAME)\n    hint: give the derived fact a new name"
+    )
+    assert all("params" not in issue.split("hint: known facts:")[-1] for issue in issues[1:])
+
+
+def test_true_as_a_mapping_key_is_its_text_and_no_longer_replaces_key_1(tmp_path: Path) -> None:
+    # 'true:' was the boolean True, which pydantic read as 1: the later '1: inadequate' silently replaced it.
+    assert _shipped_rules_with(tmp_path, "  4: performing strongly", "  true: performing strongly") == [
+        "use_of_resources.yaml:20:9: wrong-type: scale score 'true' must be a whole number, not the text 'true'\n"
+        "    hint: write a whole number such as 3, without quotes"
+    ]
+
+
+def test_a_tag_on_a_mapping_is_refused_like_a_tag_on_a_value(tmp_path: Path) -> None:
+    # '!!python/object:…' on a mapping was silently ignored (never constructed, but never reported either).
+    assert _shipped_rules_with(tmp_path, "scale:\n", "scale: !!python/object:os.system\n") == [
+        "use_of_resources.yaml:19:8: yaml-value: cannot read this value: the tag "
+        "'tag:yaml.org,2002:python/object:os.system' is not allowed\n"
+        "    hint: only plain YAML values are allowed (no tags)"
+    ]
+
+
+def test_a_placeholder_with_escaped_line_breaks_is_located_inside_the_file(tmp_path: Path) -> None:
+    # Its line inside the text (3) was added to the text's line in the file: line 138 of a 137-line file.
+    old = 'text: "KLOE {kloe.code}'
+    issues = _shipped_rules_with(tmp_path, old, 'text: "KLOE {\\n\\n kloe}')
+    assert issues == [
+        "use_of_resources.yaml:136:15: unknown-fact: 'kloe' names a fact, not a field\n"
+        "    hint: name a field, e.g. kloe.body"
+    ]
+
+
+def test_a_control_character_is_located_at_its_line_not_at_1_1(tmp_path: Path) -> None:
+    text = CHELTENHAM.replace("name: Cheltenham\n", "name: Chelten\x01ham\n")
+    assert _bundle_errors(text, tmp_path) == [
+        "bundle.yaml:5:16: yaml-syntax: the character U+0001 is not allowed in YAML\n"
+        "    hint: remove it; inside double quotes it can be written as an escape such as \\x00"
+    ]
+
+
+def test_an_unreadable_rule_file_is_a_rule_error_from_assess_not_an_os_error(tmp_path: Path, monkeypatch: Any) -> None:
+    # assess() fingerprints the rules folder to reuse compiled rules, and read every file in it unguarded.
+    import pytest
+    from rule_folders import write_rules
+
+    from caa_engine import RuleError, assess
+
+    folder = write_rules(tmp_path / "rules", {"use_of_resources.yaml": SHIPPED_RULES})
+    locked = folder / "use_of_resources.yaml"
+    real_read_bytes, real_read_text = Path.read_bytes, Path.read_text
+
+    def refuse(method: Any) -> Any:
+        def read(self: Path, *args: Any, **kwargs: Any) -> Any:
+            if self == locked:
+                raise PermissionError(13, "Permission denied", str(self))
+            return method(self, *args, **kwargs)
+
+        return read
+
+    monkeypatch.setattr(Path, "read_bytes", refuse(real_read_bytes))
+    monkeypatch.setattr(Path, "read_text", refuse(real_read_text))
+    with pytest.raises(RuleError) as caught:
+        assess("fixtures/cheltenham.yaml", rules=folder, backend="native")
+    assert [issue.code for issue in caught.value.issues] == ["unreadable-file"]

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from .._yaml import Document, YamlProblem, load_yaml
 from ..errors import EvidenceError, Issue
 from ..facts import Fact
-from ..rules.loader import did_you_mean, pydantic_issues
+from ..rules.loader import did_you_mean, pydantic_issues, safe_repr
 from .facts import COUNCIL_KINDS
 from .model import EvidenceBundle
 
@@ -44,19 +44,23 @@ def load_bundle(path: Path | str, display: str | None = None) -> LoadedBundle:
         document = load_yaml(path, display)
     except YamlProblem as problem:
         raise EvidenceError(problem.issues) from None
-    return _validate(document, hashlib.sha256(path.read_bytes()).hexdigest())
+    return LoadedBundle(_validate(document), document, hashlib.sha256(path.read_bytes()).hexdigest())
 
 
-def bundle_from_dict(data: dict[str, Any], name: str = "<evidence>") -> LoadedBundle:
-    """Validate a bundle given as a dict (locations are key paths, not lines)."""
+def bundle_from_dict(data: Any, name: str = "<evidence>") -> LoadedBundle:
+    """Validate a bundle given as a dict (locations are key paths, not lines).  Raises :class:`EvidenceError`."""
     document = Document(name, data, {})
+    bundle = _validate(document)
+    # Hashed only once valid: any dict can reach this function, but only a valid one is plain JSON
+    # (text keys, no cycles, no deep nesting) that json.dumps can always sort and write.
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()
-    return _validate(document, hashlib.sha256(canonical).hexdigest())
+    return LoadedBundle(bundle, document, hashlib.sha256(canonical).hexdigest())
 
 
-def _validate(document: Document, digest: str) -> LoadedBundle:
+def _validate(document: Document) -> EvidenceBundle:
     if not isinstance(document.data, dict):
-        found = "the file is empty" if document.data is None else f"the file holds {_kind(document.data)}"
+        whole = "the file" if document.marks else "the evidence"  # a file always has a mark for its root
+        found = f"{whole} is empty" if document.data is None else f"{whole} holds {_kind(document.data)}"
         raise EvidenceError(
             [
                 Issue(
@@ -74,7 +78,7 @@ def _validate(document: Document, digest: str) -> LoadedBundle:
     issues = _cross_checks(bundle, document)
     if issues:
         raise EvidenceError(issues)
-    return LoadedBundle(bundle, document, digest)
+    return bundle
 
 
 def _cross_checks(bundle: EvidenceBundle, document: Document) -> list[Issue]:
@@ -145,7 +149,7 @@ def _cross_checks(bundle: EvidenceBundle, document: Document) -> list[Issue]:
 def _kind(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
-    return f"the single value {value!r}"
+    return f"the single value {safe_repr(value)}"
 
 
 def _same_code(key: str, codes: Any) -> str:

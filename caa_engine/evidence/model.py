@@ -13,11 +13,15 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_
 
 from .facts import BODY_KINDS
 
-__all__ = ["Area", "Body", "KloeAssessment", "UseOfResources", "EvidenceBundle", "SLUG"]
+__all__ = ["Area", "Body", "KloeAssessment", "UseOfResources", "EvidenceBundle", "SLUG", "MAX_ID", "MAX_NAME"]
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 BodyKind = Literal[BODY_KINDS]  # type: ignore[valid-type]
 Score = Annotated[StrictInt, Field(ge=1, le=4)]
+# Ids and names travel in facts to the backends, and durable-rules compares text of at most 32,000
+# bytes: far more than any real id or name, but a bound, so a runaway value is refused here, located.
+MAX_ID = 100
+MAX_NAME = 1000
 
 
 class _Strict(BaseModel):
@@ -25,14 +29,14 @@ class _Strict(BaseModel):
 
 
 class Area(_Strict):
-    id: str = Field(pattern=SLUG, description="a short stable id, e.g. 'cheltenham'")
-    name: str = Field(min_length=1)
+    id: str = Field(pattern=SLUG, max_length=MAX_ID, description="a short stable id, e.g. 'cheltenham'")
+    name: str = Field(min_length=1, max_length=MAX_NAME)
     tier: Literal["single", "two"] = Field(default="single", description="'two' for a county with district councils")
 
 
 class Body(_Strict):
-    id: str = Field(pattern=SLUG)
-    name: str = Field(min_length=1)
+    id: str = Field(pattern=SLUG, max_length=MAX_ID, description="a short stable id, e.g. 'cheltenham-bc'")
+    name: str = Field(min_length=1, max_length=MAX_NAME)
     kind: BodyKind = Field(description="what kind of public body it is")
     lead: StrictBool = Field(default=False, description="the area's lead council (the county in a two-tier area)")
 

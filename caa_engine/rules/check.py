@@ -32,7 +32,7 @@ from .expr import (
     parse_expression,
     unparse,
 )
-from .loader import LoadedRuleSet, did_you_mean
+from .loader import LoadedRuleSet, did_you_mean, safe_repr
 from .model import Measure, Rule
 
 __all__ = ["CheckedMeasure", "CheckedRule", "CheckedRules", "check_rules", "TEMPLATE_FIELD", "DERIVED_TYPES"]
@@ -278,7 +278,7 @@ class _Checker:
                 checked = self.check_measure(rs, index, measure)
                 if checked is not None:
                     done.append(checked)
-                elif measure.into not in self.types:
+                elif measure.into not in self.types and measure.into != "params":
                     self.stand_in(measure)
             if not progress:
                 self.report_measure_cycle(pending)
@@ -350,7 +350,18 @@ class _Checker:
                 rs,
                 path + ("into",),
                 "duplicate-fact",
-                f"measure '{measure.id}' derives '{measure.into}', which already exists",
+                f"measure '{measure.id}' derives '{measure.into}', which already exists"
+                + (f" ({self.types[measure.into].description})" if self.types[measure.into].description else ""),
+                "give the derived fact a new name",
+                at_value=True,
+            )
+            ok = False
+        elif measure.into == "params":
+            self.issue(
+                rs,
+                path + ("into",),
+                "duplicate-fact",
+                f"measure '{measure.id}' derives 'params', the name rules use for parameters (params.NAME)",
                 "give the derived fact a new name",
                 at_value=True,
             )
@@ -589,7 +600,7 @@ class _Checker:
             if isinstance(side, Ref) and side.parts[0] == "params" and len(side.parts) == 2:
                 value = scope.ruleset.model.parameters[side.parts[1]].value
                 line = scope.ruleset.document.locate(("parameters", side.parts[1], "value"), at_value=True).line
-                return f"parameter '{side.parts[1]}' (line {line}) holds {value!r}: check its value"
+                return f"parameter '{side.parts[1]}' (line {line}) holds {safe_repr(value)}: check its value"
         return ""
 
     def infer_ref(self, ref: Ref, scope: _Scope) -> TypeInfo:
@@ -883,6 +894,21 @@ def check_rules(rulesets: list[LoadedRuleSet]) -> CheckedRules:
             seen[key] = rs
         if copies and copies[-1] is rs:
             continue  # a second copy of a file: its every id and table would only repeat this one problem
+        if model.element in INPUT_FACT_TYPES or model.element in DERIVED_TYPES or model.element == "params":
+            # The element's judgements become facts of that name: they would replace (or hide) the facts
+            # rules read, and every rule reading them would fail with a misleading message.
+            checker.issue(
+                rs,
+                ("element",),
+                "duplicate-fact",
+                f"element '{model.element}' has the name rules use for parameters (params.NAME)"
+                if model.element == "params"
+                else f"element '{model.element}' has the name of the '{model.element}' facts that rules read",
+                "name the element after the CAA element it judges, e.g. 'use_of_resources'",
+                at_value=True,
+            )
+            copies.append(rs)
+            continue
         entries: list[tuple[str, int, str]] = [("measures", i, m.id) for i, m in enumerate(model.measures)]
         entries += [("rules", i, r.id) for i, r in enumerate(model.rules)]
         for kind, index, item_id in entries:

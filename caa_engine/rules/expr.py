@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Union
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 __all__ = [
@@ -91,6 +91,11 @@ STRING: /"[^"\n]*"/ | /'[^'\n]*'/
 """
 
 _PARSER = Lark(_GRAMMAR, parser="lalr", propagate_positions=True, maybe_placeholders=True)
+
+# Real conditions nest a handful of levels; every later stage (checking, compiling, evaluating) walks
+# the tree recursively, so a limit keeps a pathological condition an error rather than a crash.
+MAX_NESTING = 100
+MAX_DIGITS = 1000
 
 
 @dataclass(frozen=True)
@@ -180,6 +185,13 @@ def _tok(token: Token) -> tuple[int, int]:
 def _number(token: Token) -> Const:
     text = str(token)
     value: int | Fraction
+    digits = len(text.rstrip("%").replace(".", ""))
+    if digits > MAX_DIGITS:  # Python refuses to read integers of more than 4,300 digits
+        raise ExprSyntaxError(
+            f"this number has {digits:,} digits; at most {MAX_DIGITS:,} are allowed",
+            *_tok(token),
+            "no assessment needs a number this long: check for a paste that went wrong",
+        )
     if text.endswith("%"):
         value = Fraction(text[:-1]) / 100
     else:
@@ -335,11 +347,17 @@ def parse_expression(text: str) -> Expr:
                 f"write '{word.group().lower()}' in lower case",
             )
     try:
-        return _ToAst().transform(_PARSER.parse(text))  # type: ignore[no-any-return]
+        tree = _PARSER.parse(text)
+        _check_nesting(tree)
+        return _ToAst().transform(tree)  # type: ignore[no-any-return]
     except VisitError as exc:
         if isinstance(exc.orig_exc, ExprSyntaxError):
             raise exc.orig_exc from None
+        if isinstance(exc.orig_exc, RecursionError):
+            raise _too_long() from None
         raise
+    except RecursionError:  # a flat chain of thousands of 'and's: not nested, but lark recurses along it
+        raise _too_long() from None
     except UnexpectedEOF as exc:
         lines = text.split("\n")
         raise ExprSyntaxError(
@@ -375,6 +393,32 @@ def parse_expression(text: str) -> Expr:
         ) from None
     except UnexpectedInput as exc:  # pragma: no cover - lark's other parse errors
         raise ExprSyntaxError("cannot parse the condition", exc.line, exc.column) from None
+
+
+def _check_nesting(tree: Tree) -> None:  # type: ignore[type-arg]
+    """Refuse a parse tree nested more than MAX_NESTING levels.
+
+    A chain of one 'and' or 'or' is one level, and a call's argument list is part of the call.
+    """
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise ExprSyntaxError(
+                f"the condition nests more than {MAX_NESTING} levels deep here",
+                *_pos(node.meta),
+                "split it: give a measure the inner part, or simplify the brackets",
+            )
+        for child in node.children:
+            if isinstance(child, Tree):
+                flat = (child.data == node.data and node.data in ("and_", "or_")) or child.data == "arguments"
+                stack.append((child, depth if flat else depth + 1))
+
+
+def _too_long() -> ExprSyntaxError:
+    return ExprSyntaxError(
+        "the condition is too long to read", 1, 1, "split it into several rules, or give a measure part of it"
+    )
 
 
 _CHARACTER_HINTS = {

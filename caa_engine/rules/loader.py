@@ -7,8 +7,10 @@ Each ``*.yaml`` file is parsed safely with line marks, then validated against
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import hashlib
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +23,7 @@ from .._yaml import Document, YamlProblem, load_yaml
 from ..errors import Issue, Location, RuleError
 from .model import RuleSetFile
 
-__all__ = ["LoadedRuleSet", "load_rule_files", "pydantic_issues", "did_you_mean"]
+__all__ = ["LoadedRuleSet", "load_rule_files", "pydantic_issues", "did_you_mean", "describe_value", "safe_repr"]
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,7 @@ def _subject(path: tuple[Any, ...], data: Any, whole: str) -> _Subject:
     for part in path:
         parent = fields[-1] if fields else None
         child = node[part] if isinstance(node, (dict, list)) and _has(node, part) else None
-        if isinstance(part, int) and parent in _ITEM_NAMES:
+        if isinstance(part, int) and parent in _ITEM_NAMES and not isinstance(node, dict):
             noun, key = _ITEM_NAMES[parent]
             noun = noun.split(" ")[0]
             name = child.get(key) if isinstance(child, dict) else None
@@ -139,11 +141,11 @@ def _subject(path: tuple[Any, ...], data: Any, whole: str) -> _Subject:
                 f"{_ITEM_NAMES[parent][0]} '{name}'" if isinstance(name, str) and name else f"{parent} item {part + 1}"
             )
             fields = []  # keys below a named thing are told relative to it
-        elif isinstance(part, str) and parent in _ENTRY_NAMES:
+        elif (isinstance(part, str) or isinstance(node, dict)) and parent in _ENTRY_NAMES:
             noun = _ENTRY_NAMES[parent]
             owners.append(f"{noun} '{part}'")
             fields = []
-        elif isinstance(part, int):
+        elif isinstance(part, int) and not isinstance(node, dict):
             fields.append(f"item {part + 1}")
         else:
             fields.append(str(part))
@@ -198,7 +200,7 @@ def _issue(
     data = document.data
     error = errors[0]
     kind = error["type"]
-    got = _show(error.get("input"))
+    got = describe_value(error.get("input"))
     field_name, field_info = _field_at(model, path)
     about = f"{field_name}: {field_info.description}" if field_info is not None and field_info.description else ""
 
@@ -226,6 +228,14 @@ def _issue(
             f"{subject.container()} has no '{key}'",
             document.locate(path[:-1]),
             advice(f"add '{key}:'{listed}"),
+        )
+    if kind == "invalid_key":  # a dict given to the API, with a key that is not text
+        subject = _subject(path[:-1], data, what)
+        return Issue(
+            "wrong-type",
+            f"key {safe_repr(error.get('input'))} in {subject.container()} must be text",
+            document.locate(path),
+            "write every key as text, e.g. 'name'",
         )
     subject = _subject(path, data, what)
     name = str(subject)
@@ -274,6 +284,16 @@ def _issue(
             at,
             about or f"use a value {limit} {ctx.get(key)}",
         )
+    if kind in ("too_long", "string_too_long"):
+        most = ctx.get("max_length")
+        unit = "characters" if kind == "string_too_long" else "entries"
+        size = f"{len(value):,} {unit}" if isinstance(value, (str, list, dict)) else "too many"
+        return Issue(
+            "invalid-value",
+            f"{name} is too long: {size}, at most {most} allowed",
+            at,
+            advice(f"use at most {most} {unit}"),
+        )
     if kind in ("too_short", "string_too_short"):
         needed = "write something here" if kind == "string_too_short" else "give at least one entry"
         optional = field_info is not None and not field_info.is_required()
@@ -294,18 +314,35 @@ def _union_order(kinds: list[Any]) -> list[str]:
     return [k for k in order if k in present]
 
 
-def _show(value: Any) -> str:
+def describe_value(value: Any) -> str:
+    """A value as messages show it: short, and never failing (a 5,000-digit number has no repr)."""
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
-        return f"the text '{value}'"
+        return f"the text '{_clip(value)}'"
     if value is None:
         return "nothing"
     if isinstance(value, bool):
         return "true" if value else "false"
-    return repr(value)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return f"the date {value.isoformat()}"  # YAML reads 2009-04-01 as a date
+    return safe_repr(value)
+
+
+def safe_repr(value: Any) -> str:
+    """``repr(value)``, clipped to a readable length; a number too long to write is described instead."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        return f"a number of {int(math.log10(abs(value))) + 1:,} digits"
+    try:
+        return _clip(repr(value))
+    except ValueError:  # a value holding such a number
+        return f"a {type(value).__name__}"
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _field_at(model: type[BaseModel], path: tuple[Any, ...]) -> tuple[str, Any]:
@@ -412,7 +449,9 @@ def load_rule_files(directory: Path | str) -> list[LoadedRuleSet]:
                 "the file is empty"
                 if document.data is None
                 else (
-                    "the file holds a list" if isinstance(document.data, list) else f"the file holds {document.data!r}"
+                    "the file holds a list"
+                    if isinstance(document.data, list)
+                    else f"the file holds {safe_repr(document.data)}"
                 )
             )
             issues.append(
