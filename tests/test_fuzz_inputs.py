@@ -109,7 +109,9 @@ TRICKY_TEXT = [
 TRICKY = st.sampled_from(TRICKY_TEXT) | st.builds(
     str.__mul__, st.sampled_from(["9", "x", "("]), st.sampled_from([5000, 10_000])
 )
-MUTATION_KINDS = ("delete", "duplicate", "swap", "replace")
+# Replacing is what finds crashes (a value YAML or a parser cannot read), so it is drawn most often.
+MUTATION_KINDS = ("delete", "duplicate", "swap", "replace", "replace", "replace value", "replace value")
+VALUE = re.compile(r"^(\s*(?:- )?[^:#]+:\s)(.*)$")
 
 
 def _tokens(text: str) -> list[str]:
@@ -122,7 +124,8 @@ BUNDLE_TOKENS = _tokens(BUNDLE_TEXT)
 
 @st.composite
 def mutated(draw: st.DrawFn, text: str, tokens: list[str]) -> str:
-    """``text`` with one to four line-level edits."""
+    """``text`` with one to four line-level edits: a line deleted, duplicated or swapped, a token replaced
+    (by another of the file's, or a tricky one), or a ``key: value`` line's value replaced by a tricky one."""
     lines = text.split("\n")
     for _ in range(draw(st.integers(1, 4))):
         kind = draw(st.sampled_from(MUTATION_KINDS))
@@ -134,6 +137,8 @@ def mutated(draw: st.DrawFn, text: str, tokens: list[str]) -> str:
         elif kind == "swap":
             other = draw(st.integers(0, len(lines) - 1))
             lines[at], lines[other] = lines[other], lines[at]
+        elif kind == "replace value" and VALUE.match(lines[at]):
+            lines[at] = VALUE.sub(lambda m: m.group(1) + draw(TRICKY), lines[at])
         else:
             spans = [m.span() for m in TOKEN.finditer(lines[at])]
             start, end = draw(st.sampled_from(spans)) if spans else (0, 0)

@@ -401,3 +401,16 @@ def test_an_unreadable_rule_file_is_a_rule_error_from_assess_not_an_os_error(tmp
     with pytest.raises(RuleError) as caught:
         assess("fixtures/cheltenham.yaml", rules=folder, backend="native")
     assert [issue.code for issue in caught.value.issues] == ["unreadable-file"]
+
+
+def test_a_rules_path_that_is_a_file_is_called_a_file_not_missing(tmp_path: Path) -> None:
+    # 'caa check bundle.yaml' said the rules folder 'does not exist', though the path was right there.
+    import pytest
+
+    from caa_engine import RuleError, load_rules
+
+    file = tmp_path / "rules.yaml"
+    file.write_text(SHIPPED_RULES, encoding="utf-8")
+    with pytest.raises(RuleError) as caught:
+        load_rules(file)
+    assert [issue.message for issue in caught.value.issues] == [f"rules folder '{file}' is a file, not a folder"]

@@ -417,7 +417,9 @@ def load_rule_files(directory: Path | str) -> list[LoadedRuleSet]:
             [
                 Issue(
                     "no-rules",
-                    f"rules folder '{directory}' does not exist",
+                    f"rules folder '{directory}' is a file, not a folder"
+                    if directory.exists()
+                    else f"rules folder '{directory}' does not exist",
                     Location(str(directory)),
                     "pass the folder that holds the rule files, e.g. --rules rules",
                 )
