@@ -247,6 +247,8 @@ def explain_command(
         if len(judged) != 1:
             _stop(f"say which element to explain with --element ({', '.join(judged) or 'none judged'})", 2)
         element = judged[0]
+    if element not in result.elements:
+        _stop(f"no element '{element}' in these rules (elements: {', '.join(result.elements)})", 2)
     if subject is None:
         candidates = judged_subjects(result, element)
         if len(candidates) != 1:

@@ -57,3 +57,10 @@ def test_the_cli_asks_which_body_when_several_were_judged() -> None:
     outcome = CliRunner().invoke(cli, ["explain", LEICS, "--backend", "native"])
     assert outcome.exit_code == 2
     assert "say which body to explain with --body (charnwood-bc, leicestershire-cc" in outcome.stderr
+
+
+def test_explaining_an_unknown_element_names_the_elements_there_are() -> None:
+    # It used to answer "say which body to explain with --body (none judged)": about the wrong option.
+    outcome = CliRunner().invoke(cli, ["explain", LEICS, "--element", "nope", "--backend", "native"])
+    assert outcome.exit_code == 2
+    assert outcome.stderr == "caa: error: no element 'nope' in these rules (elements: use_of_resources)\n"
