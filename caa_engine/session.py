@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, Literal
 
 from .audit.events import AuditEvent, EventInput, EventParam, plain
 from .backends.base import Backend, MatchFact, PreparedPlan
@@ -103,23 +103,44 @@ def _compute_measure(measure: PlanMeasure, store: FactStore, outcome: Outcome) -
             for name in read
         ]
         outcome.events.append(
-            AuditEvent(
-                kind="measure",
-                id=measure.id,
-                ruleset=measure.ruleset,
-                element=measure.element,
-                source={"file": measure.file, "line": measure.line},
-                description=" ".join(measure.description.split()),
-                expression=measure.text,
-                citation=measure.citation,
-                subject=fact_id,
-                body=fact.body(),
-                inputs=inputs + [_aggregate_input(r) for r in trace],
-                params=[EventParam(p.name, plain(p.value), p.location) for p in measure.params],
-                effect={"fact": measure.into, measure.field: plain(value)},
-                status="applied",
+            _event(
+                "measure",
+                measure,
+                fact_id,
+                fact.body(),
+                inputs + [_aggregate_input(r) for r in trace],
+                {"fact": measure.into, measure.field: plain(value)},
             )
         )
+
+
+def _event(
+    kind: Literal["measure", "rule"],
+    node: PlanMeasure | PlanRule,
+    subject: str,
+    body: str | None,
+    inputs: list[EventInput],
+    effect: dict[str, Any],
+    priority: int | None = None,
+) -> AuditEvent:
+    """One audit event: what ran (and where it is written), on what, reading what, doing what."""
+    return AuditEvent(
+        kind=kind,
+        id=node.id,
+        ruleset=node.ruleset,
+        element=node.element,
+        source={"file": node.file, "line": node.line},
+        description=" ".join(node.description.split()),
+        expression=node.text,
+        citation=node.citation,
+        subject=subject,
+        body=body,
+        priority=priority,
+        inputs=inputs,
+        params=[EventParam(p.name, plain(p.value), p.location) for p in node.params],
+        effect=effect,
+        status="applied",
+    )
 
 
 def _fields_read(measure: PlanMeasure) -> list[str]:
@@ -216,23 +237,7 @@ def _fire(
         raised = Fact(fact_type, f"{subject.id}/{fact_type}/{rule.id}", fields, dict.fromkeys(fields, where))
         store.add(raised)
         (outcome.flags if fact_type == "flag" else outcome.notes).append(raised)
-    event = AuditEvent(
-        kind="rule",
-        id=rule.id,
-        ruleset=rule.ruleset,
-        element=rule.element,
-        source={"file": rule.file, "line": rule.line},
-        description=" ".join(rule.description.split()),
-        expression=rule.text,
-        citation=rule.citation,
-        subject=subject.id,
-        body=body,
-        inputs=inputs,
-        params=[EventParam(p.name, plain(p.value), p.location) for p in rule.params],
-        effect=effect,
-        status="applied",
-        priority=rule.priority,
-    )
+    event = _event("rule", rule, subject.id, body, inputs, effect, rule.priority)
     outcome.events.append(event)
     if rule.score is not None:
         candidates.setdefault(rule.element, []).append(Candidate(rule, subject, event))
