@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from .facts import BODY_KINDS
 
@@ -62,9 +62,3 @@ class EvidenceBundle(_Strict):
     area: Area
     bodies: list[Body] = Field(min_length=1)
     use_of_resources: UseOfResources | None = None
-
-    @model_validator(mode="after")
-    def _bodies_are_known(self) -> EvidenceBundle:
-        # Reported with locations by the loader (see loader.cross_checks); kept
-        # here as a safety net for bundles built in Python.
-        return self
