@@ -249,7 +249,8 @@ def _show(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Fraction):
-        return f"{float(value):g}"
+        # Six decimals, as in the JSON, and never an exponent: people read these in notes.
+        return f"{float(value):.6f}".rstrip("0").rstrip(".")
     return str(value)
 
 

@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from caa_engine.cli import cli
 
@@ -21,23 +21,16 @@ def _copy_rules(tmp_path: Path, old: str, new: str) -> Path:
     return folder
 
 
+def _impact_json(path: str, changed: Path, backend: str) -> Result:
+    """`caa impact PATH --rules CHANGED --against rules --format json`."""
+    return CliRunner().invoke(
+        cli, ["impact", path, "--rules", str(changed), "--against", "rules", "--format", "json", "--backend", backend]
+    )
+
+
 def test_loosening_the_theme_cap_shows_exactly_the_bodies_whose_score_moves(tmp_path: Path, backend: str) -> None:
     changed = _copy_rules(tmp_path, "theme_cap_above_lowest:\n    value: 1", "theme_cap_above_lowest:\n    value: 2")
-    outcome = CliRunner().invoke(
-        cli,
-        [
-            "impact",
-            "fixtures/",
-            "--rules",
-            str(changed),
-            "--against",
-            "rules",
-            "--format",
-            "json",
-            "--backend",
-            backend,
-        ],
-    )
+    outcome = _impact_json("fixtures/", changed, backend)
     assert outcome.exit_code == 0, outcome.output
     report = json.loads(outcome.stdout)
     assert report["areas"] == 4
@@ -55,21 +48,7 @@ def test_loosening_the_theme_cap_shows_exactly_the_bodies_whose_score_moves(tmp_
 
 def test_a_change_that_adds_notes_lists_each_new_note(tmp_path: Path) -> None:
     changed = _copy_rules(tmp_path, "reassess_at_or_below:\n    value: 1", "reassess_at_or_below:\n    value: 2")
-    outcome = CliRunner().invoke(
-        cli,
-        [
-            "impact",
-            "fixtures/cheltenham.yaml",
-            "--rules",
-            str(changed),
-            "--against",
-            "rules",
-            "--format",
-            "json",
-            "--backend",
-            "native",
-        ],
-    )
+    outcome = _impact_json("fixtures/cheltenham.yaml", changed, "native")
     changes = json.loads(outcome.stdout)["changes"]
     assert {c["subject"] for c in changes} == {f"cheltenham-bc/kloe/{code}" for code in ("2.1", "2.2", "2.4")}
     assert all(c["what"] == "note" and c["before"] == "—" and "reassess next year" in c["after"] for c in changes)

@@ -414,3 +414,25 @@ def test_a_rules_path_that_is_a_file_is_called_a_file_not_missing(tmp_path: Path
     with pytest.raises(RuleError) as caught:
         load_rules(file)
     assert [issue.message for issue in caught.value.issues] == [f"rules folder '{file}' is a file, not a folder"]
+
+
+def test_a_fraction_in_a_note_is_written_out_not_in_exponent_form(tmp_path: Path, backend: str) -> None:
+    # Note texts showed fractions with six significant figures: 30000000/7 read "4.28571e+06".
+    folder = write_rules(
+        tmp_path,
+        {
+            "r.yaml": ruleset(
+                tables={"kloe": KLOE_TABLE},
+                rules=[
+                    rule(
+                        "ratio",
+                        "kloe.score >= 1",
+                        per="kloe",
+                        note={"kind": "ratio", "text": "{kloe.score * 10000000 / 7}"},
+                    )
+                ],
+            )
+        },
+    )
+    result = Engine(folder, backend).assess(bundle({"a": {"1.1": 3}}))
+    assert [note.text for note in result.notes] == ["4285714.285714"]

@@ -101,23 +101,17 @@ def _judgements(result: Result) -> Table:
 
 
 def _flags(result: Result) -> RenderableType:
-    if not result.flags:
-        return Text("Flags: none")
-    return _raised(
-        f"Flags ({len(result.flags)})",
-        "Flag",
-        [(flag.subject, flag.kind, flag.rule, flag.reason) for flag in result.flags],
-    )
+    return _section("Flags", "Flag", [(f.subject, f.kind, f.rule, f.reason) for f in result.flags])
 
 
 def _notes(result: Result) -> RenderableType:
-    if not result.notes:
-        return Text("Notes: none")
-    return _raised(
-        f"Notes ({len(result.notes)})",
-        "Note",
-        [(note.subject, note.kind, note.rule, note.text) for note in result.notes],
-    )
+    return _section("Notes", "Note", [(n.subject, n.kind, n.rule, n.text) for n in result.notes])
+
+
+def _section(title: str, noun: str, rows: list[tuple[str, str, str, str]]) -> RenderableType:
+    if not rows:
+        return Text(f"{title}: none")
+    return _raised(f"{title} ({len(rows)})", noun, rows)
 
 
 def _raised(title: str, noun: str, rows: list[tuple[str, str, str, str]]) -> Table:

@@ -40,32 +40,18 @@ __all__ = ["CheckedMeasure", "CheckedRule", "CheckedRules", "check_rules", "TEMP
 TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
 NUMERIC = ("int", "number")
 
+
 # Facts every rule set may read that the engine derives from effects.
+def _raised_type(name: str, text_field: str, description: str) -> FactType:
+    """A flag or a note as a fact later rules can read."""
+    fields = {key: FieldSpec("str") for key in ("kind", "subject", "rule", text_field)}
+    fields["body"] = FieldSpec("str", nullable=True)
+    return FactType(name, fields, description, origin="engine")
+
+
 DERIVED_TYPES: dict[str, FactType] = {
-    "flag": FactType(
-        "flag",
-        {
-            "kind": FieldSpec("str"),
-            "subject": FieldSpec("str"),
-            "rule": FieldSpec("str"),
-            "reason": FieldSpec("str"),
-            "body": FieldSpec("str", nullable=True),
-        },
-        "a flag raised by a rule",
-        origin="engine",
-    ),
-    "note": FactType(
-        "note",
-        {
-            "kind": FieldSpec("str"),
-            "subject": FieldSpec("str"),
-            "rule": FieldSpec("str"),
-            "text": FieldSpec("str"),
-            "body": FieldSpec("str", nullable=True),
-        },
-        "a note added by a rule",
-        origin="engine",
-    ),
+    "flag": _raised_type("flag", "reason", "a flag raised by a rule"),
+    "note": _raised_type("note", "text", "a note added by a rule"),
 }
 
 
