@@ -19,7 +19,7 @@ where no such order exists (a cycle) is refused.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Union
 
 from .errors import Issue, RuleError
@@ -107,7 +107,7 @@ class PlanMeasure:
     file: str
     line: int
     order: int
-    from_type: str
+    from_type: str | None  # a grouped measure aggregates facts of this type
     group_by: tuple[str, ...]
     value: Expr
     into: str
@@ -115,6 +115,9 @@ class PlanMeasure:
     params: tuple[ParamRef, ...]
     stratum: int = 0
     text: str = ""  # the value expression as written, for the audit trail
+    per: str | None = None  # a per-fact measure derives one value for each fact of this type
+    when: Expr | None = None  # ... where this holds
+    if_unknown: Any = None  # the value taken when the value is unknown
 
 
 @dataclass(frozen=True)
@@ -136,13 +139,21 @@ class PlanRule:
     fields: tuple[str, ...]  # subject fields the match condition reads directly
     score: int | None
     label: str | None
-    flag: tuple[str, str] | None  # (kind, reason template)
+    flag: tuple[str, str, str | None] | None  # (kind, reason template, colour)
     note: tuple[str, str] | None  # (kind, text template)
     templates: tuple[tuple[str, Expr], ...]
     params: tuple[ParamRef, ...]
     stratum: int = 0
     group: str = ""  # the match-fact type this rule matches
     text: str = ""  # the condition as written, for the audit trail
+    cap: int | None = None  # the highest score the subject may have
+    classify: tuple[tuple[str, str], ...] = ()  # (classification, label)
+
+    @property
+    def settles(self) -> tuple[str, ...]:
+        """The judgement and classification types this rule is a candidate for."""
+        own = (self.element,) if self.score is not None or self.cap is not None else ()
+        return own + tuple(name for name, _ in self.classify)
 
 
 @dataclass(frozen=True)
@@ -156,13 +167,14 @@ class Stratum:
 @dataclass(frozen=True)
 class RuleSetInfo:
     ruleset: str
-    element: str
+    element: str | None  # none for a file of reference data
     title: str
     version: str
     scope: str
     file: str
     sha256: str
     scale: dict[int, str]
+    combines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -173,6 +185,13 @@ class Plan:
     strata: tuple[Stratum, ...]
     digest: str  # sha256 over the rule files
     warnings: tuple[Issue, ...] = ()  # e.g. parameters nothing reads; `caa check` prints them
+    classifications: dict[str, str] = field(default_factory=dict)  # name -> the fact type it labels
+    combined: tuple[str, ...] = ()  # elements whose judgements are also 'judgement' facts
+
+    @property
+    def elements(self) -> tuple[str, ...]:
+        """The elements the rules judge, in file order."""
+        return tuple(info.element for info in self.rulesets if info.element is not None and info.scale)
 
     @property
     def rules(self) -> tuple[PlanRule, ...]:
@@ -385,7 +404,7 @@ def compile_rules(checked: CheckedRules) -> Plan:
             PlanMeasure(
                 m.model.id,
                 rs.model.ruleset,
-                rs.model.element,
+                rs.model.element or "",
                 m.model.description,
                 m.model.source,
                 loc.file,
@@ -399,6 +418,9 @@ def compile_rules(checked: CheckedRules) -> Plan:
                 _params(rs, m.params),
                 measure_levels[i],
                 text=" ".join(m.model.value.split()),
+                per=m.model.per,
+                when=fold_params(m.when, rs) if m.when is not None else None,
+                if_unknown=_const(m.model.if_unknown),
             )
         )
     rules: list[PlanRule] = []
@@ -409,13 +431,13 @@ def compile_rules(checked: CheckedRules) -> Plan:
         folded = compiler.fold(r.condition)
         match = compiler.compile(folded)
         then = r.model.then
-        label = rs.model.scale.get(then.score) if then.score is not None else None
+        label = rs.model.scale.get(then.score if then.score is not None else then.cap or 0)
         templates = tuple((text, compiler.fold(expr)) for parts in r.templates.values() for text, expr in parts)
         rules.append(
             PlanRule(
                 r.model.id,
                 rs.model.ruleset,
-                rs.model.element,
+                rs.model.element or "",
                 rs.model.scope,
                 r.model.description,
                 r.model.source,
@@ -430,19 +452,21 @@ def compile_rules(checked: CheckedRules) -> Plan:
                 tuple(sorted(compiler.fields)),
                 then.score,
                 label,
-                (then.flag.kind, then.flag.reason) if then.flag else None,
+                (then.flag.kind, then.flag.reason, then.flag.colour) if then.flag else None,
                 (then.note.kind, then.note.text) if then.note else None,
                 templates,
                 _params(rs, r.params),
                 rule_levels[i],
                 text=str(r.model.when).lower() if isinstance(r.model.when, bool) else " ".join(r.model.when.split()),
+                cap=then.cap,
+                classify=tuple(sorted((then.classify or {}).items())),
             )
         )
     depth = max([m.stratum for m in measures] + [r.stratum for r in rules] + [0]) + 1
     writers: dict[str, int] = {}
     for planned in rules:
-        if planned.score is not None:
-            writers[planned.element] = max(writers.get(planned.element, -1), planned.stratum)
+        for settled in planned.settles:
+            writers[settled] = max(writers.get(settled, -1), planned.stratum)
     strata: list[Stratum] = []
     for level in range(depth):
         level_rules = sorted((r for r in rules if r.stratum == level), key=lambda r: r.order)
@@ -467,6 +491,7 @@ def compile_rules(checked: CheckedRules) -> Plan:
             "file": rs.path,
             "line": rs.document.locate(("tables", name)).line,
             "rows": rows,
+            "unlisted_need": tuple(table.unlisted_need),
         }
     infos = tuple(
         RuleSetInfo(
@@ -478,11 +503,27 @@ def compile_rules(checked: CheckedRules) -> Plan:
             rs.path,
             rs.sha256,
             dict(rs.model.scale),
+            tuple(rs.model.combines),
         )
         for rs in checked.rulesets
     )
     digest = hashlib.sha256("".join(f"{rs.path}\0{rs.sha256}\n" for rs in checked.rulesets).encode()).hexdigest()
-    return Plan(infos, checked.fact_types, tables, tuple(strata), digest, tuple(checked.warnings))
+    classifications = {
+        name: cls.per
+        for rs in checked.rulesets
+        for name, cls in rs.model.classifications.items()
+        if name in checked.fact_types
+    }
+    return Plan(
+        infos,
+        checked.fact_types,
+        tables,
+        tuple(strata),
+        digest,
+        tuple(checked.warnings),
+        classifications,
+        checked.combined,
+    )
 
 
 def _assign_groups(level: int, rules: list[PlanRule]) -> list[PlanRule]:

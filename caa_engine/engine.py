@@ -89,7 +89,12 @@ class Engine:
         :class:`~caa_engine.errors.EngineError` if a backend fails.
         """
         loaded = _load(bundle)
-        facts = bundle_facts(loaded, self.plan.tables)
+        # A self-assessment of an element no rule set judges is an error only where rules read them:
+        # a folder holding only some elements must still take a whole bundle.
+        reads_own = any(rule.per == "self_assessment" for rule in self.plan.rules) or any(
+            measure.per == "self_assessment" for measure in self.plan.measures
+        )
+        facts = bundle_facts(loaded, self.plan.tables, self.plan.elements if reads_own else None)
         outcome = run_session(self.plan, self._prepared, self.backend, facts)
         return build_result(
             self.plan,

@@ -20,7 +20,7 @@ from typing import Any
 from .facts import Fact, FactType
 from .rules.expr import Arith, BoolOp, Call, Compare, Const, Expr, ListLit, Neg, Not, Ref, unparse
 
-__all__ = ["FactStore", "Scope", "evaluate", "Read", "lower_median"]
+__all__ = ["FactStore", "Scope", "evaluate", "Read", "lower_median", "follow"]
 
 
 class FactStore:
@@ -30,6 +30,7 @@ class FactStore:
         self.fact_types = fact_types
         self.by_type: dict[str, list[Fact]] = {}
         self.by_body: dict[tuple[str, str], list[Fact]] = {}
+        self.area_wide: dict[str, list[Fact]] = {}  # facts of a per-body type that belong to no body
         self.by_key: dict[tuple[str, str], Fact] = {}
 
     def add(self, fact: Fact) -> None:
@@ -41,6 +42,8 @@ class FactStore:
         body = fact.fields.get("body")
         if isinstance(body, str):
             insort(self.by_body.setdefault((fact.type, body), []), fact, key=_fact_id)
+        elif "body" in fact.fields:
+            insort(self.area_wide.setdefault(fact.type, []), fact, key=_fact_id)
 
     def of(self, type_name: str) -> list[Fact]:
         return self.by_type.get(type_name, [])
@@ -48,6 +51,12 @@ class FactStore:
     def of_body(self, type_name: str, body: str) -> list[Fact]:
         """The facts of a per-body type that belong to ``body``."""
         return self.by_body.get((type_name, body), [])
+
+    def seen_from(self, type_name: str, body: str) -> list[Fact]:
+        """What a rule about ``body`` aggregates: the body's own facts, then those of the whole area."""
+        wide = self.area_wide.get(type_name)
+        own = self.by_body.get((type_name, body), [])
+        return own + wide if wide else own
 
     def get(self, type_name: str, fact_id: str | None) -> Fact | None:
         return self.by_key.get((type_name, fact_id)) if fact_id is not None else None
@@ -86,7 +95,7 @@ class Scope:
         fact_type = self.store.fact_types[type_name]
         body = self.subject.body() if self.subject is not None else None
         if fact_type.per_body and body is not None:
-            return self.store.of_body(type_name, body)
+            return self.store.seen_from(type_name, body)
         return facts
 
     @property
@@ -142,17 +151,29 @@ def evaluate(expr: Expr, scope: Scope) -> Any:
     raise TypeError(f"cannot evaluate {expr!r}")  # pragma: no cover
 
 
+def follow(store: FactStore, fact: Fact, head: str) -> Fact | None:
+    """The fact ``head`` names from ``fact``: through a field holding its id, or a companion's same id."""
+    if head in fact.fields:
+        target = fact.fields[head]
+        return store.get(head, target) if isinstance(target, str) else None
+    return store.get(head, fact.id)
+
+
 def _ref(ref: Ref, scope: Scope) -> Any:
     parts = ref.parts
     fact: Fact | None
-    if scope.item is not None and (len(parts) == 1 or parts[0] == scope.item.type):
-        return scope.item.get(parts[-1])
+    item = scope.item
+    if item is not None and (len(parts) == 1 or parts[0] == item.type):
+        return item.get(parts[-1])
     if scope.subject is not None and parts[0] == scope.subject.type:
         fact = scope.subject
     elif parts[0] == "area":
         fact = scope.store.area()
-    elif parts[0] == "body" and scope.subject is not None:
-        fact = scope.store.get("body", scope.subject.body())
+    elif item is not None and _reaches(scope.store, item, parts[0]):
+        target = follow(scope.store, item, parts[0])  # inside 'where': the aggregate reports its items
+        return None if target is None else target.get(parts[1])
+    elif scope.subject is not None and _reaches(scope.store, scope.subject, parts[0]):
+        fact = follow(scope.store, scope.subject, parts[0])
     else:  # pragma: no cover - the checker refuses other names
         raise KeyError(ref.dotted)
     if fact is None:
@@ -161,6 +182,11 @@ def _ref(ref: Ref, scope: Scope) -> Any:
     if scope.tracing:
         scope.record(Read(ref.dotted, value, fact.origin.get(parts[1], ""), fact.id))
     return value
+
+
+def _reaches(store: FactStore, fact: Fact, head: str) -> bool:
+    fact_type = store.fact_types.get(fact.type)
+    return fact_type is not None and fact_type.refers_to(head, store.fact_types)
 
 
 def _boolop(expr: BoolOp, scope: Scope) -> Any:
@@ -199,6 +225,8 @@ def _compare(expr: Compare, scope: Scope) -> Any:
 
 def _call(call: Call, scope: Scope) -> Any:
     name = call.name
+    if name == "known":  # the one function that is never unknown: whether its argument has a value
+        return evaluate(call.args[0], scope) is not None
     if name == "abs" or len(call.args) > 1:
         values = [evaluate(arg, scope) for arg in call.args]
         if any(v is None for v in values):

@@ -10,12 +10,13 @@ declares the fields a type has, so rule conditions are checked at load time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from fractions import Fraction
 from typing import Any, Literal
 
 __all__ = ["ValueType", "FieldSpec", "FactType", "Fact", "normalise_number", "value_type_of"]
 
-ValueType = Literal["int", "number", "str", "bool"]
+ValueType = Literal["int", "number", "str", "bool", "date"]
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,20 @@ class FactType:
     fields: dict[str, FieldSpec]
     description: str = ""
     origin: str = "evidence"  # "evidence", or "file:line" of the measure/rule set that derives it
+    companion_of: str | None = None  # derived one-for-one from facts of this type, with the same ids
 
     @property
     def per_body(self) -> bool:
         return "body" in self.fields
+
+    def refers_to(self, name: str, types: dict[str, FactType]) -> bool:
+        """Whether ``name.field`` can be read from a fact of this type: a text field named after a fact
+        type holds the id of such a fact, and a companion type shares this type's ids."""
+        spec = self.fields.get(name)
+        if spec is not None and spec.type == "str" and name in types:
+            return True
+        other = types.get(name)
+        return other is not None and other.companion_of == self.name
 
 
 @dataclass
@@ -81,6 +92,8 @@ def normalise_number(value: Any) -> int | Fraction:
 def value_type_of(value: Any) -> ValueType:
     if isinstance(value, bool):
         return "bool"
+    if isinstance(value, date):
+        return "date"
     if isinstance(value, int):
         return "int"
     if isinstance(value, (float, Fraction)):

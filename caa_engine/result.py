@@ -18,7 +18,16 @@ from .compile import Plan
 from .facts import Fact
 from .session import Outcome
 
-__all__ = ["BodyInfo", "Judgement", "ElementResult", "FlagResult", "NoteResult", "Result", "build_result"]
+__all__ = [
+    "BodyInfo",
+    "Judgement",
+    "ElementResult",
+    "FlagResult",
+    "NoteResult",
+    "Finding",
+    "Result",
+    "build_result",
+]
 
 
 class _Model(BaseModel):
@@ -29,6 +38,8 @@ class Judgement(_Model):
     score: int
     label: str
     rule: str = Field(description="the rule whose score won")
+    uncapped: int | None = Field(default=None, description="the score before a cap held it down")
+    capped_by: str | None = Field(default=None, description="the rule that capped the score")
     measures: dict[str, list[dict[str, Any]]] = Field(
         default_factory=dict, description="facts measures derived for this subject"
     )
@@ -43,11 +54,14 @@ class ElementResult(_Model):
     score: int | None = None
     label: str | None = None
     rule: str | None = None
+    uncapped: int | None = None
+    capped_by: str | None = None
     bodies: dict[str, Judgement] | None = None
 
 
 class FlagResult(_Model):
     kind: str
+    colour: str | None = Field(default=None, description="red for a significant concern, green for success")
     subject: str
     rule: str
     reason: str
@@ -62,6 +76,15 @@ class NoteResult(_Model):
     body: str | None = None
 
 
+class Finding(_Model):
+    """One value a rule or measure settled for one fact, and the evidence behind it."""
+
+    value: Any
+    by: str = Field(description="the rule or measure that gave it")
+    source: str = Field(description="file:line of that rule or measure")
+    evidence: list[str] = Field(description="each value it read: name = value (file:line)")
+
+
 class BodyInfo(_Model):
     name: str
     kind: str
@@ -72,12 +95,18 @@ class Result(_Model):
     area: dict[str, str]
     bodies: dict[str, BodyInfo] = Field(description="every body in the area, by id")
     elements: dict[str, ElementResult]
-    overall: dict[str, Any] | None = None
+    overall: dict[str, Any] | None = Field(
+        default=None, description="the judgement of the rule set that combines the others, if any"
+    )
     flags: list[FlagResult]
+    findings: dict[str, dict[str, dict[str, Finding]]] = Field(
+        default_factory=dict,
+        description="classifications and per-fact measures: type -> subject -> field -> finding",
+    )
     notes: list[NoteResult]
     audit: list[AuditEvent]
     engine: dict[str, str]
-    rulesets: dict[str, dict[str, str]]
+    rulesets: dict[str, dict[str, str | None]]
     rules_sha256: str
     evidence: dict[str, str]
     backend: str = Field(default="", exclude=True, description="the backend that ran (not part of the JSON)")
@@ -121,9 +150,40 @@ def _judgement(
         score=fact.fields["score"],
         label=fact.fields["label"],
         rule=fact.fields["rule"],
+        uncapped=fact.fields.get("uncapped"),
+        capped_by=fact.fields.get("capped_by"),
         measures=_measures_for(outcome, plan, element, fact.id),
         notes=notes.get((element, fact.id), []),
     )
+
+
+def _findings(outcome: Outcome) -> dict[str, dict[str, dict[str, Finding]]]:
+    out: dict[str, dict[str, dict[str, Finding]]] = {}
+    for (type_name, subject), by_field in sorted(outcome.findings.items()):
+        fact = outcome.store.get(type_name, subject)
+        assert fact is not None
+        entry = out.setdefault(type_name, {}).setdefault(subject, {})
+        for name, event in by_field.items():
+            evidence = []
+            for read in event.inputs:
+                where = f" ({read.source})" if read.source else ""
+                counted = f" over {', '.join(read.facts)}" if read.facts else ""
+                evidence.append(f"{read.name} = {_shown(read.value)}{counted}{where}")
+            entry[name] = Finding(
+                value=plain(fact.fields.get(name)),
+                by=event.id,
+                source=f"{event.source['file']}:{event.source['line']}",
+                evidence=evidence,
+            )
+    return out
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def build_result(
@@ -132,7 +192,10 @@ def build_result(
     area = outcome.store.area()
     elements: dict[str, ElementResult] = {}
     notes_by_subject = _notes_by_subject(outcome, plan)
+    overall: dict[str, Any] | None = None
     for info in plan.rulesets:
+        if info.element is None or not info.scale:
+            continue  # reference data (a catalogue), or a rule set that judges nothing
         settled = outcome.judgements.get(info.element, {})
         element = ElementResult(title=info.title, ruleset=info.ruleset, version=info.version, scope=info.scope)
         if info.scope == "body":
@@ -143,9 +206,14 @@ def build_result(
         elif area.id in settled:
             fact = settled[area.id]
             element.score, element.label, element.rule = fact.fields["score"], fact.fields["label"], fact.fields["rule"]
+            element.uncapped, element.capped_by = fact.fields.get("uncapped"), fact.fields.get("capped_by")
+            if info.combines:
+                overall = {"element": info.element, "score": element.score, "label": element.label}
+                if element.capped_by:
+                    overall.update(uncapped=element.uncapped, capped_by=element.capped_by)
         elements[info.element] = element
     flags = [
-        FlagResult(**{k: f.fields[k] for k in ("kind", "subject", "rule", "reason", "body")})
+        FlagResult(**{k: f.fields[k] for k in ("kind", "colour", "subject", "rule", "reason", "body")})
         for f in sorted(outcome.flags, key=lambda f: (f.fields["subject"], f.fields["rule"]))
     ]
     notes = [
@@ -159,7 +227,9 @@ def build_result(
             for b in outcome.store.of("body")
         },
         elements=elements,
+        overall=overall,
         flags=flags,
+        findings=_findings(outcome),
         notes=notes,
         audit=outcome.events,
         engine={"name": "caa-engine", "version": engine_version},

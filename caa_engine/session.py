@@ -30,6 +30,7 @@ class Candidate:
     rule: PlanRule
     subject: Fact
     event: AuditEvent
+    label: str | None = None  # for a classification: the label the rule gives
 
 
 @dataclass
@@ -41,6 +42,8 @@ class Outcome:
     judgements: dict[str, dict[str, Fact]] = field(default_factory=dict)  # element -> subject id -> judgement fact
     flags: list[Fact] = field(default_factory=list)
     notes: list[Fact] = field(default_factory=list)
+    # (companion type, subject id) -> {field: the event that gave it}: classifications and per-fact measures
+    findings: dict[tuple[str, str], dict[str, AuditEvent]] = field(default_factory=dict)
 
 
 def run_session(plan: Plan, prepared: PreparedPlan, backend: Backend, facts: list[Fact]) -> Outcome:
@@ -57,9 +60,12 @@ def run_session(plan: Plan, prepared: PreparedPlan, backend: Backend, facts: lis
     with backend.open(prepared) as matcher:
         for stratum in plan.strata:
             for element in stratum.resolve:
-                _resolve(element, candidates.pop(element, []), outcome)
+                _resolve(plan, element, candidates.pop(element, []), outcome)
             for measure in stratum.measures:
-                _compute_measure(measure, store, outcome)
+                if measure.per is not None:
+                    _compute_per_fact(measure, store, outcome)
+                else:
+                    _compute_measure(measure, store, outcome)
             if not stratum.rules:
                 continue
             match_facts = _match_facts(stratum.rules, store)
@@ -69,14 +75,59 @@ def run_session(plan: Plan, prepared: PreparedPlan, backend: Backend, facts: lis
                     if (rule.id, subject.id) in fired:
                         _fire(rule, subject, store, outcome, candidates)
     for element in sorted(candidates):
-        _resolve(element, candidates[element], outcome)
+        _resolve(plan, element, candidates[element], outcome)
     return outcome
 
 
+def _compute_per_fact(measure: PlanMeasure, store: FactStore, outcome: Outcome) -> None:
+    """One value per fact of the measure's 'per' type, kept on the fact's companion (``into.field``)."""
+    assert measure.per is not None
+    where = f"{measure.file}:{measure.line}"
+    for subject in list(store.of(measure.per)):
+        trace: list[Read] = []
+        if measure.when is not None and evaluate(measure.when, Scope(store, subject=subject, trace=trace)) is not True:
+            continue
+        value = evaluate(measure.value, Scope(store, subject=subject, trace=trace))
+        effect: dict[str, Any] = {"fact": measure.into}
+        if value is None and measure.if_unknown is not None:
+            value = measure.if_unknown
+            effect["unknown"] = f"the value is unknown, so if_unknown gives {plain(value)}"
+        if isinstance(value, Fraction) and value.denominator == 1:
+            value = int(value)
+        effect[measure.field] = plain(value)
+        companion = store.get(measure.into, subject.id)
+        if companion is None:
+            fields: dict[str, Any] = {measure.per: subject.id}
+            if measure.per != "body" and "body" in subject.fields:
+                fields["body"] = subject.fields["body"]
+            origin = {name: subject.origin.get(name, where) for name in fields}
+            origin[measure.per] = subject.origin.get("id", where)
+            companion = Fact(measure.into, subject.id, fields, origin)
+            store.add(companion)
+        companion.fields[measure.field] = value
+        companion.origin[measure.field] = where
+        event = _event("measure", measure, subject.id, subject.body(), _inputs(trace), effect)
+        outcome.events.append(event)
+        outcome.findings.setdefault((measure.into, subject.id), {})[measure.field] = event
+
+
+def _inputs(trace: list[Read]) -> list[EventInput]:
+    """Each value read once, in the order first read."""
+    seen: set[tuple[str, str]] = set()
+    inputs = []
+    for read in trace:
+        if (read.name, read.fact) not in seen:
+            seen.add((read.name, read.fact))
+            inputs.append(_aggregate_input(read))
+    return inputs
+
+
 def _compute_measure(measure: PlanMeasure, store: FactStore, outcome: Outcome) -> None:
+    assert measure.from_type is not None
+    from_type = measure.from_type
     read = _fields_read(measure)
     groups: dict[tuple[Any, ...], list[Fact]] = {}
-    for fact in store.of(measure.from_type):
+    for fact in store.of(from_type):
         key = tuple(fact.get(k) for k in measure.group_by)
         if any(part is None for part in key):
             continue  # a fact without a group key belongs to no group
@@ -84,7 +135,7 @@ def _compute_measure(measure: PlanMeasure, store: FactStore, outcome: Outcome) -
     for key in sorted(groups, key=lambda k: tuple(str(p) for p in k)):
         members = groups[key]
         trace: list[Read] = []
-        scope = Scope(store, subject=None, group=(measure.from_type, members), trace=trace)
+        scope = Scope(store, subject=None, group=(from_type, members), trace=trace)
         value = evaluate(measure.value, scope)
         fields = dict(zip(measure.group_by, key, strict=True))
         if isinstance(value, Fraction) and value.denominator == 1:
@@ -213,12 +264,7 @@ def _fire(
     verdict = evaluate(rule.condition, Scope(store, subject=subject, trace=trace))
     if verdict is not True:
         raise EngineError(f"backend fired rule '{rule.id}' on '{subject.id}' but its condition is {verdict!r}")
-    seen: set[tuple[str, str]] = set()
-    inputs = []
-    for read in trace:
-        if (read.name, read.fact) not in seen:
-            seen.add((read.name, read.fact))
-            inputs.append(_aggregate_input(read))
+    inputs = _inputs(trace)
     effect: dict[str, Any] = {}
     rendered: dict[str, str] = {}
     if rule.templates:
@@ -228,19 +274,31 @@ def _fire(
     where = f"{rule.file}:{rule.line}"
     if rule.score is not None:
         effect.update({"score": rule.score, "label": rule.label})
+    if rule.cap is not None:
+        effect.update({"cap": rule.cap, "label": rule.label})
+    if rule.classify:
+        effect["classify"] = dict(rule.classify)
     for fact_type, effect_spec, text_field in (("flag", rule.flag, "reason"), ("note", rule.note, "text")):
         if effect_spec is None:
             continue
         kind, text = effect_spec[0], _render(effect_spec[1], rendered)
-        effect[fact_type] = {"kind": kind, text_field: text}
         fields = {"kind": kind, "subject": subject.id, "rule": rule.id, text_field: text, "body": body}
+        if fact_type == "flag":
+            fields["colour"] = effect_spec[2]  # type: ignore[misc]
+        effect[fact_type] = dict(fields)
+        for name in ("subject", "rule", "body"):
+            del effect[fact_type][name]
+        if subject.type in store.fact_types[fact_type].fields:
+            fields[subject.type] = subject.id  # so rules can read through the flag to its subject
         raised = Fact(fact_type, f"{subject.id}/{fact_type}/{rule.id}", fields, dict.fromkeys(fields, where))
         store.add(raised)
         (outcome.flags if fact_type == "flag" else outcome.notes).append(raised)
     event = _event("rule", rule, subject.id, body, inputs, effect, rule.priority)
     outcome.events.append(event)
-    if rule.score is not None:
+    if rule.score is not None or rule.cap is not None:
         candidates.setdefault(rule.element, []).append(Candidate(rule, subject, event))
+    for name, label in rule.classify:
+        candidates.setdefault(name, []).append(Candidate(rule, subject, event, label))
 
 
 def _show(value: Any) -> str:
@@ -260,23 +318,72 @@ def _render(template: str, values: dict[str, str]) -> str:
     return TEMPLATE_FIELD.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
-def _resolve(element: str, candidates: list[Candidate], outcome: Outcome) -> None:
-    """Settle each subject's score for ``element``: highest priority, then earliest in file order."""
+def _resolve(plan: Plan, settled_type: str, candidates: list[Candidate], outcome: Outcome) -> None:
+    """Settle each subject's score (or label): highest priority, then earliest in file order.
+
+    A rule with ``cap`` does not compete: the settled score is the lowest of the winner's score and
+    every cap that fired, and the judgement names the cap that held it down.
+    """
     by_subject: dict[str, list[Candidate]] = {}
     for candidate in candidates:
         by_subject.setdefault(candidate.subject.id, []).append(candidate)
-    settled = outcome.judgements.setdefault(element, {})
+    classification = plan.classifications.get(settled_type)
+    settled = outcome.judgements.setdefault(settled_type, {})
     for subject_id in sorted(by_subject):
-        ranked = sorted(by_subject[subject_id], key=lambda c: (-c.rule.priority, c.rule.order))
+        caps = sorted(
+            (c for c in by_subject[subject_id] if c.rule.cap is not None), key=lambda c: (c.rule.cap, c.rule.order)
+        )
+        ranked = sorted(
+            (c for c in by_subject[subject_id] if c.rule.cap is None), key=lambda c: (-c.rule.priority, c.rule.order)
+        )
+        if not ranked:
+            for cap in caps:
+                cap.event.status = "overridden"  # nothing to cap
+            continue
         winner = ranked[0]
         for loser in ranked[1:]:
             loser.event.status = "overridden"
             loser.event.overridden_by = winner.rule.id
         rule = winner.rule
         where = f"{rule.file}:{rule.line}"
-        fields: dict[str, Any] = {"score": rule.score, "label": rule.label, "rule": rule.id}
-        if rule.scope == "body":
-            fields = {"body": subject_id, **fields}
-        fact = Fact(element, subject_id, fields, {name: where for name in fields})
+        subject = winner.subject
+        fields: dict[str, Any]
+        if classification is not None:
+            fields = {classification: subject_id, "label": winner.label, "rule": rule.id}
+            if classification != "body" and "body" in subject.fields:
+                fields["body"] = subject.fields["body"]
+            fact = Fact(settled_type, subject_id, fields, {name: where for name in fields})
+            outcome.findings.setdefault((settled_type, subject_id), {})["label"] = winner.event
+        else:
+            score, label = rule.score, rule.label
+            fields = {"score": score, "label": label, "rule": rule.id}
+            binding = (
+                caps[0]
+                if caps and score is not None and caps[0].rule.cap is not None and caps[0].rule.cap < score
+                else None
+            )
+            for cap in caps:
+                if cap is not binding:
+                    cap.event.status = "overridden"
+                    cap.event.overridden_by = rule.id if binding is None else binding.rule.id
+            if binding is not None:
+                fields.update(score=binding.rule.cap, label=binding.rule.label)
+                fields["uncapped"] = score
+                fields["capped_by"] = binding.rule.id
+            if rule.scope == "body":
+                fields = {"body": subject_id, **fields}
+            fact = Fact(settled_type, subject_id, fields, {name: where for name in fields})
+            if settled_type in plan.combined:
+                collected = {
+                    "element": settled_type,
+                    "scope": rule.scope,
+                    "body": subject_id if rule.scope == "body" else None,
+                    "score": fields["score"],
+                    "label": fields["label"],
+                    "rule": fields["rule"],
+                }
+                outcome.store.add(
+                    Fact("judgement", f"{settled_type}/{subject_id}", collected, {k: where for k in collected})
+                )
         outcome.store.add(fact)
         settled[subject_id] = fact

@@ -6,6 +6,7 @@ explanation, and rule coverage are all views over this one stream.
 
 from __future__ import annotations
 
+from datetime import date
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -15,9 +16,11 @@ __all__ = ["EventInput", "EventParam", "AuditEvent", "plain"]
 
 
 def plain(value: Any) -> Any:
-    """A JSON-ready form of an exact value: Fractions become decimals rounded to 6 places."""
+    """A JSON-ready form of an exact value: Fractions become decimals rounded to 6 places, dates ISO text."""
     if isinstance(value, Fraction):
         return int(value) if value.denominator == 1 else round(float(value), 6)
+    if isinstance(value, date):
+        return value.isoformat()
     return value
 
 

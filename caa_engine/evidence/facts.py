@@ -1,8 +1,11 @@
 """The fact types the evidence provides, before any rule file adds to them.
 
 These are the names a rule condition can read straight from a bundle:
-``area.*``, ``body.*`` and ``kloe.*``.  Rule files may join reference tables
-onto them (``tables:``) and derive new types (``measures:``).
+``area.*``, ``body.*``, ``kloe.*``, ``indicator.*``, ``milestone.*``,
+``outcome.*``, ``risk.*`` and ``self_assessment.*``.  Rule files may join
+reference tables onto them (``tables:``) and derive new types (``measures:``,
+``classifications:``).  A text field named after a fact type holds the id of
+such a fact (``kloe.body``, ``outcome.risk``), so rules can read through it.
 """
 
 from __future__ import annotations
@@ -40,5 +43,76 @@ INPUT_FACT_TYPES: dict[str, FactType] = {
             "score": FieldSpec("int", description="the appointed auditor's score, 1 to 4"),
         },
         "one assessed key line of enquiry of a body's use of resources",
+    ),
+    "indicator": FactType(
+        "indicator",
+        {
+            "body": FieldSpec("str", description="the body responsible for it"),
+            "code": FieldSpec("str", description="e.g. 'NI 192'"),
+            "title": FieldSpec("str", nullable=True),
+            "polarity": FieldSpec("str", nullable=True, description="'higher' or 'lower': which way is better"),
+            "unit": FieldSpec("str", nullable=True),
+            "value": FieldSpec("number", description="this year's value"),
+            "target": FieldSpec("number", nullable=True, description="the LAA target, if any"),
+            "previous": FieldSpec("number", nullable=True, description="last year's value, if known"),
+            "lower_quartile": FieldSpec("number", nullable=True, description="national benchmark, if given"),
+            "median": FieldSpec("number", nullable=True, description="national benchmark, if given"),
+            "upper_quartile": FieldSpec("number", nullable=True, description="national benchmark, if given"),
+        },
+        "one National Indicator's value for the year",
+    ),
+    "milestone": FactType(
+        "milestone",
+        {
+            "body": FieldSpec("str"),
+            "title": FieldSpec("str"),
+            "delivered": FieldSpec("bool", description="whether it was delivered as planned"),
+        },
+        "one milestone of a council's improvement plan",
+    ),
+    "outcome": FactType(
+        "outcome",
+        {
+            "body": FieldSpec("str", description="the body that owns it"),
+            "kind": FieldSpec("str", description="'priority' for a priority outcome, 'innovation' for an innovation"),
+            "title": FieldSpec("str"),
+            "status": FieldSpec(
+                "str", description="on_track, at_risk, failed or exceeded (innovations: in_progress, succeeded, failed)"
+            ),
+            "vulnerable": FieldSpec("bool", description="whether it concerns vulnerable people or safeguarding"),
+            "known_issue": FieldSpec("bool", description="whether the problem is known (innovations: false)"),
+            "action_in_place": FieldSpec("bool", description="whether action is in place (innovations: false)"),
+            "learning_shared": FieldSpec("bool", description="whether its learning was shared (outcomes: false)"),
+            "fraud_found": FieldSpec("bool"),
+            "negligence_found": FieldSpec("bool"),
+            "started_on": FieldSpec("date", nullable=True, description="when the initiative started"),
+            "risk": FieldSpec("str", nullable=True, description="the id of its risk-register entry, if any"),
+        },
+        "a priority outcome of the area, or an innovation",
+    ),
+    "risk": FactType(
+        "risk",
+        {
+            "title": FieldSpec("str"),
+            "recorded_on": FieldSpec("date", description="when the risk was recorded in the register"),
+            "mitigations": FieldSpec("int", description="how many mitigations were recorded"),
+            "contingency": FieldSpec("bool", description="whether a contingency plan was recorded"),
+            "exposure": FieldSpec("str", description="pilot, staged, capped_cost or open"),
+            "appetite_approved_by": FieldSpec("str", nullable=True, description="cabinet or board, if approved"),
+            "early_warning_indicators": FieldSpec("int", description="how many early-warning indicators were set"),
+            "monitoring_acted_on": FieldSpec("bool"),
+            "lessons_captured": FieldSpec("bool"),
+            "lessons_shared": FieldSpec("bool"),
+        },
+        "one entry of the area's risk register",
+    ),
+    "self_assessment": FactType(
+        "self_assessment",
+        {
+            "body": FieldSpec("str"),
+            "element": FieldSpec("str", description="the element the body scored itself on"),
+            "score": FieldSpec("int", description="the body's own score, 1 to 4"),
+        },
+        "a body's own score for one element",
     ),
 }

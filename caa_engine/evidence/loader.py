@@ -18,10 +18,10 @@ from pydantic import ValidationError
 
 from .._yaml import Document, YamlProblem, load_yaml
 from ..errors import EvidenceError, Issue
-from ..facts import Fact
+from ..facts import Fact, normalise_number
 from ..rules.loader import did_you_mean, pydantic_issues, safe_repr
 from .facts import COUNCIL_KINDS
-from .model import EvidenceBundle
+from .model import EvidenceBundle, Innovation, Outcome
 
 __all__ = ["LoadedBundle", "load_bundle", "bundle_from_dict", "bundle_facts"]
 
@@ -143,6 +143,114 @@ def _cross_checks(bundle: EvidenceBundle, document: Document) -> list[Issue]:
                     )
                 )
             seen.setdefault(assessment.body, index)
+    issues += _reference_checks(bundle, document, ids)
+    return issues
+
+
+def _body_issue(document: Document, path: tuple[Any, ...], body: str, ids: dict[str, int], what: str) -> Issue:
+    return Issue(
+        "unknown-body",
+        f"this {what} names body '{body}', which is not listed under 'bodies'{did_you_mean(body, ids)}",
+        document.locate(path, at_value=True),
+        f"use the id of a body listed under 'bodies': {', '.join(ids)}",
+    )
+
+
+def _duplicate_issue(document: Document, path: tuple[Any, ...], first: tuple[Any, ...], code: str, what: str) -> Issue:
+    line = document.locate(first, at_value=True).line
+    where = f" (the first at line {line})" if line else ""
+    return Issue(code, f"{what} is given twice{where}", document.locate(path, at_value=True), "give each one once")
+
+
+def _reference_checks(bundle: EvidenceBundle, document: Document, ids: dict[str, int]) -> list[Issue]:
+    """Every body, risk-register entry and id an item names exists, and nothing is given twice."""
+    issues: list[Issue] = []
+    if bundle.indicator_set is not None:
+        seen: dict[tuple[str, str], tuple[Any, ...]] = {}
+        for index, indicator in enumerate(bundle.indicator_set.indicators):
+            path = ("indicator_set", "indicators", index)
+            if indicator.body not in ids:
+                issues.append(_body_issue(document, path + ("body",), indicator.body, ids, "indicator"))
+            key = (indicator.body, indicator.code)
+            if key in seen:
+                issues.append(
+                    _duplicate_issue(
+                        document,
+                        path + ("code",),
+                        seen[key] + ("code",),
+                        "duplicate-indicator",
+                        f"indicator '{indicator.code}' for body '{indicator.body}'",
+                    )
+                )
+            seen.setdefault(key, path)
+    if bundle.direction_of_travel is not None:
+        for index, milestone in enumerate(bundle.direction_of_travel.milestones):
+            if milestone.body not in ids:
+                at = ("direction_of_travel", "milestones", index, "body")
+                issues.append(_body_issue(document, at, milestone.body, ids, "milestone"))
+    if bundle.risk_assessment is not None:
+        risk = bundle.risk_assessment
+        entries: dict[str, tuple[Any, ...]] = {}
+        for index, entry in enumerate(risk.risk_register):
+            at_entry: tuple[Any, ...] = ("risk_assessment", "risk_register", index)
+            if entry.id in entries:
+                issues.append(
+                    _duplicate_issue(
+                        document,
+                        at_entry + ("id",),
+                        entries[entry.id] + ("id",),
+                        "duplicate-risk",
+                        f"risk '{entry.id}'",
+                    )
+                )
+            entries.setdefault(entry.id, at_entry)
+        items: dict[str, tuple[Any, ...]] = {}
+        listed: list[tuple[str, int, Outcome | Innovation]] = [("outcomes", i, o) for i, o in enumerate(risk.outcomes)]
+        listed += [("innovations", i, o) for i, o in enumerate(risk.innovations)]
+        for section, index, item in listed:
+            at_item: tuple[Any, ...] = ("risk_assessment", section, index)
+            what = "outcome" if section == "outcomes" else "innovation"
+            if item.id in items:
+                issues.append(
+                    _duplicate_issue(
+                        document,
+                        at_item + ("id",),
+                        items[item.id] + ("id",),
+                        "duplicate-outcome",
+                        f"id '{item.id}' (outcomes and innovations share one set of ids)",
+                    )
+                )
+            items.setdefault(item.id, at_item)
+            if item.body not in ids:
+                issues.append(_body_issue(document, at_item + ("body",), item.body, ids, what))
+            if item.risk is not None and item.risk not in entries:
+                known = ", ".join(entries) or "none"
+                issues.append(
+                    Issue(
+                        "unknown-risk",
+                        f"this {what} cites risk '{item.risk}', which is not in the risk register"
+                        f"{did_you_mean(item.risk, entries)}",
+                        document.locate(at_item + ("risk",), at_value=True),
+                        f"use the id of an entry under risk_assessment.risk_register (known: {known})",
+                    )
+                )
+    scored: dict[tuple[str, str], tuple[Any, ...]] = {}
+    for index, own in enumerate(bundle.self_assessments):
+        at_own: tuple[Any, ...] = ("self_assessments", index)
+        if own.body not in ids:
+            issues.append(_body_issue(document, at_own + ("body",), own.body, ids, "self-assessment"))
+        key = (own.body, own.element)
+        if key in scored:
+            issues.append(
+                _duplicate_issue(
+                    document,
+                    at_own + ("element",),
+                    scored[key] + ("element",),
+                    "duplicate-self-assessment",
+                    f"body '{own.body}''s self-assessment of '{own.element}'",
+                )
+            )
+        scored.setdefault(key, at_own)
     return issues
 
 
@@ -172,10 +280,14 @@ def _at(document: Document, path: tuple[Any, ...]) -> str:
     return f"{loc.file}:{loc.line}" if loc.line else str(loc)
 
 
-def bundle_facts(loaded: LoadedBundle, tables: dict[str, dict[str, Any]]) -> list[Fact]:
+def bundle_facts(
+    loaded: LoadedBundle, tables: dict[str, dict[str, Any]], elements: tuple[str, ...] | None = None
+) -> list[Fact]:
     """The input facts of a bundle, joined with the rule files' tables.
 
-    Raises :class:`EvidenceError` for a code missing from a table (an unknown KLOE).
+    ``elements`` are the elements the rules judge; a self-assessment of any other is an error.
+    Raises :class:`EvidenceError` for a code missing from a table (an unknown KLOE), a value the
+    table contradicts, or an unknown element.
     """
     bundle, doc = loaded.bundle, loaded.document
     facts = [
@@ -216,29 +328,172 @@ def bundle_facts(loaded: LoadedBundle, tables: dict[str, dict[str, Any]]) -> lis
                         base + ("kloes", code),
                     )
                 )
-    issues: list[Issue] = []
+    facts += _element_facts(bundle, doc)
+    issues = _check_elements(bundle, doc, elements) if elements is not None else []
     for fact in facts:
         table = tables.get(fact.type)
-        if table is None:
-            continue
-        key = fact.fields.get(table["key"])
-        row = table["rows"].get(str(key))
-        if row is None:
-            label = table["label"]
-            known = ", ".join(table["rows"])
-            location = doc.locate(fact.path)
+        if table is not None:
+            issues += _join_table(fact, table, doc)
+    if issues:
+        raise EvidenceError(issues)
+    return facts
+
+
+def _check_elements(bundle: EvidenceBundle, doc: Document, elements: tuple[str, ...]) -> list[Issue]:
+    """A self-assessment must name an element the rules judge."""
+    issues = []
+    for index, own in enumerate(bundle.self_assessments):
+        if own.element not in elements:
             issues.append(
                 Issue(
-                    f"unknown-{fact.type}",
-                    f"{label} '{key}' is not in the catalogue{_same_code(str(key), table['rows'])}",
-                    location,
-                    f"known {label}s ({table['file']}:{table['line']}): {known}",
+                    "unknown-element",
+                    f"no rule set judges element '{own.element}'{did_you_mean(own.element, elements)}",
+                    doc.locate(("self_assessments", index, "element"), at_value=True),
+                    f"elements the rules judge: {', '.join(elements)}",
+                )
+            )
+    return issues
+
+
+def _join_table(fact: Fact, table: dict[str, Any], doc: Document) -> list[Issue]:
+    """Fill a fact's fields from its row of a rule file's table (a catalogue).
+
+    A key not in the table is an error unless the table lets the evidence give the row itself
+    (``unlisted_need``) and it does; a value the evidence gives that the table contradicts is an error.
+    """
+    key = fact.fields.get(table["key"])
+    row = table["rows"].get(str(key))
+    label = table["label"]
+    where = f"{table['file']}:{table['line']}"
+    if row is None:
+        missing = [name for name in table["unlisted_need"] if fact.fields.get(name) is None]
+        if table["unlisted_need"] and not missing:
+            return []
+        known = ", ".join(table["rows"])
+        if table["unlisted_need"]:
+            hint = f"give its {' and '.join(missing)} in the bundle, or add it to the catalogue ({where})"
+        else:
+            hint = f"known {label}s ({where}): {known}"
+        return [
+            Issue(
+                f"unknown-{fact.type}",
+                f"{label} '{key}' is not in the catalogue{_same_code(str(key), table['rows'])}",
+                doc.locate(fact.path + (table["key"],) if table["unlisted_need"] else fact.path),
+                hint,
+            )
+        ]
+    issues = []
+    for column, value in row.items():
+        given = fact.fields.get(column)
+        if given is not None and given != value:
+            issues.append(
+                Issue(
+                    "catalogue-conflict",
+                    f"{label} '{key}' has {column} {safe_repr(value)} in the catalogue, but the bundle gives "
+                    f"{safe_repr(given)}",
+                    doc.locate(fact.path + (column,), at_value=True),
+                    f"leave '{column}' out (the catalogue at {where} gives it), or correct the catalogue",
                 )
             )
             continue
-        for column, value in row.items():
+        if given is None:
             fact.fields[column] = value
-            fact.origin[column] = f"{table['file']}:{table['line']}"
-    if issues:
-        raise EvidenceError(issues)
+            fact.origin[column] = where
+    return issues
+
+
+def _number(value: Any) -> Any:
+    return None if value is None else normalise_number(value)
+
+
+def _element_facts(bundle: EvidenceBundle, doc: Document) -> list[Fact]:
+    """Facts for the indicator set, direction of travel, risk assessment and self-assessments."""
+    facts: list[Fact] = []
+
+    def add(type_name: str, fact_id: str, path: tuple[Any, ...], fields: dict[str, Any], at: dict[str, Any]) -> None:
+        origin = {name: _at(doc, path + at.get(name, (name,))) for name in fields}
+        facts.append(Fact(type_name, fact_id, fields, origin, path))
+
+    if bundle.indicator_set is not None:
+        for index, ind in enumerate(bundle.indicator_set.indicators):
+            marks = ind.benchmarks
+            add(
+                "indicator",
+                f"{ind.body}/indicator/{ind.code}",
+                ("indicator_set", "indicators", index),
+                {
+                    "body": ind.body,
+                    "code": ind.code,
+                    "title": ind.title,
+                    "polarity": ind.polarity,
+                    "unit": ind.unit,
+                    "value": normalise_number(ind.value),
+                    "target": _number(ind.target),
+                    "previous": _number(ind.previous),
+                    "lower_quartile": _number(marks.lower_quartile) if marks else None,
+                    "median": _number(marks.median) if marks else None,
+                    "upper_quartile": _number(marks.upper_quartile) if marks else None,
+                },
+                {name: ("benchmarks", name) for name in ("lower_quartile", "median", "upper_quartile")},
+            )
+    if bundle.direction_of_travel is not None:
+        for index, milestone in enumerate(bundle.direction_of_travel.milestones):
+            add(
+                "milestone",
+                f"{milestone.body}/milestone/{index + 1}",
+                ("direction_of_travel", "milestones", index),
+                {"body": milestone.body, "title": milestone.title, "delivered": milestone.delivered},
+                {},
+            )
+    if bundle.risk_assessment is not None:
+        risk = bundle.risk_assessment
+        for index, entry in enumerate(risk.risk_register):
+            add(
+                "risk",
+                entry.id,
+                ("risk_assessment", "risk_register", index),
+                {
+                    "title": entry.title,
+                    "recorded_on": entry.recorded_on,
+                    "mitigations": len(entry.mitigations),
+                    "contingency": entry.contingency is not None,
+                    "exposure": entry.exposure,
+                    "appetite_approved_by": entry.appetite_approved_by,
+                    "early_warning_indicators": len(entry.early_warning_indicators),
+                    "monitoring_acted_on": entry.monitoring_acted_on,
+                    "lessons_captured": entry.lessons_captured,
+                    "lessons_shared": entry.lessons_shared,
+                },
+                {},
+            )
+        groups: tuple[tuple[str, str, list[Outcome] | list[Innovation]], ...] = (
+            ("outcomes", "priority", risk.outcomes),
+            ("innovations", "innovation", risk.innovations),
+        )
+        for section, kind, entries in groups:
+            for index, item in enumerate(entries):
+                path = ("risk_assessment", section, index)
+                fields = {
+                    "body": item.body,
+                    "kind": kind,
+                    "title": item.title,
+                    "status": item.status,
+                    "vulnerable": item.vulnerable,
+                    "known_issue": getattr(item, "known_issue", False),
+                    "action_in_place": getattr(item, "action_in_place", False),
+                    "learning_shared": getattr(item, "learning_shared", False),
+                    "fraud_found": item.fraud_found,
+                    "negligence_found": item.negligence_found,
+                    "started_on": item.started_on,
+                    "risk": item.risk,
+                }
+                add("outcome", item.id, path, fields, {"kind": ("id",)})
+    for index, own in enumerate(bundle.self_assessments):
+        add(
+            "self_assessment",
+            f"{own.body}/self_assessment/{own.element}",
+            ("self_assessments", index),
+            {"body": own.body, "element": own.element, "score": own.score},
+            {},
+        )
     return facts

@@ -7,17 +7,39 @@ a misspelled section must never be silently ignored.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from datetime import date
+from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from .facts import BODY_KINDS
 
-__all__ = ["Area", "Body", "KloeAssessment", "UseOfResources", "EvidenceBundle", "SLUG", "MAX_ID", "MAX_NAME"]
+__all__ = [
+    "Area",
+    "Body",
+    "KloeAssessment",
+    "UseOfResources",
+    "Benchmarks",
+    "Indicator",
+    "IndicatorSet",
+    "Milestone",
+    "DirectionOfTravel",
+    "Outcome",
+    "Innovation",
+    "RiskEntry",
+    "RiskAssessment",
+    "SelfAssessment",
+    "EvidenceBundle",
+    "SLUG",
+    "MAX_ID",
+    "MAX_NAME",
+]
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 BodyKind = Literal[BODY_KINDS]  # type: ignore[valid-type]
 Score = Annotated[StrictInt, Field(ge=1, le=4)]
+Number = Union[StrictInt, Annotated[StrictFloat, Field(allow_inf_nan=False)]]
+Text = Annotated[StrictStr, Field(min_length=1, max_length=1000)]
 # Ids and names travel in facts to the backends, and durable-rules compares text of at most 32,000
 # bytes: far more than any real id or name, but a bound, so a runaway value is refused here, located.
 MAX_ID = 100
@@ -56,9 +78,119 @@ class UseOfResources(_Strict):
     assessments: list[KloeAssessment] = Field(default_factory=list)
 
 
+class Benchmarks(_Strict):
+    """National quartile values for an indicator, as published for the year."""
+
+    lower_quartile: Number
+    median: Number
+    upper_quartile: Number
+
+
+class Indicator(_Strict):
+    """One National Indicator's value for the year, with what it is judged against."""
+
+    code: str = Field(
+        pattern=r"^[A-Z]{1,6} [0-9]{1,4}[a-z]?$",
+        max_length=MAX_ID,
+        description="the indicator's code, e.g. 'NI 192'; a local indicator may use its own prefix, e.g. 'LPI 12'",
+    )
+    body: str = Field(description="the id of the body responsible for it, listed under 'bodies'")
+    value: Number = Field(description="this year's value")
+    target: Number | None = Field(default=None, description="the Local Area Agreement target, if it has one")
+    previous: Number | None = Field(default=None, description="last year's value, if known")
+    benchmarks: Benchmarks | None = Field(default=None, description="national quartiles, if published")
+    polarity: Literal["higher", "lower"] | None = Field(
+        default=None, description="whether higher or lower is better: only for an indicator not in the catalogue"
+    )
+    title: Text | None = Field(default=None, description="what it measures: only for an indicator not in the catalogue")
+    unit: Text | None = Field(default=None, description="its unit: only for an indicator not in the catalogue")
+
+
+class IndicatorSet(_Strict):
+    period: str = Field(default="", description="the year the values are for, e.g. '2008/09'")
+    indicators: list[Indicator] = Field(default_factory=list)
+
+
+class Milestone(_Strict):
+    """One milestone of a council's improvement plan."""
+
+    body: str = Field(description="the id of the council whose plan it is")
+    title: Text
+    delivered: StrictBool = Field(description="whether it was delivered as planned")
+
+
+class DirectionOfTravel(_Strict):
+    milestones: list[Milestone] = Field(default_factory=list)
+
+
+class _Initiative(_Strict):
+    status: str
+    id: str = Field(pattern=SLUG, max_length=MAX_ID, description="a short stable id, unique in the bundle")
+    title: Text
+    body: str = Field(description="the id of the body that owns it")
+    vulnerable: StrictBool = Field(default=False, description="whether it concerns vulnerable people or safeguarding")
+    started_on: date | None = Field(default=None, description="when the initiative started")
+    risk: str | None = Field(default=None, description="the id of its entry in the risk register, if it has one")
+    fraud_found: StrictBool = Field(default=False, description="whether fraud was found in it")
+    negligence_found: StrictBool = Field(default=False, description="whether negligence was found in it")
+
+
+class Outcome(_Initiative):
+    """One of the area's priority outcomes."""
+
+    status: Literal["on_track", "at_risk", "failed", "exceeded"]
+    known_issue: StrictBool = Field(default=False, description="whether the problem is known to the area's partners")
+    action_in_place: StrictBool = Field(default=False, description="whether action to tackle it is in place")
+
+
+class Innovation(_Initiative):
+    """Something new the area tried."""
+
+    status: Literal["in_progress", "succeeded", "failed"]
+    learning_shared: StrictBool = Field(default=False, description="whether what it taught was shared beyond the area")
+
+
+class RiskEntry(_Strict):
+    """One entry of the area's risk register."""
+
+    id: str = Field(pattern=SLUG, max_length=MAX_ID, description="a short stable id that outcomes and innovations cite")
+    title: Text
+    recorded_on: date = Field(description="when the risk was first recorded in the register")
+    mitigations: list[Text] = Field(default_factory=list, description="the mitigations recorded")
+    contingency: Text | None = Field(default=None, description="the contingency plan recorded, if any")
+    exposure: Literal["pilot", "staged", "capped_cost", "open"] = Field(
+        description="how much was put at risk: a pilot, a staged roll-out, a capped cost, or open-ended"
+    )
+    appetite_approved_by: Literal["cabinet", "board"] | None = Field(
+        default=None, description="who approved the risk appetite, if anyone"
+    )
+    early_warning_indicators: list[Text] = Field(default_factory=list, description="the indicators monitored")
+    monitoring_acted_on: StrictBool = Field(default=False, description="whether the monitoring was acted on")
+    lessons_captured: StrictBool = Field(default=False, description="whether lessons were written down")
+    lessons_shared: StrictBool = Field(default=False, description="whether lessons were shared")
+
+
+class RiskAssessment(_Strict):
+    outcomes: list[Outcome] = Field(default_factory=list)
+    innovations: list[Innovation] = Field(default_factory=list)
+    risk_register: list[RiskEntry] = Field(default_factory=list)
+
+
+class SelfAssessment(_Strict):
+    """A body's own score for one element, before the inspectorates' judgement."""
+
+    body: str = Field(description="the id of the body that assessed itself")
+    element: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="the element, e.g. 'use_of_resources'")
+    score: Score
+
+
 class EvidenceBundle(_Strict):
     """One area's evidence."""
 
     area: Area
     bodies: list[Body] = Field(min_length=1)
     use_of_resources: UseOfResources | None = None
+    indicator_set: IndicatorSet | None = None
+    direction_of_travel: DirectionOfTravel | None = None
+    risk_assessment: RiskAssessment | None = None
+    self_assessments: list[SelfAssessment] = Field(default_factory=list)

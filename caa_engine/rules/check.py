@@ -42,10 +42,18 @@ NUMERIC = ("int", "number")
 
 
 # Facts every rule set may read that the engine derives from effects.
-def _raised_type(name: str, text_field: str, description: str) -> FactType:
-    """A flag or a note as a fact later rules can read."""
+def _raised_type(name: str, text_field: str, description: str, subjects: tuple[str, ...] = ()) -> FactType:
+    """A flag or a note as a fact later rules can read.
+
+    It names its subject twice: as ``subject`` and in a field named after the subject's type
+    (``outcome``), so a rule can read through it, e.g. ``count(flag where outcome.vulnerable)``.
+    """
     fields = {key: FieldSpec("str") for key in ("kind", "subject", "rule", text_field)}
     fields["body"] = FieldSpec("str", nullable=True)
+    if name == "flag":
+        fields["colour"] = FieldSpec("str", nullable=True, description="red, green, or none")
+    for subject in subjects:
+        fields.setdefault(subject, FieldSpec("str", nullable=True))
     return FactType(name, fields, description, origin="engine")
 
 
@@ -53,6 +61,8 @@ DERIVED_TYPES: dict[str, FactType] = {
     "flag": _raised_type("flag", "reason", "a flag raised by a rule"),
     "note": _raised_type("note", "text", "a note added by a rule"),
 }
+JUDGEMENT = "judgement"  # the element judgements a rule set with 'combines:' reads
+RESERVED = ("params", JUDGEMENT)
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,7 @@ class CheckedMeasure:
     value_type: TypeInfo
     reads: set[str]
     params: set[str]
+    when: Expr | None = None
 
 
 @dataclass
@@ -93,6 +104,7 @@ class CheckedRules:
     measures: list[CheckedMeasure]
     rules: list[CheckedRule]
     warnings: list[Issue] = field(default_factory=list)  # problems that change nothing yet, e.g. unused parameters
+    combined: tuple[str, ...] = ()  # the elements whose judgements are also 'judgement' facts
 
 
 class _Problem(Exception):
@@ -118,6 +130,9 @@ class _Checker:
         self.rulesets = rulesets
         self.issues: list[Issue] = []
         self.types: dict[str, FactType] = dict(INPUT_FACT_TYPES)
+        self.classifications: dict[str, tuple[LoadedRuleSet, str, tuple[str, ...]]] = {}
+        self.combined: tuple[str, ...] = ()
+        self.per_measures: dict[str, str] = {}  # into -> the type its per-fact measures run per
 
     # -- reporting -------------------------------------------------------------
     def issue(
@@ -206,17 +221,19 @@ class _Checker:
                     continue
                 fields = dict(base.fields)
                 ok = True
-                for column, kinds in sorted(columns.items()):
-                    if column in fields or column == "id":
+                for position, need in enumerate(table.unlisted_need):
+                    if not (need in base.fields and base.fields[need].nullable):
+                        optional = sorted(k for k, v in base.fields.items() if v.nullable)
                         self.issue(
                             rs,
-                            path,
-                            "table-column",
-                            f"column '{column}' would replace the fact's own field",
-                            "rename the column",
+                            path + ("unlisted_need", position),
+                            "unknown-fact",
+                            f"the evidence cannot give '{name}.{need}' itself{did_you_mean(need, optional)}",
+                            f"fields the evidence may give for {name}: {', '.join(optional) or 'none'}",
+                            at_value=True,
                         )
                         ok = False
-                        continue
+                for column, kinds in sorted(columns.items()):
                     if kinds <= {"int", "number"}:
                         kind: ValueType = "int" if kinds == {"int"} else "number"
                     elif len(kinds) == 1:
@@ -231,24 +248,126 @@ class _Checker:
                         )
                         ok = False
                         continue
+                    own = fields.get(column)
+                    # A column may fill in a field the evidence may leave out (a catalogue's polarity), never
+                    # replace one the evidence always gives.
+                    if column == "id" or (own is not None and not (own.nullable and _comparable(own.type, kind))):
+                        self.issue(
+                            rs,
+                            path,
+                            "table-column",
+                            f"column '{column}' would replace the fact's own field",
+                            "rename the column",
+                        )
+                        ok = False
+                        continue
+                    if own is not None:
+                        kind = own.type
                     nullable = any(column not in row for row in table.rows.values())
-                    fields[column] = FieldSpec(kind, nullable=nullable)
+                    if own is not None and column not in table.unlisted_need:
+                        nullable = True  # an unlisted key may still leave it out
+                    fields[column] = FieldSpec(kind, nullable=nullable, description=own.description if own else "")
                 if ok:
                     self.types[name] = FactType(name, fields, base.description, base.origin)
                     tables[name] = (rs, name)
         return tables
 
-    def add_judgement_types(self) -> None:
+    def add_judgement_types(self) -> tuple[str, ...]:
+        """Declare the facts effects derive: judgements, classifications, 'judgement', flags and notes.
+
+        Returns the elements some rule set combines."""
+        judged: dict[str, LoadedRuleSet] = {}
         for rs in self.rulesets:
-            if not any(rule.then.score is not None for rule in rs.model.rules):
-                continue
             element = rs.model.element
+            if element is None or not any(rule.then.score is not None for rule in rs.model.rules):
+                continue
+            judged[element] = rs
             fields = {"score": FieldSpec("int"), "label": FieldSpec("str"), "rule": FieldSpec("str")}
             if rs.model.scope == "body":
                 fields = {"body": FieldSpec("str"), **fields}
             self.types[element] = FactType(element, fields, f"the {element} judgement", origin=rs.path)
-        for name, fact_type in DERIVED_TYPES.items():
-            self.types.setdefault(name, fact_type)
+        for rs in self.rulesets:
+            for name, cls in rs.model.classifications.items():
+                path = ("classifications", name)
+                if name in self.types or name in RESERVED or name in DERIVED_TYPES:
+                    self.issue(
+                        rs,
+                        path,
+                        "duplicate-fact",
+                        f"classification '{name}' has the name of existing facts or of an element",
+                        "give the classification a name of its own",
+                    )
+                    continue
+                subject = self.types.get(cls.per)
+                if subject is None:
+                    self.issue(
+                        rs,
+                        path + ("per",),
+                        "unknown-fact",
+                        f"classification '{name}' is per unknown fact '{cls.per}'{did_you_mean(cls.per, self.types)}",
+                        f"known facts: {', '.join(sorted(self.types))}",
+                        at_value=True,
+                    )
+                    continue
+                labels = cls.labels
+                for position, label in enumerate(labels):
+                    if labels.index(label) != position:
+                        self.issue(
+                            rs,
+                            path + ("labels", position),
+                            "duplicate-label",
+                            f"label '{label}' is listed twice",
+                            "list each label once",
+                            at_value=True,
+                        )
+                fields = {cls.per: FieldSpec("str"), "label": FieldSpec("str"), "rule": FieldSpec("str")}
+                if subject.per_body and cls.per != "body":
+                    fields["body"] = subject.fields["body"]
+                self.types[name] = FactType(name, fields, cls.description, origin=rs.path, companion_of=cls.per)
+                self.classifications[name] = (rs, cls.per, tuple(labels))
+        combined: list[str] = []
+        for rs in self.rulesets:
+            for position, element in enumerate(rs.model.combines):
+                if element not in judged or element == rs.model.element:
+                    known = [e for e in judged if e != rs.model.element]
+                    self.issue(
+                        rs,
+                        ("combines", position),
+                        "unknown-element",
+                        f"element '{element}' "
+                        + ("is this rule set's own" if element == rs.model.element else "is judged by no rule set")
+                        + did_you_mean(element, known),
+                        f"elements judged by other rule sets: {', '.join(known) or 'none'}",
+                        at_value=True,
+                    )
+                elif element not in combined:
+                    combined.append(element)
+        if combined:
+            self.types[JUDGEMENT] = FactType(
+                JUDGEMENT,
+                {
+                    "element": FieldSpec("str", description="the element judged"),
+                    "scope": FieldSpec("str", description="'area' or 'body'"),
+                    "body": FieldSpec("str", nullable=True, description="the body judged (none for the area)"),
+                    "score": FieldSpec("int"),
+                    "label": FieldSpec("str"),
+                    "rule": FieldSpec("str"),
+                },
+                "one judgement of an element listed under 'combines:'",
+                origin="engine",
+            )
+        for name, text_field in (("flag", "reason"), ("note", "text")):
+            subjects = sorted(
+                {
+                    rule.per
+                    for rs in self.rulesets
+                    for rule in rs.model.rules
+                    if getattr(rule.then, name) is not None and rule.per not in ("body", "flag", "note")
+                }
+            )
+            base = DERIVED_TYPES[name]
+            self.types.setdefault(name, _raised_type(name, text_field, base.description, tuple(subjects)))
+        return tuple(combined)
 
     def check_measures(self) -> list[CheckedMeasure]:
         pending = [(rs, i, m) for rs in self.rulesets for i, m in enumerate(rs.model.measures)]
@@ -257,38 +376,54 @@ class _Checker:
             progress = False
             for entry in list(pending):
                 rs, index, measure = entry
-                if measure.from_ not in self.types and any(m.into == measure.from_ for _, _, m in pending):
-                    continue  # its input is derived by a measure not yet checked
+                if self.waits_on(measure, pending):
+                    continue  # it reads what a measure not yet checked derives
                 pending.remove(entry)
                 progress = True
                 checked = self.check_measure(rs, index, measure)
                 if checked is not None:
                     done.append(checked)
-                elif measure.into not in self.types and measure.into != "params":
+                elif measure.into not in self.types and measure.into not in RESERVED:
                     self.stand_in(measure)
             if not progress:
                 self.report_measure_cycle(pending)
                 for _, _, measure in pending:
-                    self.stand_in(measure)
+                    if measure.into not in self.types:
+                        self.stand_in(measure)
                 break
         done.sort(key=lambda m: (self.rulesets.index(m.ruleset), m.index))
         return done
 
+    def waits_on(self, measure: Measure, pending: list[tuple[LoadedRuleSet, int, Measure]]) -> Measure | None:
+        """A pending measure (another one) deriving what ``measure`` reads, if any."""
+        words = set(re.findall(r"[a-z_][a-z0-9_]*", f"{measure.value} {measure.when or ''}"))
+        words |= {name for name in (measure.from_, measure.per) if name}
+        for _, _, other in pending:
+            if other is not measure and other.into in words and other.into != measure.into:
+                if other.into not in self.types or other.into in self.per_measures:
+                    return other
+        return None
+
     def stand_in(self, measure: Measure) -> None:
         """Declare what a measure that failed its checks would derive, so rules reading it are still checked
         without a second, misleading 'unknown fact' error for every rule that reads it."""
-        source = self.types.get(measure.from_)
-        fields = {key: (source.fields.get(key) if source else None) or FieldSpec("str") for key in measure.group_by}
+        source = self.types.get(measure.from_ or measure.per or "")
+        keys = measure.group_by if measure.per is None else [measure.per]
+        fields = {key: (source.fields.get(key) if source else None) or FieldSpec("str") for key in keys}
         fields[measure.field] = FieldSpec("number", nullable=True)
-        self.types[measure.into] = FactType(measure.into, fields, measure.description, origin="unchecked")
+        self.types[measure.into] = FactType(
+            measure.into, fields, measure.description, origin="unchecked", companion_of=measure.per
+        )
 
     def report_measure_cycle(self, pending: list[tuple[LoadedRuleSet, int, Measure]]) -> None:
         """One issue for measures that wait on each other, at the first of them, naming the whole chain."""
-        writer = {m.into: (rs, i, m) for rs, i, m in pending}
+        by_id = {id(m): (rs, i, m) for rs, i, m in pending}
         start = pending[0]
         chain = [start]
-        while True:  # every pending measure reads what another pending one derives, so this ends in a loop
-            following = writer[chain[-1][2].from_]
+        while True:  # every pending measure waits on another pending one, so this ends in a loop
+            other = self.waits_on(chain[-1][2], pending)
+            assert other is not None
+            following = by_id[id(other)]
             if following in chain:
                 chain = chain[chain.index(following) :]
                 break
@@ -296,10 +431,14 @@ class _Checker:
         rs, index, measure = min(chain, key=lambda entry: (self.rulesets.index(entry[0]), entry[1]))
         first = chain.index((rs, index, measure))
         chain = chain[first:] + chain[:first]
-        steps = [f"'{m.id}' reads '{m.from_}', derived by '{writer[m.from_][2].id}'" for _, _, m in chain]
+        steps = []
+        for _, _, m in chain:
+            other = self.waits_on(m, pending)
+            assert other is not None
+            steps.append(f"'{m.id}' reads '{other.into}', derived by '{other.id}'")
         self.issue(
             rs,
-            ("measures", index, "from"),
+            ("measures", index, "from" if measure.from_ else "value"),
             "measure-cycle",
             "these measures wait on each other: " + "; ".join(steps),
             "a measure cannot read, even through other measures, the fact it derives",
@@ -308,6 +447,27 @@ class _Checker:
 
     def check_measure(self, rs: LoadedRuleSet, index: int, measure: Measure) -> CheckedMeasure | None:
         path = ("measures", index)
+        if (measure.from_ is None) == (measure.per is None):
+            self.issue(
+                rs,
+                path,
+                "bad-measure",
+                f"measure '{measure.id}' needs either 'from:' (an aggregate per group) or 'per:' (a value per fact)",
+                "write 'from: kloe' with 'group_by:' to aggregate, or 'per: outcome' for one value per outcome",
+            )
+            return None
+        if measure.per is not None:
+            return self.check_per_measure(rs, index, measure)
+        if measure.when is not None:
+            self.issue(
+                rs,
+                path + ("when",),
+                "bad-measure",
+                "'when:' chooses the facts of a 'per:' measure; a 'from:' measure filters inside its aggregate",
+                "e.g. count(kloe where score >= 3)",
+            )
+            return None
+        assert measure.from_ is not None
         source = self.types.get(measure.from_)
         if source is None:
             self.issue(
@@ -331,7 +491,7 @@ class _Checker:
                     at_value=True,
                 )
                 ok = False
-        if measure.into in self.types:
+        if measure.into in self.types or measure.into == JUDGEMENT:
             self.issue(
                 rs,
                 path + ("into",),
@@ -379,10 +539,150 @@ class _Checker:
                 at_value=True,
             )
             return None
+        info = self.check_if_unknown(rs, path, measure, info)
+        if info is None:
+            return None
         fields = {key: source.fields[key] for key in measure.group_by}
         fields[measure.field] = FieldSpec(info.type, nullable=info.nullable)  # type: ignore[arg-type]
         self.types[measure.into] = FactType(measure.into, fields, measure.description, origin=rs.path)
         return CheckedMeasure(rs, index, measure, expr, info, scope.reads | {measure.from_}, scope.params)
+
+    def check_if_unknown(
+        self, rs: LoadedRuleSet, path: tuple[Any, ...], measure: Measure, info: TypeInfo
+    ) -> TypeInfo | None:
+        """The value's type once 'if_unknown:' stands in for a missing value (then it is never missing)."""
+        if measure.if_unknown is None:
+            return info
+        fallback = value_type_of(
+            normalise_number(measure.if_unknown) if isinstance(measure.if_unknown, float) else measure.if_unknown
+        )
+        if not _comparable(fallback, info.type):
+            self.issue(
+                rs,
+                path + ("if_unknown",),
+                "wrong-type",
+                f"if_unknown is {_word(TypeInfo(fallback))}, but the value is {_word(info)}",
+                "give if_unknown the same kind of value as the measure's value",
+                at_value=True,
+            )
+            return None
+        kind = info.type if fallback == info.type else "number"
+        return TypeInfo(kind, False)
+
+    def check_per_measure(self, rs: LoadedRuleSet, index: int, measure: Measure) -> CheckedMeasure | None:
+        """A measure with one value per fact of its 'per' type, kept in a companion fact ('into.field')."""
+        path = ("measures", index)
+        assert measure.per is not None
+        ok = True
+        if measure.per not in self.types:
+            self.issue(
+                rs,
+                path + ("per",),
+                "unknown-fact",
+                f"measure '{measure.id}' runs per unknown fact '{measure.per}'{did_you_mean(measure.per, self.types)}",
+                f"known facts: {', '.join(sorted(self.types))}",
+                at_value=True,
+            )
+            return None
+        if measure.group_by:
+            self.issue(
+                rs,
+                path + ("group_by",),
+                "bad-measure",
+                "a 'per:' measure has one value per fact: it takes no 'group_by:'",
+                "remove group_by, or aggregate with 'from:' instead of 'per:'",
+            )
+            ok = False
+        subject = self.types[measure.per]
+        existing = self.types.get(measure.into)
+        if existing is not None or measure.into in RESERVED:
+            if self.per_measures.get(measure.into) != measure.per or existing is None:
+                self.issue(
+                    rs,
+                    path + ("into",),
+                    "duplicate-fact",
+                    f"measure '{measure.id}' derives '{measure.into}', which already exists"
+                    + (f" ({existing.description})" if existing is not None and existing.description else ""),
+                    f"give the derived fact a new name, or share it only with other measures per {measure.per}",
+                    at_value=True,
+                )
+                ok = False
+            elif measure.field in existing.fields:
+                self.issue(
+                    rs,
+                    path + ("field",),
+                    "duplicate-fact",
+                    f"another measure already gives '{measure.into}.{measure.field}'",
+                    "choose another field name",
+                    at_value=True,
+                )
+                ok = False
+        if measure.field in (measure.per, "body", "id"):
+            self.issue(
+                rs,
+                path + ("field",),
+                "duplicate-fact",
+                f"field '{measure.field}' names the fact the value is for",
+                "choose another field name",
+                at_value=True,
+            )
+            ok = False
+        scope = _Scope(rs, subject=measure.per, what="measure value")
+        scope.reads.add(measure.per)
+        when: Expr | None = None
+        if measure.when is not None:
+            when = self.parse(rs, path + ("when",), measure.when)
+            if when is not None:
+                when_info = self.infer_at(
+                    rs,
+                    path + ("when",),
+                    when,
+                    _Scope(rs, subject=measure.per, reads=scope.reads, params=scope.params, what="condition"),
+                )
+                if when_info is not None and when_info.type != "bool":
+                    self.issue(
+                        rs,
+                        path + ("when",),
+                        "wrong-type",
+                        f"a condition must be true or false, but '{unparse(when)}' is {_word(when_info)}",
+                        f"compare it with something, e.g. '{unparse(when)} >= 1'",
+                        at_value=True,
+                    )
+                    ok = False
+            else:
+                ok = False
+        expr = self.parse(rs, path + ("value",), measure.value)
+        if expr is None:
+            return None
+        info = self.infer_at(rs, path + ("value",), expr, scope)
+        if info is None or not ok:
+            return None
+        if info.type == "list":
+            self.issue(
+                rs,
+                path + ("value",),
+                "wrong-type",
+                "a measure's value cannot be a list",
+                "write one value",
+                at_value=True,
+            )
+            return None
+        info = self.check_if_unknown(rs, path, measure, info)
+        if info is None:
+            return None
+        spec = FieldSpec(info.type, nullable=info.nullable or measure.when is not None)  # type: ignore[arg-type]
+        if existing is not None:
+            self.types[measure.into].fields[measure.field] = spec
+        else:
+            fields = {measure.per: FieldSpec("str")}
+            if subject.per_body and measure.per != "body":
+                fields["body"] = subject.fields["body"]
+            fields[measure.field] = spec
+            self.types[measure.into] = FactType(
+                measure.into, fields, measure.description, origin=rs.path, companion_of=measure.per
+            )
+            self.per_measures[measure.into] = measure.per
+        return CheckedMeasure(rs, index, measure, expr, info, scope.reads, scope.params, when)
 
     def check_rules(self) -> list[CheckedRule]:
         checked: list[CheckedRule] = []
@@ -407,24 +707,29 @@ class _Checker:
             )
             return None
         then = rule.then
-        if then.score is None and then.flag is None and then.note is None:
+        if then.score is None and then.cap is None and then.flag is None and then.note is None and not then.classify:
             self.issue(
                 rs,
                 path + ("then",),
                 "empty-effect",
                 f"rule '{rule.id}' has no effect",
-                "give 'then:' a score, a flag or a note",
+                "give 'then:' a score, a cap, a classify, a flag or a note",
             )
         writes: set[str] = set()
-        if then.score is not None:
+        for key, score in (("score", then.score), ("cap", then.cap)):
+            if score is None:
+                continue
+            assert model.element is not None  # a file without an element has no rules (checked before)
             writes.add(model.element)
-            if then.score not in model.scale:
+            if model.element in self.combined:
+                writes.add(JUDGEMENT)
+            if score not in model.scale:
                 known = ", ".join(str(k) for k in sorted(model.scale)) or "none"
                 self.issue(
                     rs,
-                    path + ("then", "score"),
+                    path + ("then", key),
                     "unknown-score",
-                    f"score {then.score} is not on this rule set's scale (scores: {known})",
+                    f"{key} {score} is not on this rule set's scale (scores: {known})",
                     "use a score listed under 'scale:'; CAA scores run from 1 (inadequate) to 4 (performing strongly)",
                     at_value=True,
                 )
@@ -433,9 +738,49 @@ class _Checker:
                     rs,
                     path + ("per",),
                     "wrong-scope",
-                    f"rule '{rule.id}' sets the {model.element} score but runs per '{rule.per}'",
-                    f"write 'per: {model.scope}': a rule that sets a score runs per the rule set's scope "
+                    f"rule '{rule.id}' sets the {model.element} {key} but runs per '{rule.per}'",
+                    f"write 'per: {model.scope}': a rule that sets a {key} runs per the rule set's scope "
                     f"('scope: {model.scope}')",
+                    at_value=True,
+                )
+            break
+        if then.score is not None and then.cap is not None:
+            self.issue(
+                rs,
+                path + ("then", "cap"),
+                "bad-effect",
+                f"rule '{rule.id}' both sets a score and caps it",
+                "use two rules: one sets the score, the other caps it",
+            )
+        for name, label in (then.classify or {}).items():
+            known_cls = self.classifications.get(name)
+            if known_cls is None:
+                self.issue(
+                    rs,
+                    path + ("then", "classify", name),
+                    "unknown-classification",
+                    f"no classification '{name}' is declared{did_you_mean(name, self.classifications)}",
+                    "declare it under 'classifications:' with its 'per:' and 'labels:'",
+                )
+                continue
+            _, cls_per, labels = known_cls
+            writes.add(name)
+            if rule.per != cls_per:
+                self.issue(
+                    rs,
+                    path + ("per",),
+                    "wrong-scope",
+                    f"rule '{rule.id}' classifies '{name}', which is per {cls_per}, but runs per '{rule.per}'",
+                    f"write 'per: {cls_per}'",
+                    at_value=True,
+                )
+            if label not in labels:
+                self.issue(
+                    rs,
+                    path + ("then", "classify", name),
+                    "unknown-label",
+                    f"'{label}' is not a label of '{name}'{did_you_mean(label, labels)}",
+                    f"labels of {name}: {', '.join(labels)}",
                     at_value=True,
                 )
         if then.flag is not None:
@@ -611,11 +956,13 @@ class _Checker:
         if scope.item is not None and len(parts) == 1:
             return self.field_of(ref, scope.item, parts[0], f"{scope.item}.{parts[0]}", scope.what)
         allowed = [t for t in (scope.item, scope.subject) if t]
+        # Read through: the area from anywhere a fact is in hand; inside 'where', through the item's
+        # references first (``body.lead`` is the item's body), then through the subject's.
+        through = [t for t in (scope.item, scope.subject) if t]
         if head in allowed or (
-            head in ("area", "body")
-            and scope.subject
-            and not scope.in_aggregate
-            and (head == "area" or self.types[scope.subject].per_body)
+            through
+            and head in self.types
+            and (head == "area" or any(self.types[t].refers_to(head, self.types) for t in through))
         ):
             if len(parts) != 2:
                 raise _Problem(
@@ -696,7 +1043,7 @@ class _Checker:
         # One argument makes min/max an aggregate (as in evaluation); two or more, the scalar function.
         is_aggregate = name in AGGREGATES and (len(args) == 1 or name not in ("min", "max"))
         if not is_aggregate:
-            if call.where is not None and (name == "abs" or name in AGGREGATES):
+            if call.where is not None and (name in ("abs", "known") or name in AGGREGATES):
                 raise _Problem(
                     call.where,
                     "bad-condition",
@@ -713,12 +1060,17 @@ class _Checker:
                 info = self.infer(args[0], scope)
                 self.need(args[0], info, NUMERIC, "abs()")
                 return info
-            known = ", ".join(sorted(set(AGGREGATES) | {"abs"}))
+            if name == "known" and len(args) == 1:
+                info = self.infer(args[0], scope)
+                if info.type == "list":
+                    raise _Problem(args[0], "wrong-type", "known() takes one value, not a list", "e.g. known(indicator.target)")
+                return TypeInfo("bool")
+            known = ", ".join(sorted(set(AGGREGATES) | {"abs", "known"}))
             raise _Problem(
                 call,
                 "unknown-function",
                 f"unknown function '{name}'{_function_meant(name)}"
-                if name not in AGGREGATES and name != "abs"
+                if name not in AGGREGATES and name not in ("abs", "known")
                 else f"{name}() is not used like this here",
                 f"functions: {known}; aggregates take one collection, e.g. min(theme.score)",
             )
@@ -829,7 +1181,7 @@ def _shown(expr: Expr) -> str:
 
 def _function_meant(name: str) -> str:
     """' — did you mean …?' for a function name; 'median' means lower_median, not mean."""
-    names = sorted(set(AGGREGATES) | {"abs"})
+    names = sorted(set(AGGREGATES) | {"abs", "known"})
     containing = [known for known in names if name in known and name != known]
     if len(containing) == 1:
         return f" — did you mean '{containing[0]}'?"
@@ -865,7 +1217,24 @@ def check_rules(rulesets: list[LoadedRuleSet]) -> CheckedRules:
     copies: list[LoadedRuleSet] = []
     for rs in rulesets:
         model = rs.model
+        if model.element is None:
+            judging = [
+                key for key in ("rules", "measures", "classifications", "scale", "combines") if getattr(model, key)
+            ]
+            if judging:
+                checker.issue(
+                    rs,
+                    (judging[0],),
+                    "no-element",
+                    f"this file has {judging[0]} but no 'element:'",
+                    "name the element its rules judge, e.g. 'element: risk_assessment'; a file without an element "
+                    "holds only reference data (tables and parameters)",
+                )
+                copies.append(rs)
+                continue
         for key, seen, what in ((model.ruleset, seen_sets, "rule set"), (model.element, seen_elements, "element")):
+            if key is None:
+                continue
             if key in seen:
                 checker.issue(
                     rs,
@@ -880,7 +1249,7 @@ def check_rules(rulesets: list[LoadedRuleSet]) -> CheckedRules:
             seen[key] = rs
         if copies and copies[-1] is rs:
             continue  # a second copy of a file: its every id and table would only repeat this one problem
-        if model.element in INPUT_FACT_TYPES or model.element in DERIVED_TYPES or model.element == "params":
+        if model.element in INPUT_FACT_TYPES or model.element in DERIVED_TYPES or model.element in RESERVED:
             # The element's judgements become facts of that name: they would replace (or hide) the facts
             # rules read, and every rule reading them would fail with a misleading message.
             checker.issue(
@@ -889,6 +1258,8 @@ def check_rules(rulesets: list[LoadedRuleSet]) -> CheckedRules:
                 "duplicate-fact",
                 f"element '{model.element}' has the name rules use for parameters (params.NAME)"
                 if model.element == "params"
+                else f"element '{model.element}' has the name of the element judgements that 'combines:' reads"
+                if model.element == JUDGEMENT
                 else f"element '{model.element}' has the name of the '{model.element}' facts that rules read",
                 "name the element after the CAA element it judges, e.g. 'use_of_resources'",
                 at_value=True,
@@ -933,12 +1304,20 @@ def check_rules(rulesets: list[LoadedRuleSet]) -> CheckedRules:
                 )
     checker.rulesets = [rs for rs in rulesets if rs not in copies]
     tables = checker.build_tables()
-    checker.add_judgement_types()
+    checker.combined = checker.add_judgement_types()
     measures = checker.check_measures()
     rules = checker.check_rules()
     if checker.issues:
         raise RuleError(checker.issues)
-    return CheckedRules(rulesets, checker.types, tables, measures, rules, _unused_parameters(rulesets, measures, rules))
+    return CheckedRules(
+        rulesets,
+        checker.types,
+        tables,
+        measures,
+        rules,
+        _unused_parameters(rulesets, measures, rules),
+        checker.combined,
+    )
 
 
 def _unused_parameters(

@@ -37,7 +37,7 @@ __all__ = [
 
 KEYWORDS = ("and", "or", "not", "in", "where", "true", "false")
 AGGREGATES = ("count", "share", "sum", "min", "max", "mean", "lower_median")
-SCALAR_FUNCTIONS = ("min", "max", "abs")
+SCALAR_FUNCTIONS = ("min", "max", "abs", "known")
 
 _GRAMMAR = r"""
 ?start: or_expr

@@ -8,6 +8,8 @@ shape a file has.
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
@@ -17,6 +19,7 @@ __all__ = [
     "Parameter",
     "Table",
     "Measure",
+    "Classification",
     "FlagEffect",
     "NoteEffect",
     "Effects",
@@ -37,10 +40,21 @@ class Citation(_Strict):
     text: str = Field(min_length=1)
 
 
+PERCENT = re.compile(r"^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*%\s*$")
+
+
 class Parameter(_Strict):
     value: ParamValue
     description: str = ""
     source: str = ""
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _percent(cls, value: object) -> object:
+        # "75%" reads as a share, as in conditions: 0.75, kept exact by way of its decimal text.
+        if isinstance(value, str) and (match := PERCENT.match(value)):
+            return float(Decimal(match.group(1)) / 100)
+        return value
 
 
 class Table(_Strict):
@@ -48,24 +62,50 @@ class Table(_Strict):
 
     key: str = Field(pattern=IDENT, description="the field of the fact that is looked up in rows")
     label: str = Field(default="", description="what a row is called in messages, e.g. 'KLOE'")
+    unlisted_need: list[str] = Field(
+        default_factory=list,
+        description="a fact whose key is not in rows is allowed if the evidence gives these fields itself; "
+        "with none listed, a key not in rows is an evidence error",
+    )
     rows: dict[str, dict[str, ParamValue]] = Field(min_length=1)
 
 
 class Measure(_Strict):
-    """An aggregation over facts, grouped, that derives one new fact per group."""
+    """A value derived from facts: an aggregate per group (``from`` + ``group_by``), or one value per fact (``per``).
+
+    A grouped measure derives one new fact per group.  A per-fact measure derives one value for each fact of
+    its ``per`` type (where ``when`` holds); measures per the same type may share ``into``, each adding its
+    own ``field``, so a rule per that type reads them together as ``into.field``.
+    """
 
     id: str = Field(pattern=IDENT)
     description: str = Field(min_length=1)
     source: str = Field(min_length=1)
-    from_: str = Field(alias="from", pattern=IDENT)
+    from_: str | None = Field(default=None, alias="from", pattern=IDENT)
     group_by: list[str] = Field(default_factory=list)
+    per: str | None = Field(default=None, pattern=IDENT)
+    when: str | None = Field(default=None, min_length=1)
     value: str = Field(min_length=1)
+    if_unknown: ParamValue | None = Field(
+        default=None, description="the value to take when the evidence the value needs is missing"
+    )
     into: str = Field(pattern=IDENT)
     field: str = Field(default="value", pattern=IDENT)
 
 
+class Classification(_Strict):
+    """A label rules give each fact of one type, settled like a score: priority, then file order."""
+
+    per: str = Field(pattern=IDENT)
+    description: str = Field(min_length=1)
+    labels: list[str] = Field(min_length=1)
+
+
 class FlagEffect(_Strict):
     kind: str = Field(pattern=IDENT)
+    colour: Literal["red", "green"] | None = Field(
+        default=None, description="red for a significant concern, green for exceptional success"
+    )
     reason: str = Field(min_length=1)
 
 
@@ -76,6 +116,8 @@ class NoteEffect(_Strict):
 
 class Effects(_Strict):
     score: StrictInt | None = None
+    cap: StrictInt | None = Field(default=None, description="the highest score this subject may have")
+    classify: dict[str, str] | None = Field(default=None, description="classification name -> label")
     flag: FlagEffect | None = None
     note: NoteEffect | None = None
 
@@ -92,15 +134,21 @@ class Rule(_Strict):
 
 class RuleSetFile(_Strict):
     ruleset: str = Field(pattern=IDENT, description="the rule set's id")
-    element: str = Field(pattern=IDENT, description="the CAA element it judges")
+    element: str | None = Field(
+        default=None, pattern=IDENT, description="the CAA element it judges; none for a file of reference data"
+    )
     version: str = Field(min_length=1)
     title: str = Field(min_length=1)
     description: str = ""
-    scope: Literal["area", "body"]
+    scope: Literal["area", "body"] = "area"
+    combines: list[str] = Field(
+        default_factory=list, description="elements whose judgements this rule set reads as 'element' facts"
+    )
     citations: list[Citation] = Field(default_factory=list)
     scale: dict[int, str] = Field(default_factory=dict)
     parameters: dict[str, Parameter] = Field(default_factory=dict)
     tables: dict[str, Table] = Field(default_factory=dict)
+    classifications: dict[str, Classification] = Field(default_factory=dict)
     measures: list[Measure] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
 
