@@ -174,6 +174,11 @@ def _ref(ref: Ref, scope: Scope) -> Any:
         return None if target is None else target.get(parts[1])
     elif scope.subject is not None and _reaches(scope.store, scope.subject, parts[0]):
         fact = follow(scope.store, scope.subject, parts[0])
+        if fact is None and scope.tracing and parts[0] in scope.subject.fields:
+            # Nothing to read through (no risk-register entry, say): the trail shows the empty reference.
+            subject = scope.subject
+            name = f"{subject.type}.{parts[0]}"
+            scope.record(Read(name, subject.fields[parts[0]], subject.origin.get(parts[0], ""), subject.id))
     else:  # pragma: no cover - the checker refuses other names
         raise KeyError(ref.dotted)
     if fact is None:

@@ -101,7 +101,8 @@ class Result(_Model):
     flags: list[FlagResult]
     findings: dict[str, dict[str, dict[str, Finding]]] = Field(
         default_factory=dict,
-        description="classifications and per-fact measures: type -> subject -> field -> finding",
+        description="what classifications and per-fact measures settled about each fact: subject type -> "
+        "subject id -> classification name (its label) or 'into.field' (a measure's value) -> finding",
     )
     notes: list[NoteResult]
     audit: list[AuditEvent]
@@ -122,8 +123,8 @@ def _measures_for(outcome: Outcome, plan: Plan, element: str, subject: str) -> d
     is_area = subject == store.area().id
     out: dict[str, list[dict[str, Any]]] = {}
     for measure in plan.measures:
-        if measure.element != element:
-            continue
+        if measure.element != element or measure.per is not None:
+            continue  # a per-fact measure's values are findings about each fact
         facts = (
             [f for f in store.of(measure.into) if f.body() is None] if is_area else store.of_body(measure.into, subject)
         )
@@ -157,25 +158,30 @@ def _judgement(
     )
 
 
-def _findings(outcome: Outcome) -> dict[str, dict[str, dict[str, Finding]]]:
+def _findings(outcome: Outcome, plan: Plan) -> dict[str, dict[str, dict[str, Finding]]]:
+    """subject type -> subject -> what was settled about it: a classification's label under the
+    classification's name, a per-fact measure's value as ``into.field``."""
     out: dict[str, dict[str, dict[str, Finding]]] = {}
     for (type_name, subject), by_field in sorted(outcome.findings.items()):
         fact = outcome.store.get(type_name, subject)
         assert fact is not None
-        entry = out.setdefault(type_name, {}).setdefault(subject, {})
+        subject_type = plan.fact_types[type_name].companion_of or type_name
+        entry = out.setdefault(subject_type, {}).setdefault(subject, {})
         for name, event in by_field.items():
             evidence = []
             for read in event.inputs:
                 where = f" ({read.source})" if read.source else ""
                 counted = f" over {', '.join(read.facts)}" if read.facts else ""
                 evidence.append(f"{read.name} = {_shown(read.value)}{counted}{where}")
-            entry[name] = Finding(
+            entry[type_name if name == "label" else f"{type_name}.{name}"] = Finding(
                 value=plain(fact.fields.get(name)),
                 by=event.id,
                 source=f"{event.source['file']}:{event.source['line']}",
                 evidence=evidence,
             )
-    return out
+    # The area, then bodies, then each other type; subjects in id order.
+    order = sorted(out, key=lambda name: (name != "area", name != "body", name))
+    return {name: dict(sorted(out[name].items())) for name in order}
 
 
 def _shown(value: Any) -> str:
@@ -186,6 +192,17 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+def _in_policy_order(plan: Plan) -> list[Any]:
+    """Rule sets as a reader expects the elements: those an overall view combines, in its order, then any
+    other, then the overall view itself."""
+    infos = list(plan.rulesets)
+    combining = [info for info in infos if info.combines]
+    listed = [name for info in combining for name in info.combines]
+    first = sorted((i for i in infos if i.element in listed), key=lambda i: listed.index(i.element or ""))
+    rest = [i for i in infos if i not in first and i not in combining]
+    return first + rest + combining
+
+
 def build_result(
     plan: Plan, outcome: Outcome, *, backend: str, engine_version: str, evidence_file: str, evidence_sha256: str
 ) -> Result:
@@ -193,7 +210,7 @@ def build_result(
     elements: dict[str, ElementResult] = {}
     notes_by_subject = _notes_by_subject(outcome, plan)
     overall: dict[str, Any] | None = None
-    for info in plan.rulesets:
+    for info in _in_policy_order(plan):
         if info.element is None or not info.scale:
             continue  # reference data (a catalogue), or a rule set that judges nothing
         settled = outcome.judgements.get(info.element, {})
@@ -229,7 +246,7 @@ def build_result(
         elements=elements,
         overall=overall,
         flags=flags,
-        findings=_findings(outcome),
+        findings=_findings(outcome, plan),
         notes=notes,
         audit=outcome.events,
         engine={"name": "caa-engine", "version": engine_version},

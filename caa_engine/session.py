@@ -9,6 +9,7 @@ computed and per rule fired.  The result is a view over those events.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
@@ -88,10 +89,10 @@ def _compute_per_fact(measure: PlanMeasure, store: FactStore, outcome: Outcome) 
         if measure.when is not None and evaluate(measure.when, Scope(store, subject=subject, trace=trace)) is not True:
             continue
         value = evaluate(measure.value, Scope(store, subject=subject, trace=trace))
-        effect: dict[str, Any] = {"fact": measure.into}
+        effect: dict[str, Any] = {"fact": measure.into, "per": measure.per}
         if value is None and measure.if_unknown is not None:
             value = measure.if_unknown
-            effect["unknown"] = f"the value is unknown, so if_unknown gives {plain(value)}"
+            effect["unknown"] = f"the value is unknown, so if_unknown gives {json.dumps(plain(value))}"
         if isinstance(value, Fraction) and value.denominator == 1:
             value = int(value)
         effect[measure.field] = plain(value)
@@ -281,7 +282,8 @@ def _fire(
     for fact_type, effect_spec, text_field in (("flag", rule.flag, "reason"), ("note", rule.note, "text")):
         if effect_spec is None:
             continue
-        kind, text = effect_spec[0], _render(effect_spec[1], rendered)
+        # A folded (>) reason ends in a newline: the text is one line.
+        kind, text = effect_spec[0], _render(effect_spec[1], rendered).strip()
         fields = {"kind": kind, "subject": subject.id, "rule": rule.id, text_field: text, "body": body}
         if fact_type == "flag":
             fields["colour"] = effect_spec[2]  # type: ignore[misc]

@@ -3,7 +3,8 @@
 ``tests/broken/rules/<case>/`` is a complete rules folder: a copy of
 ``tests/broken/valid_rules/use_of_resources.yaml`` (a trimmed copy of the
 shipped rule file) with one defect, described in the file's first line.
-``tests/broken/evidence/<case>.yaml`` is ``fixtures/cheltenham.yaml`` with one
+``tests/broken/evidence/<case>.yaml`` is ``tests/broken/valid_bundle.yaml`` (the use-of-resources
+Cheltenham bundle) with one
 defect, assessed against the shipped ``rules/``.  Beside each case is the exact
 text it must produce (``expected.txt`` / ``<case>.expected.txt``): the heading,
 then one ``file:line:col: code: message`` line and its hint.  The test asserts
@@ -164,7 +165,7 @@ def test_each_broken_rule_file_is_the_valid_copy_with_one_edit(case: str) -> Non
 
 @pytest.mark.parametrize("case", sorted(set(BUNDLE_CASES) - WHOLE_FILE_CASES))
 def test_each_broken_bundle_is_the_cheltenham_fixture_with_one_edit(case: str) -> None:
-    valid = without_heading_comment(Path("fixtures/cheltenham.yaml").read_text(encoding="utf-8"))
+    valid = without_heading_comment((BROKEN / "valid_bundle.yaml").read_text(encoding="utf-8"))
     broken = without_heading_comment((BROKEN / "evidence" / f"{case}.yaml").read_text(encoding="utf-8"))
     assert one_edit_apart(broken, valid)
 

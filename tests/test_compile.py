@@ -165,7 +165,7 @@ def test_a_decimal_parameter_is_folded_as_an_exact_fraction(tmp_path: Path) -> N
 
 def test_parameters_in_a_measure_are_folded_too() -> None:
     plan = compile_module.load_plan("rules")
-    (theme_score,) = plan.measures
+    [theme_score] = [measure for measure in plan.measures if measure.id == "theme_score"]
     text = [c.value for c in walk(theme_score.value) if isinstance(c, Const)]
     assert text == [1]
     assert [p.name for p in theme_score.params] == ["theme_cap_above_lowest"]

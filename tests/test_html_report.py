@@ -13,6 +13,9 @@ from caa_engine import Result, assess
 from caa_engine.report import render_html
 from caa_engine.report._view import LONG_FACT_LIST, audit_trail, body_label, judgement_rows
 
+# The report's mechanics (cards, groups, links) are checked on use of resources alone, whose trail is small
+# enough to count by hand; tests/test_report_sections.py checks what the other elements add to the report.
+UOR_ONLY = "tests/data/use_of_resources_only"
 LEICESTERSHIRE = "fixtures/leicestershire.yaml"
 NOTTINGHAM = "fixtures/nottingham.yaml"
 MARKUP = "<img src=x onerror=alert(1)> & <b>"
@@ -107,7 +110,10 @@ def page_of(result: Result) -> Page:
 
 
 def test_every_in_page_link_lands_on_exactly_one_element() -> None:
-    results = [assess(path, backend="native") for path in ("fixtures/cheltenham.yaml", LEICESTERSHIRE, NOTTINGHAM)]
+    results = [
+        assess(path, rules=UOR_ONLY, backend="native")
+        for path in ("fixtures/cheltenham.yaml", LEICESTERSHIRE, NOTTINGHAM)
+    ]
     page = Page(render_html(results))
     assert len(page.ids) == len(set(page.ids))
     assert page.hrefs and set(page.hrefs) <= set(page.ids)
@@ -119,7 +125,7 @@ def test_every_in_page_link_lands_on_exactly_one_element() -> None:
 def test_html_report_shows_every_audit_event_as_a_card_with_source_citation_inputs_parameters_effect_and_status(
     backend: str,
 ) -> None:
-    result = assess(LEICESTERSHIRE, backend=backend)
+    result = assess(LEICESTERSHIRE, rules=UOR_ONLY, backend=backend)
     page = page_of(result)
     by_id = {card.id: card for card in page.cards}
     assert len(by_id) == len(result.audit) == 30
@@ -147,7 +153,7 @@ def test_html_report_shows_every_audit_event_as_a_card_with_source_citation_inpu
 
 
 def test_audit_trail_has_a_group_per_body_in_the_areas_order_holding_that_bodys_events() -> None:
-    result = assess(LEICESTERSHIRE, backend="native")
+    result = assess(LEICESTERSHIRE, rules=UOR_ONLY, backend="native")
     page = page_of(result)
     assert [title for _, title in page.groups] == [body_label(result, body) for body in result.bodies]
     for number, event in enumerate(result.audit, start=1):
@@ -160,7 +166,7 @@ def test_audit_trail_has_a_group_per_body_in_the_areas_order_holding_that_bodys_
 
 
 def test_area_level_events_come_last_in_a_group_of_their_own() -> None:
-    result = assess("fixtures/cheltenham.yaml", backend="native")
+    result = assess("fixtures/cheltenham.yaml", rules=UOR_ONLY, backend="native")
     area_event = result.audit[-1].model_copy(update={"body": None, "subject": result.area["id"]})
     widened = result.model_copy(update={"audit": [area_event, *result.audit]})
     trail = audit_trail(widened)
@@ -172,7 +178,7 @@ def test_area_level_events_come_last_in_a_group_of_their_own() -> None:
 
 
 def test_overridden_event_cards_are_marked_and_link_to_the_event_that_overrode_them(backend: str) -> None:
-    result = assess(LEICESTERSHIRE, backend=backend)
+    result = assess(LEICESTERSHIRE, rules=UOR_ONLY, backend=backend)
     page = page_of(result)
     overridden = [(number, event) for number, event in enumerate(result.audit, start=1) if event.status == "overridden"]
     assert len(overridden) == 9
@@ -188,7 +194,7 @@ def test_overridden_event_cards_are_marked_and_link_to_the_event_that_overrode_t
 
 
 def test_each_deciding_rule_in_the_judgements_table_links_to_the_event_that_decided_it(backend: str) -> None:
-    result = assess(LEICESTERSHIRE, backend=backend)
+    result = assess(LEICESTERSHIRE, rules=UOR_ONLY, backend=backend)
     html = render_html([result])
     page = Page(html)
     links = re.findall(
@@ -205,7 +211,7 @@ def test_each_deciding_rule_in_the_judgements_table_links_to_the_event_that_deci
 
 
 def test_a_note_links_to_the_event_that_raised_it() -> None:
-    result = assess(LEICESTERSHIRE, backend="native")
+    result = assess(LEICESTERSHIRE, rules=UOR_ONLY, backend="native")
     html = render_html([result])
     [note] = result.notes
     [anchor] = re.findall(rf'<td class="mono"><a href="#([^"]+)">{note.rule}</a></td></tr>', html)
@@ -215,7 +221,7 @@ def test_a_note_links_to_the_event_that_raised_it() -> None:
 
 
 def test_facts_a_rule_counted_link_to_the_measure_event_that_derived_them() -> None:
-    result = assess(LEICESTERSHIRE, backend="native")
+    result = assess(LEICESTERSHIRE, rules=UOR_ONLY, backend="native")
     page = page_of(result)
     checked = 0
     for number, event in enumerate(result.audit, start=1):
@@ -230,7 +236,7 @@ def test_facts_a_rule_counted_link_to_the_measure_event_that_derived_them() -> N
 
 
 def test_an_aggregate_over_many_facts_lists_them_collapsed_and_over_few_inline() -> None:
-    result = assess(LEICESTERSHIRE, backend="native")
+    result = assess(LEICESTERSHIRE, rules=UOR_ONLY, backend="native")
     page = page_of(result)
     for number, event in enumerate(result.audit, start=1):
         long = sum(len(item.facts) > LONG_FACT_LIST for item in event.inputs)
@@ -242,7 +248,7 @@ def test_an_aggregate_over_many_facts_lists_them_collapsed_and_over_few_inline()
 
 @pytest.mark.parametrize("where", ["citation", "subject", "input", "body name"])
 def test_markup_in_an_event_or_a_body_name_is_shown_as_text(where: str) -> None:
-    result = assess("fixtures/cheltenham.yaml", backend="native")
+    result = assess("fixtures/cheltenham.yaml", rules=UOR_ONLY, backend="native")
     event = result.audit[-1]
     if where == "body name":
         bodies = {body: info.model_copy(update={"name": MARKUP}) for body, info in result.bodies.items()}
@@ -266,9 +272,9 @@ def test_markup_in_an_event_or_a_body_name_is_shown_as_text(where: str) -> None:
 def test_the_html_report_is_the_same_bytes_on_every_run_and_differs_between_backends_only_in_naming_them(
     backend: str,
 ) -> None:
-    first = render_html([assess(LEICESTERSHIRE, backend=backend)])
-    assert render_html([assess(LEICESTERSHIRE, backend=backend)]) == first
-    native = render_html([assess(LEICESTERSHIRE, backend="native")])
+    first = render_html([assess(LEICESTERSHIRE, rules=UOR_ONLY, backend=backend)])
+    assert render_html([assess(LEICESTERSHIRE, rules=UOR_ONLY, backend=backend)]) == first
+    native = render_html([assess(LEICESTERSHIRE, rules=UOR_ONLY, backend="native")])
     assert first.replace(f", {backend} backend<", ", native backend<") == native
 
 
@@ -276,7 +282,7 @@ def test_each_card_shows_what_the_rule_says_and_its_condition_as_written() -> No
     from caa_engine import assess
     from caa_engine.report import render_html
 
-    page = render_html([assess("fixtures/cheltenham.yaml", rules="rules", backend="native")])
+    page = render_html([assess("fixtures/cheltenham.yaml", rules=UOR_ONLY, backend="native")])
     assert "<dt>Says</dt><dd>Two or more themes score 3 or above and none below 2.</dd>" in page
     assert (
         "<dt>When</dt><dd><code>count(theme where score &gt;= params.well_theme_score) &gt;= params.well_min_themes"

@@ -28,6 +28,8 @@ __all__ = [
     "InputLine",
     "JudgementRow",
     "MeasureTable",
+    "FindingGroup",
+    "finding_groups",
     "audit_trail",
     "humanize",
     "judgement_rows",
@@ -49,6 +51,24 @@ class JudgementRow:
     label: str
     rule: str
     subject: str | None = None  # the body or area id judged; None when nothing was
+    uncapped: int | None = None  # the score before a cap held it down
+    capped_by: str | None = None  # the rule that capped it
+
+    @property
+    def shown_label(self) -> str:
+        """The label, saying so when a cap held the score down."""
+        if self.capped_by is None:
+            return self.label
+        return f"{self.label} (capped from {self.uncapped})"
+
+
+@dataclass(frozen=True)
+class FindingGroup:
+    """What classifications and per-fact measures settled about every fact of one type (e.g. each indicator)."""
+
+    subject_type: str
+    title: str
+    rows: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # subject id -> (name, value) pairs
 
 
 @dataclass(frozen=True)
@@ -104,6 +124,8 @@ def judgement_rows(result: Result) -> list[JudgementRow]:
                         judgement.label,
                         judgement.rule,
                         body_id,
+                        judgement.uncapped,
+                        judgement.capped_by,
                     )
                 )
         elif element.score is not None:
@@ -116,11 +138,40 @@ def judgement_rows(result: Result) -> list[JudgementRow]:
                     element.label or "",
                     element.rule or ABSENT,
                     result.area["id"],
+                    element.uncapped,
+                    element.capped_by,
                 )
             )
         else:
             rows.append(JudgementRow(element_id, element.title, "(area)", None, "not judged", ABSENT))
     return rows
+
+
+_SUBJECT_TITLES = {"area": "The area", "body": "Bodies", "outcome": "Outcomes and innovations"}
+
+
+def finding_groups(result: Result) -> list[FindingGroup]:
+    """One group per fact type, each fact with its findings as yes/no, labels and numbers people read."""
+    groups = []
+    for subject_type, subjects in result.findings.items():
+        rows = tuple(
+            (
+                body_label(result, subject) if subject_type == "body" else subject,
+                tuple((name, _finding_value(finding.value)) for name, finding in found.items()),
+            )
+            for subject, found in subjects.items()
+        )
+        title = _SUBJECT_TITLES.get(subject_type, humanize(subject_type) + "s")
+        groups.append(FindingGroup(subject_type, title, rows))
+    return groups
+
+
+def _finding_value(value: Any) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return show(value)
 
 
 def measure_tables(result: Result) -> list[MeasureTable]:

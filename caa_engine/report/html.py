@@ -18,7 +18,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ..result import Result
-from ._view import ABSENT, audit_trail, humanize, judgement_rows, measure_tables, show
+from ._view import ABSENT, audit_trail, finding_groups, humanize, judgement_rows, measure_tables, show
 
 __all__ = ["render_html"]
 
@@ -61,6 +61,7 @@ def render_html(results: Sequence[Result]) -> str:
             "anchor": f"area-{index}-{result.area['id']}",
             "judgements": judgement_rows(result),
             "measures": measure_tables(result),
+            "findings": finding_groups(result),
             "trail": audit_trail(result),
         }
         for index, result in enumerate(results, start=1)

@@ -1,8 +1,10 @@
 """Impact of a rule change: the same bundles judged under two rule folders, compared.
 
 A view over two lists of :class:`~caa_engine.result.Result` (baseline and
-changed rules, same bundles in the same order): every judgement whose score or
-deciding rule moved, and every flag or note that appeared or disappeared.
+changed rules, same bundles in the same order): every judgement whose score,
+deciding rule or cap moved, every finding (an indicator's target status, a
+criterion of the honourable-failure test, a self-awareness label) that changed,
+and every flag or note that appeared or disappeared.
 """
 
 from __future__ import annotations
@@ -28,22 +30,35 @@ class Change:
     area: str
     element: str
     subject: str  # a body label, "(area)", or the flag/note subject
-    what: str  # "score", "flag", "note"
+    what: str  # "score", "finding", "flag", "note"
     before: str
     after: str
+
+
+def _shown(score: int | None, label: str | None, rule: str | None, capped_by: str | None) -> str:
+    capped = f", capped by {capped_by}" if capped_by else ""
+    return f"{score} {label} ({rule}{capped})"
 
 
 def _judgements(result: Result) -> dict[tuple[str, str], str]:
     out: dict[tuple[str, str], str] = {}
     for element_id, element in result.elements.items():
         if element.bodies is not None:
-            for body_id, judgement in element.bodies.items():
-                out[(element_id, body_label(result, body_id))] = (
-                    f"{judgement.score} {judgement.label} ({judgement.rule})"
-                )
+            for body_id, j in element.bodies.items():
+                out[(element_id, body_label(result, body_id))] = _shown(j.score, j.label, j.rule, j.capped_by)
         elif element.score is not None:
-            out[(element_id, "(area)")] = f"{element.score} {element.label} ({element.rule})"
+            out[(element_id, "(area)")] = _shown(element.score, element.label, element.rule, element.capped_by)
     return out
+
+
+def _findings(result: Result) -> dict[tuple[str, str], str]:
+    """(finding name, subject) -> its value as people read it."""
+    return {
+        (name, subject): str(finding.value).lower() if isinstance(finding.value, bool) else str(finding.value)
+        for found in result.findings.values()
+        for subject, by_name in found.items()
+        for name, finding in by_name.items()
+    }
 
 
 def compare_results(before: Result, after: Result) -> list[Change]:
@@ -56,6 +71,10 @@ def compare_results(before: Result, after: Result) -> list[Change]:
             changes.append(
                 Change(area, key[0], key[1], "score", old.get(key, "not judged"), new.get(key, "not judged"))
             )
+    old, new = _findings(before), _findings(after)
+    for key in sorted(set(old) | set(new)):
+        if old.get(key) != new.get(key):
+            changes.append(Change(area, key[0], key[1], "finding", old.get(key, "—"), new.get(key, "—")))
     for what, items_before, items_after in (
         (
             "flag",

@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..result import Result
-from ._view import ABSENT, humanize, judgement_rows, measure_tables
+from ._view import ABSENT, finding_groups, humanize, judgement_rows, measure_tables
 
 __all__ = ["render_text", "DEFAULT_WIDTH"]
 
@@ -67,6 +67,7 @@ def _area(result: Result) -> RenderableType:
         for body, cells in table.rows:
             grid.add_row(Text(body), *(Text(cell) for cell in cells))
         parts.append(grid)
+    parts.extend(_findings(result))
     parts.append(_flags(result))
     parts.append(_notes(result))
     parts.append(_provenance(result))
@@ -87,21 +88,46 @@ def _table(title: str) -> Table:
     )
 
 
-def _judgements(result: Result) -> Table:
+def _judgements(result: Result) -> RenderableType:
+    rows = judgement_rows(result)
     table = _table("Judgements")
     table.add_column("Element", no_wrap=True)
-    table.add_column("Body", min_width=20)
+    table.add_column("Body", min_width=16)
     table.add_column("Score", justify="right", no_wrap=True)
-    table.add_column("Label", no_wrap=True)
-    table.add_column("Deciding rule", no_wrap=True)
-    for row in judgement_rows(result):
+    table.add_column("Label", min_width=12)
+    # A rule id is what a reader looks up: never cut it short.
+    table.add_column("Deciding rule", no_wrap=True, min_width=max((len(row.rule) for row in rows), default=1))
+    capped = []
+    for row in rows:
         score = Text(ABSENT) if row.score is None else Text(str(row.score), _SCORE_STYLES.get(row.score, ""))
-        table.add_row(Text(row.title), Text(row.body), score, Text(row.label), Text(row.rule))
-    return table
+        table.add_row(Text(row.title), Text(row.body), score, Text(row.shown_label), Text(row.rule))
+        if row.capped_by is not None:
+            where = "" if row.body == "(area)" else f" for {row.body}"
+            capped.append(
+                Text(f"{row.title}{where}: {row.uncapped} by {row.rule}, capped at {row.score} by {row.capped_by}")
+            )
+    return Group(table, *capped) if capped else table
+
+
+def _findings(result: Result) -> list[RenderableType]:
+    """Per fact type: each fact with what the rules settled about it (labels, criteria, shares)."""
+    tables: list[RenderableType] = []
+    for group in finding_groups(result):
+        table = _table(f"Findings: {group.title.lower()}")
+        table.add_column(humanize(group.subject_type), no_wrap=True)
+        table.add_column("What the rules found")
+        for subject, pairs in group.rows:
+            table.add_row(Text(subject), Text("; ".join(f"{name} {value}" for name, value in pairs)))
+        tables.append(table)
+    return tables
 
 
 def _flags(result: Result) -> RenderableType:
-    return _section("Flags", "Flag", [(f.subject, f.kind, f.rule, f.reason) for f in result.flags])
+    return _section(
+        "Flags",
+        "Flag",
+        [(f.subject, f"{f.colour} flag: {f.kind}" if f.colour else f.kind, f.rule, f.reason) for f in result.flags],
+    )
 
 
 def _notes(result: Result) -> RenderableType:
@@ -120,7 +146,8 @@ def _raised(title: str, noun: str, rows: list[tuple[str, str, str, str]]) -> Tab
     table.add_column("Subject", no_wrap=True)
     table.add_column(noun)
     for subject, kind, rule, text in rows:
-        table.add_row(Text(subject), Text.assemble((kind, "bold"), (f"  (rule {rule})", "dim"), "\n", text))
+        style = "bold red" if kind.startswith("red ") else "bold green" if kind.startswith("green ") else "bold"
+        table.add_row(Text(subject), Text.assemble((kind, style), (f"  (rule {rule})", "dim"), "\n", text))
     return table
 
 

@@ -1063,7 +1063,9 @@ class _Checker:
             if name == "known" and len(args) == 1:
                 info = self.infer(args[0], scope)
                 if info.type == "list":
-                    raise _Problem(args[0], "wrong-type", "known() takes one value, not a list", "e.g. known(indicator.target)")
+                    raise _Problem(
+                        args[0], "wrong-type", "known() takes one value, not a list", "e.g. known(indicator.target)"
+                    )
                 return TypeInfo("bool")
             known = ", ".join(sorted(set(AGGREGATES) | {"abs", "known"}))
             raise _Problem(
