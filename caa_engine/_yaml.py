@@ -9,6 +9,7 @@ into ``file:line:column`` through :meth:`Document.locate`.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -289,12 +290,11 @@ class _Builder:
             else:
                 shown = text if len(text) <= 40 else text[:39] + "…"
                 message = f"cannot read '{shown}' as {_TAG_WORDS.get(node.tag, 'a value of its type')}"
-            self._issue(
-                "yaml-value",
-                message,
-                node.start_mark,
-                "write a value of that kind, or put it in quotes to keep it as text",
-            )
+            hint = "write a value of that kind, or put it in quotes to keep it as text"
+            if node.tag == "tag:yaml.org,2002:timestamp" and re.match(r"^\d{4}-\d\d?-\d\d?$", text):
+                message += ": that day does not exist"
+                hint = "write a date that exists, as YYYY-MM-DD (e.g. 2008-02-29), or put it in quotes if it is text"
+            self._issue("yaml-value", message, node.start_mark, hint)
         self.failed.add(node)
         return None
 

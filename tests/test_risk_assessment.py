@@ -57,7 +57,9 @@ def criteria(result: Result, subject: str) -> dict[str, bool]:
 
 
 def notes_of(result: Result) -> list[tuple[str, str]]:
-    return [(note.kind, note.subject) for note in result.notes]
+    """The risk assessment's notes (the overall view notes that a risk-only area has too few elements judged)."""
+    risk_rules = {event.id for event in result.audit if event.element == "risk_assessment"}
+    return [(note.kind, note.subject) for note in result.notes if note.rule in risk_rules]
 
 
 def failed(risk_fields: dict[str, Any] | None = None, **outcome_fields: Any) -> dict[str, Any]:

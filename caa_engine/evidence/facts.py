@@ -27,7 +27,7 @@ INPUT_FACT_TYPES: dict[str, FactType] = {
         "body",
         {
             "name": FieldSpec("str"),
-            "kind": FieldSpec("str", description="one of " + ", ".join(BODY_KINDS)),
+            "kind": FieldSpec("str", description="one of " + ", ".join(BODY_KINDS), values=BODY_KINDS),
             "council": FieldSpec(
                 "bool", description="true for county, district, unitary, metropolitan and London borough councils"
             ),
@@ -50,7 +50,9 @@ INPUT_FACT_TYPES: dict[str, FactType] = {
             "body": FieldSpec("str", description="the body responsible for it"),
             "code": FieldSpec("str", description="e.g. 'NI 192'"),
             "title": FieldSpec("str", nullable=True),
-            "polarity": FieldSpec("str", nullable=True, description="'higher' or 'lower': which way is better"),
+            "polarity": FieldSpec(
+                "str", nullable=True, description="'higher' or 'lower': which way is better", values=("higher", "lower")
+            ),
             "unit": FieldSpec("str", nullable=True),
             "value": FieldSpec("number", description="this year's value"),
             "target": FieldSpec("number", nullable=True, description="the LAA target, if any"),
@@ -74,10 +76,16 @@ INPUT_FACT_TYPES: dict[str, FactType] = {
         "outcome",
         {
             "body": FieldSpec("str", description="the body that owns it"),
-            "kind": FieldSpec("str", description="'priority' for a priority outcome, 'innovation' for an innovation"),
+            "kind": FieldSpec(
+                "str",
+                description="'priority' for a priority outcome, 'innovation' for an innovation",
+                values=("priority", "innovation"),
+            ),
             "title": FieldSpec("str"),
             "status": FieldSpec(
-                "str", description="on_track, at_risk, failed or exceeded (innovations: in_progress, succeeded, failed)"
+                "str",
+                description="on_track, at_risk, failed or exceeded (innovations: in_progress, succeeded, failed)",
+                values=("on_track", "at_risk", "failed", "exceeded", "in_progress", "succeeded"),
             ),
             "vulnerable": FieldSpec("bool", description="whether it concerns vulnerable people or safeguarding"),
             "known_issue": FieldSpec("bool", description="whether the problem is known (innovations: false)"),
@@ -97,8 +105,14 @@ INPUT_FACT_TYPES: dict[str, FactType] = {
             "recorded_on": FieldSpec("date", description="when the risk was recorded in the register"),
             "mitigations": FieldSpec("int", description="how many mitigations were recorded"),
             "contingency": FieldSpec("bool", description="whether a contingency plan was recorded"),
-            "exposure": FieldSpec("str", description="pilot, staged, capped_cost or open"),
-            "appetite_approved_by": FieldSpec("str", nullable=True, description="cabinet or board, if approved"),
+            "exposure": FieldSpec(
+                "str",
+                description="pilot, staged, capped_cost or open",
+                values=("pilot", "staged", "capped_cost", "open"),
+            ),
+            "appetite_approved_by": FieldSpec(
+                "str", nullable=True, description="cabinet or board, if approved", values=("cabinet", "board")
+            ),
             "early_warning_indicators": FieldSpec("int", description="how many early-warning indicators were set"),
             "monitoring_acted_on": FieldSpec("bool"),
             "lessons_captured": FieldSpec("bool"),

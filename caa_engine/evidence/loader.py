@@ -241,13 +241,14 @@ def _reference_checks(bundle: EvidenceBundle, document: Document, ids: dict[str,
             issues.append(_body_issue(document, at_own + ("body",), own.body, ids, "self-assessment"))
         key = (own.body, own.element)
         if key in scored:
+            line = document.locate(scored[key] + ("element",), at_value=True).line
             issues.append(
-                _duplicate_issue(
-                    document,
-                    at_own + ("element",),
-                    scored[key] + ("element",),
+                Issue(
                     "duplicate-self-assessment",
-                    f"body '{own.body}''s self-assessment of '{own.element}'",
+                    f"body '{own.body}' assessed itself on '{own.element}' twice"
+                    + (f" (the first at line {line})" if line else ""),
+                    document.locate(at_own + ("element",), at_value=True),
+                    "keep one self-assessment per body and element",
                 )
             )
         scored.setdefault(key, at_own)

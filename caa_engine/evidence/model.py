@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
+INDICATOR_CODE = r"^[A-Z]{1,6} [0-9]{1,4}[a-z]?$"  # 'NI 192', 'LPI 12' (the loader words its errors by it)
 BodyKind = Literal[BODY_KINDS]  # type: ignore[valid-type]
 Score = Annotated[StrictInt, Field(ge=1, le=4)]
 Number = Union[StrictInt, Annotated[StrictFloat, Field(allow_inf_nan=False)]]
@@ -90,7 +91,7 @@ class Indicator(_Strict):
     """One National Indicator's value for the year, with what it is judged against."""
 
     code: str = Field(
-        pattern=r"^[A-Z]{1,6} [0-9]{1,4}[a-z]?$",
+        pattern=INDICATOR_CODE,
         max_length=MAX_ID,
         description="the indicator's code, e.g. 'NI 192'; a local indicator may use its own prefix, e.g. 'LPI 12'",
     )

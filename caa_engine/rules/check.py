@@ -51,7 +51,7 @@ def _raised_type(name: str, text_field: str, description: str, subjects: tuple[s
     fields = {key: FieldSpec("str") for key in ("kind", "subject", "rule", text_field)}
     fields["body"] = FieldSpec("str", nullable=True)
     if name == "flag":
-        fields["colour"] = FieldSpec("str", nullable=True, description="red, green, or none")
+        fields["colour"] = FieldSpec("str", nullable=True, description="red, green, or none", values=("red", "green"))
     for subject in subjects:
         fields.setdefault(subject, FieldSpec("str", nullable=True))
     return FactType(name, fields, description, origin="engine")
@@ -70,6 +70,8 @@ class TypeInfo:
     type: str  # int | number | str | bool | list
     nullable: bool = False
     item: str = ""  # element type of a list
+    values: tuple[str, ...] = ()  # for a text field: the only values it can hold, if known
+    field: str = ""  # for a field: its name as 'type.field', for messages
 
 
 @dataclass
@@ -113,6 +115,10 @@ class _Problem(Exception):
         self.node, self.code, self.message, self.hint = node, code, message, hint
 
 
+class _Unchecked(_Problem):
+    """A read of what a measure that failed its own checks would derive: that failure is the one to report."""
+
+
 @dataclass
 class _Scope:
     ruleset: LoadedRuleSet
@@ -133,6 +139,8 @@ class _Checker:
         self.classifications: dict[str, tuple[LoadedRuleSet, str, tuple[str, ...]]] = {}
         self.combined: tuple[str, ...] = ()
         self.per_measures: dict[str, str] = {}  # into -> the type its per-fact measures run per
+        self.per_measure_first: dict[str, tuple[str, int]] = {}  # into -> (first measure's id, its line)
+        self.broken_classifications: set[str] = set()  # reported once where declared, not again where used
 
     # -- reporting -------------------------------------------------------------
     def issue(
@@ -224,12 +232,20 @@ class _Checker:
                 for position, need in enumerate(table.unlisted_need):
                     if not (need in base.fields and base.fields[need].nullable):
                         optional = sorted(k for k, v in base.fields.items() if v.nullable)
+                        label = table.label or name
+                        message = (
+                            f"every {label} in the evidence has a {need}, so 'unlisted_need: [{need}]' would let "
+                            f"any {label} missing from the table through"
+                            if need in base.fields or need == "id"
+                            else f"'{name}' has no field '{need}'{did_you_mean(need, optional)}"
+                        )
                         self.issue(
                             rs,
                             path + ("unlisted_need", position),
                             "unknown-fact",
-                            f"the evidence cannot give '{name}.{need}' itself{did_you_mean(need, optional)}",
-                            f"fields the evidence may give for {name}: {', '.join(optional) or 'none'}",
+                            message,
+                            "list fields the evidence may leave out, which the table fills in: "
+                            f"{', '.join(optional) or 'none'}",
                             at_value=True,
                         )
                         ok = False
@@ -290,13 +306,21 @@ class _Checker:
             for name, cls in rs.model.classifications.items():
                 path = ("classifications", name)
                 if name in self.types or name in RESERVED or name in DERIVED_TYPES:
+                    what = (
+                        f"the '{name}' judgements of an element"
+                        if name in judged or name == JUDGEMENT
+                        else "the parameters (params.NAME)"
+                        if name == "params"
+                        else f"the '{name}' facts that rules read"
+                    )
                     self.issue(
                         rs,
                         path,
                         "duplicate-fact",
-                        f"classification '{name}' has the name of existing facts or of an element",
+                        f"classification '{name}' has the name of {what}",
                         "give the classification a name of its own",
                     )
+                    self.broken_classifications.add(name)
                     continue
                 subject = self.types.get(cls.per)
                 if subject is None:
@@ -308,6 +332,7 @@ class _Checker:
                         f"known facts: {', '.join(sorted(self.types))}",
                         at_value=True,
                     )
+                    self.broken_classifications.add(name)
                     continue
                 labels = cls.labels
                 for position, label in enumerate(labels):
@@ -320,7 +345,11 @@ class _Checker:
                             "list each label once",
                             at_value=True,
                         )
-                fields = {cls.per: FieldSpec("str"), "label": FieldSpec("str"), "rule": FieldSpec("str")}
+                fields = {
+                    cls.per: FieldSpec("str"),
+                    "label": FieldSpec("str", values=tuple(labels)),
+                    "rule": FieldSpec("str"),
+                }
                 if subject.per_body and cls.per != "body":
                     fields["body"] = subject.fields["body"]
                 self.types[name] = FactType(name, fields, cls.description, origin=rs.path, companion_of=cls.per)
@@ -342,12 +371,12 @@ class _Checker:
                     )
                 elif element not in combined:
                     combined.append(element)
-        if combined:
+        if combined or any(rs.model.combines for rs in self.rulesets):  # even if one is wrong: reported once
             self.types[JUDGEMENT] = FactType(
                 JUDGEMENT,
                 {
-                    "element": FieldSpec("str", description="the element judged"),
-                    "scope": FieldSpec("str", description="'area' or 'body'"),
+                    "element": FieldSpec("str", description="the element judged", values=tuple(combined)),
+                    "scope": FieldSpec("str", description="'area' or 'body'", values=("area", "body")),
                     "body": FieldSpec("str", nullable=True, description="the body judged (none for the area)"),
                     "score": FieldSpec("int"),
                     "label": FieldSpec("str"),
@@ -414,6 +443,9 @@ class _Checker:
         self.types[measure.into] = FactType(
             measure.into, fields, measure.description, origin="unchecked", companion_of=measure.per
         )
+        if measure.per is not None:  # measures sharing its 'into' are still checked, not told it exists
+            self.per_measures.setdefault(measure.into, measure.per)
+            self.per_measure_first.setdefault(measure.into, (measure.id, 0))
 
     def report_measure_cycle(self, pending: list[tuple[LoadedRuleSet, int, Measure]]) -> None:
         """One issue for measures that wait on each other, at the first of them, naming the whole chain."""
@@ -447,6 +479,16 @@ class _Checker:
 
     def check_measure(self, rs: LoadedRuleSet, index: int, measure: Measure) -> CheckedMeasure | None:
         path = ("measures", index)
+        if measure.from_ is not None and measure.per is not None:
+            self.issue(
+                rs,
+                path + ("per",),
+                "bad-measure",
+                f"measure '{measure.id}' has both 'from:' and 'per:'; it needs exactly one",
+                f"keep 'from: {measure.from_}' with 'group_by:' to aggregate, or 'per: {measure.per}' for one value "
+                f"per {measure.per}",
+            )
+            return None
         if (measure.from_ is None) == (measure.per is None):
             self.issue(
                 rs,
@@ -464,7 +506,9 @@ class _Checker:
                 path + ("when",),
                 "bad-measure",
                 "'when:' chooses the facts of a 'per:' measure; a 'from:' measure filters inside its aggregate",
-                "e.g. count(kloe where score >= 3)",
+                "e.g. count(kloe where score >= 3)"
+                if measure.from_ == "kloe"
+                else f"e.g. count({measure.from_} where …)",
             )
             return None
         assert measure.from_ is not None
@@ -595,8 +639,22 @@ class _Checker:
             ok = False
         subject = self.types[measure.per]
         existing = self.types.get(measure.into)
-        if existing is not None or measure.into in RESERVED:
-            if self.per_measures.get(measure.into) != measure.per or existing is None:
+        shared_per = self.per_measures.get(measure.into)
+        if existing is not None and shared_per is not None and shared_per != measure.per:
+            first = self.per_measure_first[measure.into]
+            self.issue(
+                rs,
+                path + ("into",),
+                "duplicate-fact",
+                f"measure '{measure.id}' runs per {measure.per}, but '{measure.into}' is derived per {shared_per} "
+                f"(by measure '{first[0]}' at line {first[1]})",
+                f"write 'per: {shared_per}', or give the derived fact a new name: measures that share 'into' run "
+                "per the same fact",
+                at_value=True,
+            )
+            ok = False
+        elif existing is not None or measure.into in RESERVED:
+            if shared_per != measure.per or existing is None:
                 self.issue(
                     rs,
                     path + ("into",),
@@ -645,7 +703,7 @@ class _Checker:
                         path + ("when",),
                         "wrong-type",
                         f"a condition must be true or false, but '{unparse(when)}' is {_word(when_info)}",
-                        f"compare it with something, e.g. '{unparse(when)} >= 1'",
+                        _compare_hint(when, when_info),
                         at_value=True,
                     )
                     ok = False
@@ -682,6 +740,8 @@ class _Checker:
                 measure.into, fields, measure.description, origin=rs.path, companion_of=measure.per
             )
             self.per_measures[measure.into] = measure.per
+            line = rs.document.locate(("measures", index)).line
+            self.per_measure_first[measure.into] = (measure.id, line)
         return CheckedMeasure(rs, index, measure, expr, info, scope.reads, scope.params, when)
 
     def check_rules(self) -> list[CheckedRule]:
@@ -754,6 +814,8 @@ class _Checker:
             )
         for name, label in (then.classify or {}).items():
             known_cls = self.classifications.get(name)
+            if known_cls is None and name in self.broken_classifications:
+                continue  # reported where it is declared
             if known_cls is None:
                 self.issue(
                     rs,
@@ -802,7 +864,7 @@ class _Checker:
                         path + ("when",),
                         "wrong-type",
                         f"a condition must be true or false, but '{unparse(condition)}' is {_word(info)}",
-                        f"compare it with something, e.g. '{unparse(condition)} >= 1'",
+                        _compare_hint(condition, info),
                         at_value=True,
                     )
         templates: dict[str, list[tuple[str, Expr]]] = {}
@@ -831,6 +893,8 @@ class _Checker:
     ) -> TypeInfo | None:
         try:
             return self.infer(expr, scope)
+        except _Unchecked:
+            return None
         except _Problem as problem:
             node = problem.node
             self.text_issue(rs, path, node.line, node.column, problem.code, problem.message, problem.hint, offset)
@@ -893,6 +957,7 @@ class _Checker:
     def infer_compare(self, expr: Compare, scope: _Scope) -> TypeInfo:
         left = self.infer(expr.left, scope)
         right = self.infer(expr.right, scope)
+        self.check_values(expr, left, right)
         if expr.op in ("in", "not in"):
             if not isinstance(expr.right, ListLit):
                 raise _Problem(
@@ -914,7 +979,12 @@ class _Checker:
                 expr,
                 "wrong-type",
                 f"cannot compare {_shown(expr.left)} ({_word(left)}) with {_shown(expr.right)} ({_word(right)})",
-                self.param_hint(scope, expr) or "compare numbers with numbers and text with text",
+                self.param_hint(scope, expr)
+                or (
+                    "compare a date with another date, e.g. risk.recorded_on < outcome.started_on"
+                    if "date" in (left.type, right.type)
+                    else "compare numbers with numbers and text with text"
+                ),
             )
         if left.type in ("str", "bool") and expr.op not in ("==", "!="):
             raise _Problem(
@@ -964,6 +1034,25 @@ class _Checker:
             and head in self.types
             and (head == "area" or any(self.types[t].refers_to(head, self.types) for t in through))
         ):
+            if len(parts) > 2:
+                # outcome.risk.title: read through the reference by the referenced type's own name
+                target = parts[1]
+                if target not in self.types:
+                    guess = did_you_mean(target, [n for n in self.types[head].fields if n in self.types])
+                    target = guess.split("'")[1] if guess else target
+                if target in self.types and self.types[head].refers_to(target, self.types):
+                    field_name = parts[2]
+                    fields = self.types[target].fields
+                    if field_name not in fields:
+                        meant = did_you_mean(field_name, fields)
+                        field_name = meant.split("'")[1] if meant else next(iter(fields))
+                    raise _Problem(
+                        ref,
+                        "unknown-fact",
+                        f"{scope.what} uses '{ref.dotted}' — did you mean '{target}.{field_name}'?",
+                        f"{head}.{target} holds the id of a {target}: read that {target}'s fields as "
+                        f"{target}.FIELD, e.g. {target}.{field_name}",
+                    )
             if len(parts) != 2:
                 raise _Problem(
                     ref,
@@ -996,14 +1085,26 @@ class _Checker:
                     if scope.subject
                     else (f"a measure combines many {head} facts: wrap '{ref.dotted}' in an aggregate")
                 )
-                hint = (
-                    f"e.g. min({head}.{example}) >= 3, or count({head} where {example} >= 3) >= 2"
-                    if scope.subject
-                    else f"e.g. min({head}.{example}) or lower_median({head}.{example})"
-                )
+                spec = fields.get(example)
+                if spec is not None and spec.type != "int" and spec.type != "number":
+                    shown = f'"{spec.values[0]}"' if spec.values else ('"…"' if spec.type == "str" else "true")
+                    hint = f"e.g. count({head} where {example} == {shown}) >= 1"
+                elif scope.subject:
+                    hint = f"e.g. min({head}.{example}) >= 3, or count({head} where {example} >= 3) >= 2"
+                else:
+                    hint = f"e.g. min({head}.{example}) or lower_median({head}.{example})"
                 raise _Problem(ref, "needs-aggregate", message, hint)
             raise _Problem(
                 ref, "unknown-fact", f"'{ref.dotted}' cannot be read here", f"a measure reads only '{scope.group}'"
+            )
+        if head == JUDGEMENT:
+            judged = [rs.model.element for rs in self.rulesets if rs.model.element and rs.model.scale]
+            example = next((e for e in judged if e != scope.ruleset.model.element), "use_of_resources")
+            raise _Problem(
+                ref,
+                "unknown-fact",
+                "'judgement' facts are only read by a rule set that combines elements",
+                f"list the elements whose judgements it reads, e.g. 'combines: [{example}]'",
             )
         candidates = [f"params.{p}" for p in scope.ruleset.model.parameters]
         for name in allowed:
@@ -1022,6 +1123,8 @@ class _Checker:
         fact_type = self.types[type_name]
         if name == "id":
             return TypeInfo("str")
+        if fact_type.origin == "unchecked":
+            raise _Unchecked(ref, "unchecked", f"'{shown}' comes from a measure with errors")
         spec = fact_type.fields.get(name)
         if spec is None:
             fields = ["id", *fact_type.fields]
@@ -1034,7 +1137,33 @@ class _Checker:
                 f"{what} uses '{shown}'{suggestion}",
                 f"fields of {type_name}: {', '.join(sorted(fields))}",
             )
-        return TypeInfo(spec.type, spec.nullable)
+        return TypeInfo(spec.type, spec.nullable, values=spec.values, field=f"{type_name}.{name}")
+
+    def check_values(self, expr: Compare, left: TypeInfo, right: TypeInfo) -> None:
+        """A text compared with a field that can hold only some texts must be one of them: a misspelt
+        label would otherwise match nothing, silently."""
+        for info, other in ((left, expr.right), (right, expr.left)):
+            if not info.values:
+                continue
+            consts = other.items if isinstance(other, ListLit) else [other]
+            for const in consts:
+                if not isinstance(const, Const) or not isinstance(const.value, str) or const.value in info.values:
+                    continue
+                type_name, _, field_name = info.field.partition(".")
+                known = ", ".join(info.values)
+                if field_name == "label" and type_name in self.classifications:
+                    raise _Problem(
+                        const,
+                        "unknown-label",
+                        f"'{const.value}' is not a label of '{type_name}'{did_you_mean(const.value, info.values)}",
+                        f"labels of {type_name}: {known}",
+                    )
+                raise _Problem(
+                    const,
+                    "unknown-value",
+                    f"'{const.value}' is not a value '{info.field}' can hold{did_you_mean(const.value, info.values)}",
+                    f"values of {info.field}: {known}",
+                )
 
     def infer_call(self, call: Call, scope: _Scope) -> TypeInfo:
         name = call.name
@@ -1048,7 +1177,9 @@ class _Checker:
                     call.where,
                     "bad-condition",
                     "'where' only filters the collection of an aggregate",
-                    f"{name}() of plain values takes no 'where'; filter a collection, e.g. min(theme.score where …)",
+                    "known() takes one value, e.g. known(outcome.started_on); join other conditions with 'and'"
+                    if name == "known"
+                    else f"{name}() of plain values takes no 'where'; filter a collection, e.g. min(theme.score where …)",
                 )
             if name in ("min", "max") and len(args) >= 2:
                 infos = [self.infer(arg, scope) for arg in args]
@@ -1088,6 +1219,8 @@ class _Checker:
                 f"e.g. {name}(theme{'' if name in ('count', 'share') else '.score'})",
             )
         collection = first.parts[0]
+        if collection == JUDGEMENT and collection not in self.types:
+            self.infer_ref(first, scope)  # explains where 'judgement' facts come from
         if collection not in self.types:
             raise _Problem(
                 first,
@@ -1190,14 +1323,29 @@ def _function_meant(name: str) -> str:
     return did_you_mean(name, names)
 
 
+def _compare_hint(expr: Expr, info: TypeInfo) -> str:
+    """How to turn a value into a condition: text and dates compare differently from numbers."""
+    shown = unparse(expr)
+    if info.type == "str":
+        return f"compare it with something, e.g. '{shown} == \"{info.values[0] if info.values else '…'}\"'"
+    if info.type == "date":
+        return f"compare it with another date, e.g. '{shown} < outcome.started_on'"
+    return f"compare it with something, e.g. '{shown} >= 1'"
+
+
 def _comparable(left: str, right: str) -> bool:
     return left == right or (left in NUMERIC and right in NUMERIC)
 
 
 def _word(info: TypeInfo) -> str:
-    return {"int": "a number", "number": "a number", "str": "text", "bool": "true/false", "list": "a list"}.get(
-        info.type, info.type
-    )
+    return {
+        "int": "a number",
+        "number": "a number",
+        "str": "text",
+        "bool": "true/false",
+        "list": "a list",
+        "date": "a date",
+    }.get(info.type, info.type)
 
 
 def _known_hint(scope: _Scope, types: dict[str, FactType]) -> str:

@@ -57,6 +57,9 @@ _TYPE_WORDS = {
     "list": ("a list", "write one '- item' per line, or [item, item]"),
     "dict": ("a mapping", "write 'key: value' lines, indented under this key"),
 }
+_FINITE = "write a number such as 12.5, without quotes"
+PERCENT_TEXT = re.compile(r"^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*%\s*$")
+INDICATOR_CODE = r"^[A-Z]{1,6} [0-9]{1,4}[a-z]?$"  # as caa_engine.evidence.model checks it
 _TYPE_OF_ERROR = {
     "int_type": "int",
     "int_parsing": "int",
@@ -243,6 +246,26 @@ def _issue(
         name = ", ".join((*subject.owners[:-1], subject.owners[-1].split(" '")[0] + " id"))
     at = document.locate(path, at_value=True)
     kinds = [_TYPE_OF_ERROR.get(e["type"]) for e in errors]
+    if any(e["type"] == "finite_number" for e in errors):  # .nan or .inf: the int branch of a union also fails
+        value = error.get("input")
+        shown = (".nan" if value != value else ("-.inf" if value < 0 else ".inf")) if isinstance(value, float) else got
+        return Issue("wrong-type", f"{name} must be a finite number, not {shown}", at, advice(_FINITE))
+    if any(e["type"].startswith("date_") for e in errors):
+        return Issue(
+            "wrong-type",
+            f"{name} must be a date written YYYY-MM-DD, not {got}",
+            at,
+            advice("write a date that exists, e.g. 2008-04-01"),
+        )
+    if all(kinds) and isinstance(error.get("input"), str) and set(kinds) <= {"int", "float"}:
+        number = PERCENT_TEXT.match(error["input"])
+        if number:  # '35%' where a value is wanted: the number as it is, not as a share
+            return Issue(
+                "wrong-type",
+                f"{name} must be a number, not {got}",
+                at,
+                advice(f"write the number without '%', e.g. {number.group(1)}"),
+            )
     if all(kinds):
         words = [_TYPE_WORDS[k][0] for k in _union_order(kinds)]  # type: ignore[arg-type]
         wanted = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
@@ -253,6 +276,15 @@ def _issue(
         )  # type: ignore[arg-type]
     ctx = error.get("ctx") or {}
     value = error.get("input")
+    if kind == "string_pattern_mismatch" and isinstance(value, str) and ctx.get("pattern") == INDICATOR_CODE:
+        written = re.match(r"^\s*([A-Za-z]+)\s*([0-9]+[a-z]?)\s*$", value)
+        meant = f" — did you mean '{written.group(1).upper()} {written.group(2)}'?" if written else ""
+        return Issue(
+            "invalid-value",
+            f"{name} '{value}' is not written like an indicator code{meant}",
+            at,
+            "write the prefix in capitals, a space, then the number, e.g. 'NI 192' or 'LPI 12'",
+        )
     if kind == "string_pattern_mismatch" and isinstance(value, str):
         chars, bad, joiner = _PATTERN_WORDS.get(ctx.get("pattern", ""), ("the allowed characters", "", ""))
         fixed = re.sub(bad, joiner, value.lower()).strip(joiner) if bad else ""

@@ -40,7 +40,7 @@ class Citation(_Strict):
     text: str = Field(min_length=1)
 
 
-PERCENT = re.compile(r"^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*%\s*$")
+PERCENT = re.compile(r"^\s*(-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))\s*%\s*$")
 
 
 class Parameter(_Strict):
