@@ -491,6 +491,7 @@ def compile_rules(checked: CheckedRules) -> Plan:
             "file": rs.path,
             "line": rs.document.locate(("tables", name)).line,
             "rows": rows,
+            "row_lines": {key: rs.document.locate(("tables", name, "rows", key)).line for key in table.rows},
             "unlisted_need": tuple(table.unlisted_need),
         }
     infos = tuple(

@@ -353,7 +353,9 @@ def test_the_two_tier_evidence_example_gives_the_judgements_its_prose_states(bac
         ("reassess_next_year", "northtown-dc/kloe/2.4")
     ]
     trail = {
-        (e.id, e.status, e.overridden_by) for e in result.audit if e.kind == "rule" and e.subject == "northtown-dc"
+        (e.id, e.status, e.overridden_by)
+        for e in result.audit
+        if e.kind == "rule" and e.subject == "northtown-dc" and e.ruleset == "use_of_resources"
     }
     assert trail == {
         ("uor_performing_well", "applied", None),

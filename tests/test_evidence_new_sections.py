@@ -129,8 +129,9 @@ def test_the_valid_bundle_is_assessed_on_every_element(tmp_path: Path, backend: 
         "direction_of_travel": None,
         "use_of_resources": None,
         "risk_assessment": 2,
-        "overall": 2,
+        "overall": None,  # three of the four elements (no use of resources): no overall score, but a note
     }
+    assert [note.kind for note in result.notes if note.rule == "overall_elements_missing"] == ["overall_not_given"]
     bodies = result.elements["direction_of_travel"].bodies or {}
     assert {body: judgement.score for body, judgement in bodies.items()} == {"testshire-cc": 4, "wold-dc": 1}
 
@@ -247,7 +248,7 @@ def test_a_polarity_the_catalogue_contradicts_is_refused_at_the_polarity(tmp_pat
     assert refusals(tmp_path, 25, "target: 610", "polarity: higher", backend) == [
         Refused(
             "bundle.yaml:25:17: catalogue-conflict: indicator 'NI 191' has polarity 'lower' in the catalogue, but "
-            "the bundle gives 'higher'\n    hint: leave 'polarity' out (the catalogue at rules/indicators.yaml:16 "
+            "the bundle gives 'higher'\n    hint: leave 'polarity' out (the catalogue at rules/indicators.yaml:55 "
             "gives it), or correct the catalogue",
             "higher",
         )

@@ -384,6 +384,8 @@ def _join_table(fact: Fact, table: dict[str, Any], doc: Document) -> list[Issue]
             )
         ]
     issues = []
+    row_line = table.get("row_lines", {}).get(str(key))
+    at_row = f"{table['file']}:{row_line}" if row_line else where
     for column, value in row.items():
         given = fact.fields.get(column)
         if given is not None and given != value:
@@ -393,13 +395,13 @@ def _join_table(fact: Fact, table: dict[str, Any], doc: Document) -> list[Issue]
                     f"{label} '{key}' has {column} {safe_repr(value)} in the catalogue, but the bundle gives "
                     f"{safe_repr(given)}",
                     doc.locate(fact.path + (column,), at_value=True),
-                    f"leave '{column}' out (the catalogue at {where} gives it), or correct the catalogue",
+                    f"leave '{column}' out (the catalogue at {at_row} gives it), or correct the catalogue",
                 )
             )
             continue
         if given is None:
             fact.fields[column] = value
-            fact.origin[column] = where
+            fact.origin[column] = at_row
     return issues
 
 
