@@ -1,7 +1,10 @@
 """Benchmark the two backends on the shipped rules: load time, throughput, and agreement.
 
 Generates a synthetic workload from a seeded RNG (areas with several bodies,
-every KLOE of the rules' catalogue scored for every body, as dicts), assesses
+every KLOE of the rules' catalogue scored for every body; National Indicators
+from the catalogue with targets, previous values and benchmarks; improvement-plan
+milestones per council; priority outcomes, innovations and their risk-register
+entries; self-assessments — all four elements and the overall view), assesses
 it with each backend, and prints the medians of repeated timings: rules
 load+check+compile, per-bundle milliseconds, assessments per second, how much
 of that is the backend's own matching, and the native/durable ratio.
@@ -10,7 +13,7 @@ It also checks what must hold whatever the speed: both backends give
 byte-identical JSON for every bundle, and a repeat run gives the same JSON as
 the first.  Any disagreement or failure exits with status 1.
 
-    python bench/bench_backends.py                  # about 30 s on 2 cores
+    python bench/bench_backends.py                  # about 2 minutes on 2 cores
     python bench/bench_backends.py --bundles 50     # a quick look
 
 This is a script, not a test: pytest does not collect it.
@@ -46,10 +49,84 @@ SCORE_WEIGHTS = (1, 3, 4, 2)  # how often the auditor gives 1, 2, 3, 4: most bod
 # -- the workload ---------------------------------------------------------------------------------------------------
 
 
+COUNCILS = ("county", "unitary", "district")
+STATUSES = ("on_track", "on_track", "at_risk", "failed", "exceeded")
+ELEMENTS = ("indicator_set", "direction_of_travel", "use_of_resources", "risk_assessment")
+
+
+def _indicators(rng: random.Random, codes: list[str], owners: list[str]) -> list[dict[str, Any]]:
+    """Indicators for the councils: each with a value, and most with a target, a previous value, benchmarks."""
+    out = []
+    for owner in owners:
+        for code in rng.sample(codes, k=min(len(codes), rng.randint(4, 10))):
+            value = round(rng.uniform(10, 90), 1)
+            entry: dict[str, Any] = {"code": code, "body": owner, "value": value}
+            if rng.random() < 0.6:
+                entry["target"] = round(value * rng.uniform(0.9, 1.1), 1)
+            if rng.random() < 0.8:
+                entry["previous"] = round(value * rng.uniform(0.9, 1.1), 1)
+            if rng.random() < 0.5:
+                low = round(rng.uniform(10, 40), 1)
+                entry["benchmarks"] = {"lower_quartile": low, "median": low + 10, "upper_quartile": low + 20}
+            out.append(entry)
+    return out
+
+
+def _risk_section(rng: random.Random, area: str, owners: list[str]) -> dict[str, Any]:
+    """Outcomes and innovations, half of them with a risk-register entry, some failing."""
+    outcomes, innovations, register = [], [], []
+    for number in range(rng.randint(3, 8)):
+        item: dict[str, Any] = {
+            "id": f"{area}-o{number}",
+            "title": f"Outcome {number}",
+            "body": rng.choice(owners),
+            "status": rng.choice(STATUSES),
+            "vulnerable": rng.random() < 0.2,
+            "known_issue": rng.random() < 0.3,
+            "action_in_place": rng.random() < 0.5,
+            "started_on": "2008-04-01",
+        }
+        if rng.random() < 0.5:
+            item["risk"] = f"{area}-r{number}"
+            register.append(
+                {
+                    "id": item["risk"],
+                    "title": f"Risk {number}",
+                    "recorded_on": rng.choice(("2008-01-15", "2008-06-01")),
+                    "mitigations": ["a mitigation"] * rng.randint(0, 2),
+                    "contingency": "a plan" if rng.random() < 0.7 else None,
+                    "exposure": rng.choice(("pilot", "staged", "capped_cost", "open")),
+                    "appetite_approved_by": rng.choice(("cabinet", "board", None)),
+                    "early_warning_indicators": ["an indicator"] * rng.randint(0, 2),
+                    "monitoring_acted_on": rng.random() < 0.7,
+                    "lessons_captured": rng.random() < 0.8,
+                    "lessons_shared": rng.random() < 0.7,
+                }
+            )
+        outcomes.append(item)
+    for number in range(rng.randint(0, 2)):
+        innovations.append(
+            {
+                "id": f"{area}-i{number}",
+                "title": f"Innovation {number}",
+                "body": rng.choice(owners),
+                "status": rng.choice(("in_progress", "succeeded", "failed")),
+                "learning_shared": rng.random() < 0.5,
+                "started_on": "2008-04-01",
+            }
+        )
+    for entry in register:  # an entry with no contingency or appetite leaves the key out, as a person would
+        for key in ("contingency", "appetite_approved_by"):
+            if entry[key] is None:
+                del entry[key]
+    return {"outcomes": outcomes, "innovations": innovations, "risk_register": register}
+
+
 def make_bundles(
-    count: int, seed: int, kloe_codes: list[str], min_bodies: int, max_bodies: int
+    count: int, seed: int, kloe_codes: list[str], min_bodies: int, max_bodies: int, indicator_codes: list[str]
 ) -> list[dict[str, Any]]:
-    """``count`` evidence bundles as dicts: a lead council plus districts and other bodies, every KLOE scored."""
+    """``count`` evidence bundles as dicts: a lead council plus districts and other bodies, every KLOE scored,
+    and evidence for every other element."""
     rng = random.Random(seed)
     bundles = []
     for index in range(count):
@@ -76,13 +153,26 @@ def make_bundles(
             }
             for body in bodies
         ]
-        bundles.append(
-            {
-                "area": {"id": area, "name": f"Area {index}", "tier": "two" if two_tier else "single"},
-                "bodies": bodies,
-                "use_of_resources": {"assessments": assessments},
+        councils = [body["id"] for body in bodies if body["kind"] in COUNCILS]
+        bundle: dict[str, Any] = {
+            "area": {"id": area, "name": f"Area {index}", "tier": "two" if two_tier else "single"},
+            "bodies": bodies,
+            "use_of_resources": {"assessments": assessments},
+        }
+        if indicator_codes:
+            bundle["indicator_set"] = {"period": "2008/09", "indicators": _indicators(rng, indicator_codes, councils)}
+            bundle["direction_of_travel"] = {
+                "milestones": [
+                    {"body": owner, "title": f"Milestone {n}", "delivered": rng.random() < 0.7}
+                    for owner in councils
+                    for n in range(rng.randint(2, 8))
+                ]
             }
-        )
+            bundle["risk_assessment"] = _risk_section(rng, area, councils)
+            bundle["self_assessments"] = [
+                {"body": councils[0], "element": element, "score": rng.randint(1, 4)} for element in ELEMENTS
+            ]
+        bundles.append(bundle)
     return bundles
 
 
@@ -275,9 +365,15 @@ def main(argv: list[str] | None = None) -> int:
     if not kloe_codes:
         print(f"error: the rules in {args.rules} have no KLOE table to draw a workload from", file=sys.stderr)
         return 1
-    bundles = make_bundles(args.bundles, args.seed, kloe_codes, args.min_bodies, args.max_bodies)
+    # Indicators, milestones and outcomes only where the rules judge them (a rules folder may hold fewer elements).
+    indicator_codes = sorted(plan.tables["indicator"]["rows"]) if "indicator" in plan.tables else []
+    bundles = make_bundles(args.bundles, args.seed, kloe_codes, args.min_bodies, args.max_bodies, indicator_codes)
     bodies = sum(len(b["bodies"]) for b in bundles)
     scores = sum(len(a["kloes"]) for b in bundles for a in b["use_of_resources"]["assessments"])
+    indicators = sum(len(b.get("indicator_set", {}).get("indicators", [])) for b in bundles)
+    outcomes = sum(
+        len(b.get("risk_assessment", {}).get(key, [])) for b in bundles for key in ("outcomes", "innovations")
+    )
     validate_seconds, _ = median_seconds(lambda: [bundle_from_dict(b) for b in bundles], args.repeats)
     loaded = [bundle_from_dict(b) for b in bundles]
 
@@ -289,7 +385,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"  workload: {args.bundles:,} areas, {bodies:,} bodies, {scores:,} KLOE scores "
-        f"({len(kloe_codes)} KLOEs per body, seed {args.seed})"
+        f"({len(kloe_codes)} KLOEs per body), {indicators:,} indicators, {outcomes:,} outcomes and innovations "
+        f"(seed {args.seed})"
     )
     print(
         f"  rules: {shown(args.rules)} ({plural(len(plan.rulesets), 'rule set')}, {plural(len(plan.rules), 'rule')}, "

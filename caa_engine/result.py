@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .audit.events import AuditEvent, plain
+from .audit.events import AuditEvent, plain, spoken
 from .compile import Plan
 from .facts import Fact
 from .session import Outcome
@@ -172,7 +172,7 @@ def _findings(outcome: Outcome, plan: Plan) -> dict[str, dict[str, dict[str, Fin
             for read in event.inputs:
                 where = f" ({read.source})" if read.source else ""
                 counted = f" over {', '.join(read.facts)}" if read.facts else ""
-                evidence.append(f"{read.name} = {_shown(read.value)}{counted}{where}")
+                evidence.append(f"{read.name} = {spoken(read.value)}{counted}{where}")
             entry[type_name if name == "label" else f"{type_name}.{name}"] = Finding(
                 value=plain(fact.fields.get(name)),
                 by=event.id,
@@ -182,14 +182,6 @@ def _findings(outcome: Outcome, plan: Plan) -> dict[str, dict[str, dict[str, Fin
     # The area, then bodies, then each other type; subjects in id order.
     order = sorted(out, key=lambda name: (name != "area", name != "body", name))
     return {name: dict(sorted(out[name].items())) for name in order}
-
-
-def _shown(value: Any) -> str:
-    if value is None:
-        return "unknown"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
 
 
 def _in_policy_order(plan: Plan) -> list[Any]:

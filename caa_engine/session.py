@@ -15,7 +15,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any, Literal
 
-from .audit.events import AuditEvent, EventInput, EventParam, plain
+from .audit.events import AuditEvent, EventInput, EventParam, plain, spoken
 from .backends.base import Backend, MatchFact, PreparedPlan
 from .compile import Plan, PlanMeasure, PlanRule
 from .errors import EngineError
@@ -281,7 +281,7 @@ def _fire(
     rendered: dict[str, str] = {}
     if rule.templates:
         scope = Scope(store, subject=subject)
-        rendered = {text: _show(evaluate(expr, scope)) for text, expr in rule.templates}
+        rendered = {text: spoken(evaluate(expr, scope)) for text, expr in rule.templates}
     body = subject.body()
     where = f"{rule.file}:{rule.line}"
     if rule.score is not None:
@@ -312,17 +312,6 @@ def _fire(
         candidates.setdefault(rule.element, []).append(Candidate(rule, subject, event))
     for name, label in rule.classify:
         candidates.setdefault(name, []).append(Candidate(rule, subject, event, label))
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "unknown"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, Fraction):
-        # Six decimals, as in the JSON, and never an exponent: people read these in notes.
-        return f"{float(value):.6f}".rstrip("0").rstrip(".")
-    return str(value)
 
 
 def _render(template: str, values: dict[str, str]) -> str:

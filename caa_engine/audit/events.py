@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["EventInput", "EventParam", "AuditEvent", "plain"]
+__all__ = ["EventInput", "EventParam", "AuditEvent", "plain", "spoken"]
 
 
 def plain(value: Any) -> Any:
@@ -22,6 +22,20 @@ def plain(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+def spoken(value: Any) -> str:
+    """A value as people read it in a note, a finding or a report: yes/no, 'unknown' for a missing value,
+    a fraction as at most six decimals (never an exponent), a date as YYYY-MM-DD."""
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (Fraction, float)):
+        return f"{float(value):.6f}".rstrip("0").rstrip(".")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
 class EventInput(BaseModel):

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..audit.events import AuditEvent
+from ..audit.events import AuditEvent, spoken
 from ..result import ElementResult, Result
 
 __all__ = [
@@ -157,21 +157,13 @@ def finding_groups(result: Result) -> list[FindingGroup]:
         rows = tuple(
             (
                 body_label(result, subject) if subject_type == "body" else subject,
-                tuple((name, _finding_value(finding.value)) for name, finding in found.items()),
+                tuple((name, spoken(finding.value)) for name, finding in found.items()),
             )
             for subject, found in subjects.items()
         )
         title = _SUBJECT_TITLES.get(subject_type, humanize(subject_type) + "s")
         groups.append(FindingGroup(subject_type, title, rows))
     return groups
-
-
-def _finding_value(value: Any) -> str:
-    if value is None:
-        return "unknown"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return show(value)
 
 
 def measure_tables(result: Result) -> list[MeasureTable]:
