@@ -431,7 +431,7 @@ def compile_rules(checked: CheckedRules) -> Plan:
         folded = compiler.fold(r.condition)
         match = compiler.compile(folded)
         then = r.model.then
-        label = rs.model.scale.get(then.score if then.score is not None else then.cap or 0)
+        label = rs.model.scale.get(then.score if then.score is not None else r.cap or 0)
         templates = tuple((text, compiler.fold(expr)) for parts in r.templates.values() for text, expr in parts)
         rules.append(
             PlanRule(
@@ -458,7 +458,7 @@ def compile_rules(checked: CheckedRules) -> Plan:
                 _params(rs, r.params),
                 rule_levels[i],
                 text=str(r.model.when).lower() if isinstance(r.model.when, bool) else " ".join(r.model.when.split()),
-                cap=then.cap,
+                cap=r.cap,
                 classify=tuple(sorted((then.classify or {}).items())),
             )
         )

@@ -597,3 +597,18 @@ def test_a_parameter_written_abc_percent_is_text_and_comparing_it_with_a_share_i
 def test_a_parameter_written_with_no_digit_before_the_point_is_a_percentage_too(tmp_path: Path) -> None:
     (tmp_path / "checks.yaml").write_text(share_rules('".5%"'), encoding="utf-8")
     assert load_rule_files(tmp_path)[0].model.parameters["p"].value == 0.005
+
+
+def test_a_cap_naming_a_parameter_that_is_not_defined_is_refused_at_the_cap(tmp_path: Path) -> None:
+    text = HEAD + "rules:\n" + rule("area", "true", "{cap: params.safeguarding_cpa}")
+    [refused] = refusals(tmp_path, {"checks.yaml": text})
+    assert refused.text.startswith(
+        "checks.yaml:13:17: undefined-parameter: parameter 'safeguarding_cpa' is not defined"
+    )
+    assert refused.at.startswith("params.safeguarding_cpa")
+
+
+def test_a_cap_written_as_anything_but_a_score_or_a_parameter_is_refused(tmp_path: Path) -> None:
+    text = HEAD + "rules:\n" + rule("area", "true", "{cap: two}")
+    [refused] = refusals(tmp_path, {"checks.yaml": text})
+    assert "a cap is a score such as 2, or a parameter written params.NAME" in refused.text

@@ -361,3 +361,13 @@ def test_raising_well_min_elements_in_yaml_drops_three_elements_at_3_to_adequate
     rules = copy_rules(tmp_path)
     edit(rules / "overall.yaml", "  well_min_elements:\n    value: 3\n", "  well_min_elements:\n    value: 4\n")
     assert overall(assess(evidence, rules=rules, backend=backend)) == (2, "adequate")
+
+
+def test_the_safeguarding_cap_is_a_parameter_a_tuner_can_lower(tmp_path: Path, backend: str) -> None:
+    rules = copy_rules(tmp_path)
+    edit(rules / "overall.yaml", "  safeguarding_cap:\n    value: 2", "  safeguarding_cap:\n    value: 1")
+    shipped = assess("fixtures/eastwold.yaml", backend=backend).overall
+    tuned = assess("fixtures/eastwold.yaml", rules=rules, backend=backend).overall
+    assert shipped is not None and tuned is not None
+    assert (shipped["score"], shipped["uncapped"]) == (2, 3)
+    assert (tuned["score"], tuned["label"], tuned["capped_by"]) == (1, "inadequate", "overall_safeguarding_cap")

@@ -96,6 +96,7 @@ class CheckedRule:
     params: set[str]
     templates: dict[str, list[tuple[str, Expr]]]  # "flag"/"note" -> [(placeholder text, expr)]
     writes: set[str] = field(default_factory=set)
+    cap: int | None = None  # the cap, its parameter (if it names one) read
 
 
 @dataclass
@@ -776,7 +777,8 @@ class _Checker:
                 "give 'then:' a score, a cap, a classify, a flag or a note",
             )
         writes: set[str] = set()
-        for key, score in (("score", then.score), ("cap", then.cap)):
+        cap, cap_param = self.cap_of(rs, path, then.cap)
+        for key, score in (("score", then.score), ("cap", cap)):
             if score is None:
                 continue
             assert model.element is not None  # a file without an element has no rules (checked before)
@@ -885,7 +887,37 @@ class _Checker:
             templates[kind] = parts
         if condition is None:
             return None
-        return CheckedRule(rs, index, rule, condition, scope.reads, scope.params, templates, writes)
+        params = scope.params | ({cap_param} if cap_param else set())
+        return CheckedRule(rs, index, rule, condition, scope.reads, params, templates, writes, cap)
+
+    def cap_of(self, rs: LoadedRuleSet, path: tuple[Any, ...], cap: int | str | None) -> tuple[int | None, str]:
+        """A rule's cap as a score, and the parameter it names (if it names one)."""
+        if not isinstance(cap, str):
+            return cap, ""
+        name = cap.split(".", 1)[1]
+        params = rs.model.parameters
+        if name not in params:
+            self.issue(
+                rs,
+                path + ("then", "cap"),
+                "undefined-parameter",
+                f"parameter '{name}' is not defined{did_you_mean(name, params)}",
+                f"define it under 'parameters:' in {rs.path}",
+                at_value=True,
+            )
+            return None, ""
+        value = params[name].value
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.issue(
+                rs,
+                path + ("then", "cap"),
+                "wrong-type",
+                f"a cap is a score, but parameter '{name}' holds {safe_repr(value)}",
+                "give the parameter a score such as 2",
+                at_value=True,
+            )
+            return None, ""
+        return value, name
 
     # -- expressions -----------------------------------------------------------
     def infer_at(

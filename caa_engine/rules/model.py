@@ -116,7 +116,17 @@ class NoteEffect(_Strict):
 
 class Effects(_Strict):
     score: StrictInt | None = None
-    cap: StrictInt | None = Field(default=None, description="the highest score this subject may have")
+    cap: StrictInt | str | None = Field(
+        default=None, description="the highest score this subject may have: a score, or params.NAME holding one"
+    )
+
+    @field_validator("cap")
+    @classmethod
+    def _cap_is_a_score_or_a_parameter(cls, value: object) -> object:
+        if isinstance(value, str) and not re.match(r"^params\.[a-z][a-z0-9_]*$", value):
+            raise ValueError("a cap is a score such as 2, or a parameter written params.NAME")
+        return value
+
     classify: dict[str, str] | None = Field(default=None, description="classification name -> label")
     flag: FlagEffect | None = None
     note: NoteEffect | None = None
