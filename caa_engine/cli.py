@@ -223,7 +223,7 @@ def assess_command(
 def impact_command(
     paths: tuple[Path, ...], rules_dir: Path | None, baseline_dir: Path, kind: str, backend: str | None
 ) -> None:
-    """Show what changed rules do to every area: judgements, flags and notes that differ."""
+    """Show what changed rules do to every area: judgements, caps, findings, flags and notes that differ."""
     bundles, path_issues = _bundle_paths(paths)
     before, after = _assess_all(_engines([baseline_dir, rules_dir], backend, path_issues), bundles)
     render_impact = render_impact_json if kind == "json" else render_impact_text

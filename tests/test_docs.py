@@ -8,7 +8,8 @@ The first line of each ```yaml block in docs/*.md says what it is:
     ``parameters``/``tables``/``measures``/``rules`` added to a copy of the
     shipped ``rules/use_of_resources.yaml``, then checked;
 ``# rule excerpt: NAME``
-    a part of the named rule file (``shipped`` is ``rules/use_of_resources.yaml``);
+    a part of the named rule file: a shipped file by its path (``rules/overall.yaml``), or a
+    ``# rule file`` in the docs by its name (``shipped`` is ``rules/use_of_resources.yaml``);
 ``# broken rule file``
     written as ``rules/use_of_resources.yaml`` and refused with exactly the
     errors in the ```text block that follows it;
@@ -213,9 +214,20 @@ def test_each_rule_snippet_loads_when_added_to_the_shipped_rules(block: Block, t
     assert {item["id"] for key in ("rules", "measures") for item in added.get(key, [])} <= ids
 
 
+def quoted_file(name: str) -> str:
+    """The text of the rule file an excerpt quotes: a shipped file by its path, or a rule file in the docs."""
+    if name == "shipped":
+        return SHIPPED.read_text(encoding="utf-8")
+    if name.startswith("rules/"):
+        path = ROOT / name
+        assert path.is_file(), f"no shipped rule file {name}"
+        return path.read_text(encoding="utf-8")
+    return named("rule file", name).text
+
+
 @pytest.mark.parametrize("block", of_kind("rule excerpt"))
 def test_each_rule_excerpt_is_part_of_the_rule_file_it_quotes(block: Block) -> None:
-    whole = SHIPPED.read_text(encoding="utf-8") if block.name == "shipped" else named("rule file", block.name).text
+    whole = quoted_file(block.name)
     assert contained(yaml.safe_load(block.text), yaml.safe_load(whole)), f"{block.label} is not in '{block.name}'"
 
 

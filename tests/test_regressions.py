@@ -537,7 +537,7 @@ def test_a_self_assessment_with_nothing_to_compare_is_noted_not_lost(backend: st
     evidence = area_bundle(kloes={"testshire-cc": kloes_for(3)}, self_assessments=[("testshire-cc", "overall", 3)])
     result = assess(evidence, backend=backend)
     [note] = [n for n in result.notes if n.kind == "self_assessment_not_compared"]
-    assert note.text == "testshire-cc scored itself 3 on overall, but there is no judgement of it to compare with"
+    assert note.text == "Testshire Cc scored itself 3 on overall, but there is no judgement of it to compare with"
 
 
 def test_one_mistake_in_a_per_fact_measure_is_one_issue_not_one_per_measure_sharing_its_into(tmp_path: Path) -> None:
