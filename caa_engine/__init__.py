@@ -7,7 +7,7 @@ from .compile import Plan
 from .engine import BACKENDS, Engine, __version__, assess, load_rules
 from .errors import CaaError, EngineError, EvidenceError, Issue, Location, RuleError
 from .evidence.model import EvidenceBundle
-from .result import ElementResult, FlagResult, Judgement, NoteResult, Result
+from .result import ElementResult, Finding, FlagResult, Judgement, NoteResult, Result
 
 __all__ = [
     "assess",
@@ -21,6 +21,7 @@ __all__ = [
     "Judgement",
     "FlagResult",
     "NoteResult",
+    "Finding",
     "EvidenceBundle",
     "CaaError",
     "RuleError",

@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from caa_engine import Result, assess
-from caa_engine.result import NoteResult
+from caa_engine import NoteResult, Result, assess
 
 ROOT = Path(__file__).resolve().parent.parent
 CPA_RULES = ROOT / "tests" / "data" / "rules_cpa_five_themes"
