@@ -78,6 +78,7 @@ class Read:
     source: str = ""  # file:line of the evidence, or the rule/measure that derived it
     fact: str = ""  # the id of the fact read
     facts: tuple[str, ...] = ()  # for an aggregate: the facts it counted
+    among: tuple[str, ...] = ()  # for a share: the facts it was taken over
 
 
 @dataclass
@@ -244,21 +245,21 @@ def _call(call: Call, scope: Scope) -> Any:
     collection_type = first.parts[0]
     members = scope.collection(collection_type)
     counted: list[Fact] = []
-    known = 0
+    known: list[Fact] = []
     for member in members:
         if call.where is None:
             verdict: Any = True
         else:
             verdict = evaluate(call.where, Scope(scope.store, scope.subject, scope.group, member))
         if verdict is not None:
-            known += 1
+            known.append(member)
         if verdict is True:
             counted.append(member)
     result: Any
     if name == "count":
         result = len(counted)
     elif name == "share":
-        result = _number(Fraction(len(counted), known)) if known else 0
+        result = _number(Fraction(len(counted), len(known))) if known else 0
     else:
         field_name = first.parts[1]
         values = [m.get(field_name) for m in counted if m.get(field_name) is not None]
@@ -276,5 +277,6 @@ def _call(call: Call, scope: Scope) -> Any:
         else:
             result = lower_median(values)
     if scope.tracing:
-        scope.record(Read(unparse(call), result, "", "", tuple(m.id for m in counted)))
+        among = tuple(m.id for m in known) if name == "share" else ()
+        scope.record(Read(unparse(call), result, "", "", tuple(m.id for m in counted), among))
     return result

@@ -171,7 +171,11 @@ def _findings(outcome: Outcome, plan: Plan) -> dict[str, dict[str, dict[str, Fin
             evidence = []
             for read in event.inputs:
                 where = f" ({read.source})" if read.source else ""
-                counted = f" over {', '.join(read.facts)}" if read.facts else ""
+                if read.among:  # a share: how many of how many, and which
+                    counted = f" ({len(read.facts)} of {len(read.among)}{': ' if read.facts else ''}"
+                    counted += ", ".join(read.facts) + ")"
+                else:
+                    counted = f" over {', '.join(read.facts)}" if read.facts else ""
                 evidence.append(f"{read.name} = {spoken(read.value)}{counted}{where}")
             entry[type_name if name == "label" else f"{type_name}.{name}"] = Finding(
                 value=plain(fact.fields.get(name)),

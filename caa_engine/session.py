@@ -217,7 +217,7 @@ def _fields_read(measure: PlanMeasure) -> list[str]:
 
 
 def _aggregate_input(read: Read) -> EventInput:
-    return EventInput(read.name, plain(read.value), read.source, read.fact, list(read.facts))
+    return EventInput(read.name, plain(read.value), read.source, read.fact, list(read.facts), list(read.among))
 
 
 def _derived_id(into: str, group_by: tuple[str, ...], key: tuple[Any, ...]) -> str:

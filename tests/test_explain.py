@@ -77,3 +77,21 @@ def test_explaining_an_unknown_element_names_the_elements_there_are() -> None:
         "caa: error: no element 'nope' in these rules (elements: indicator_set, direction_of_travel, "
         "use_of_resources, risk_assessment, overall)\n"
     )
+
+
+def test_a_share_says_how_many_of_how_many_it_was_taken_over() -> None:
+    # It listed only the facts that counted ("over 1: …"), which read as if the share were taken over one.
+    result = assess(LEICS, rules="rules", backend="native")
+    text = explain(result, "direction_of_travel", "charnwood-bc")
+    assert '      gives: share(trend where label == "improved") = 0.333333 (1 of 3)' in text.splitlines()
+    [share] = [
+        i
+        for e in result.audit
+        if e.id == "dot_share_improved" and e.subject == "charnwood-bc"
+        for i in e.inputs
+        if i.name.startswith("share(")
+    ]
+    assert share.facts == ["charnwood-bc/indicator/NI 181"] and len(share.among) == 3
+    assert "among" not in result.audit[0].inputs[0].model_dump()  # only a share carries it
+    evidence = result.findings["body"]["charnwood-bc"]["progress.improved"].evidence
+    assert any("= 0.333333 (1 of 3: charnwood-bc/indicator/NI 181)" in line for line in evidence)

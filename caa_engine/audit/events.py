@@ -10,7 +10,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 __all__ = ["EventInput", "EventParam", "AuditEvent", "plain", "spoken"]
 
@@ -48,11 +48,32 @@ class EventInput(BaseModel):
     source: str = Field(default="", description="file:line of the evidence (or rule file) the value came from")
     fact: str = Field(default="", description="the id of the fact read")
     facts: list[str] = Field(default_factory=list, description="for an aggregate, the facts it counted")
+    among: list[str] = Field(
+        default_factory=list,
+        description="for a share, the facts it was taken over (those whose condition is known); "
+        "left out of the JSON for every other input",
+    )
 
     def __init__(
-        self, name: str, value: Any, source: str = "", fact: str = "", facts: list[str] | None = None, **extra: Any
+        self,
+        name: str,
+        value: Any,
+        source: str = "",
+        fact: str = "",
+        facts: list[str] | None = None,
+        among: list[str] | None = None,
+        **extra: Any,
     ):
-        super().__init__(name=name, value=value, source=source, fact=fact, facts=facts or [], **extra)
+        super().__init__(
+            name=name, value=value, source=source, fact=fact, facts=facts or [], among=among or [], **extra
+        )
+
+    @model_serializer(mode="wrap")
+    def _without_empty_among(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if not data.get("among"):
+            data.pop("among", None)
+        return data
 
 
 class EventParam(BaseModel):

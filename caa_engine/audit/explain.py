@@ -178,7 +178,7 @@ def _lineage(event: AuditEvent, producers: Producers, depth: int, seen: set[tupl
                     lines.append(f"{pad}  {producer.effect['unknown']}")
                 lines.append(f"{pad}  value: {producer.expression}")
             lines += [f"{pad}  read:  {_read(i)}" for i in producer.inputs if not i.facts]
-            lines += [f"{pad}  gives: {i.name} = {_value(i.value)}" for i in producer.inputs if i.facts]
+            lines += [f"{pad}  gives: {_gives(i)}" for i in producer.inputs if i.facts or i.among]
             lines += [f"{pad}  with:  params.{p.name} = {_value(p.value)} ({p.source})" for p in producer.params]
             lines += _lineage(producer, producers, depth + 1, seen)
     return lines
@@ -195,10 +195,19 @@ def _effect(event: AuditEvent) -> str:
     return ", ".join(parts)
 
 
+def _gives(item: EventInput) -> str:
+    """An aggregate a measure computed: a share says how many of how many."""
+    text = f"{item.name} = {_value(item.value)}"
+    return text + f" ({len(item.facts)} of {len(item.among)})" if item.among else text
+
+
 def _read(item: EventInput) -> str:
     text = f"{item.name} = {_value(item.value)}"
     if item.source:
         text += f"   [{item.fact + ', ' if item.fact else ''}{item.source}]"
+    elif item.among:  # a share: how many of how many
+        shown = f": {', '.join(item.facts)}" if item.facts else ""
+        text += f"   [{len(item.facts)} of {len(item.among)}{shown}]"
     elif item.facts:
         text += f"   [over {len(item.facts)}: {', '.join(item.facts)}]"
     return text

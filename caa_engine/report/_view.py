@@ -313,7 +313,8 @@ def audit_trail(result: Result) -> AuditTrail:
             event=event,
             source=f"{event.source['file']}:{event.source['line']}",
             inputs=tuple(
-                _input_line(item.name, item.value, item.source, item.fact, item.facts, derived) for item in event.inputs
+                _input_line(item.name, item.value, item.source, item.fact, item.facts, derived, len(item.among))
+                for item in event.inputs
             ),
             params=tuple((param.name, show(param.value), param.source) for param in event.params),
             effect=tuple(_spread(event.effect)),
@@ -343,11 +344,11 @@ def audit_trail(result: Result) -> AuditTrail:
 
 
 def _input_line(
-    name: str, value: Any, source: str, fact: str, facts: list[str], derived: Mapping[str, int]
+    name: str, value: Any, source: str, fact: str, facts: list[str], derived: Mapping[str, int], among: int = 0
 ) -> InputLine:
     return InputLine(
         name=name,
-        value=show(value),
+        value=f"{show(value)} ({len(facts)} of {among})" if among else show(value),
         source=source,
         fact=FactRef(fact, derived.get(fact)) if fact else None,
         counted=tuple(FactRef(counted, derived.get(counted)) for counted in facts),
