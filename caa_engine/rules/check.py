@@ -1,9 +1,11 @@
 """Cross-rule checks: names, types and conditions, across every rule file.
 
-:func:`check_rules` builds the fact schema (input facts, joined tables, facts
-derived by measures and by judgements), then parses and type-checks every
-measure value, rule condition and message template against it.  Each leaf
-check only says what is wrong; :class:`_Checker` attaches the location.
+:func:`check_rules` builds the fact schema (:mod:`caa_engine.rules.schema`:
+input facts, joined tables, facts derived by judgements and classifications),
+then checks every measure (adding the facts it derives), rule condition and
+message template against it, typing each expression with
+:mod:`caa_engine.rules.infer`.  Each leaf check only says what is wrong;
+the checker attaches the location.
 """
 
 from __future__ import annotations
@@ -15,63 +17,16 @@ from typing import Any
 
 from ..errors import Issue, RuleError
 from ..evidence.facts import INPUT_FACT_TYPES
-from ..facts import FactType, FieldSpec, ValueType, normalise_number, value_type_of
-from .expr import (
-    AGGREGATES,
-    Arith,
-    BoolOp,
-    Call,
-    Compare,
-    Const,
-    Expr,
-    ExprSyntaxError,
-    ListLit,
-    Neg,
-    Not,
-    Ref,
-    parse_expression,
-    unparse,
-)
+from ..facts import FactType, FieldSpec, normalise_number, value_type_of
+from .expr import Const, Expr, unparse
+from .infer import JUDGEMENT, NUMERIC, RESERVED, Scope, TypeInfo, comparable, compare_hint, word_for
 from .loader import LoadedRuleSet, did_you_mean, safe_repr
 from .model import Measure, Rule
+from .schema import DERIVED_TYPES, SchemaBuilder
 
 __all__ = ["CheckedMeasure", "CheckedRule", "CheckedRules", "check_rules", "TEMPLATE_FIELD", "DERIVED_TYPES"]
 
 TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
-NUMERIC = ("int", "number")
-
-
-# Facts every rule set may read that the engine derives from effects.
-def _raised_type(name: str, text_field: str, description: str, subjects: tuple[str, ...] = ()) -> FactType:
-    """A flag or a note as a fact later rules can read.
-
-    It names its subject twice: as ``subject`` and in a field named after the subject's type
-    (``outcome``), so a rule can read through it, e.g. ``count(flag where outcome.vulnerable)``.
-    """
-    fields = {key: FieldSpec("str") for key in ("kind", "subject", "rule", text_field)}
-    fields["body"] = FieldSpec("str", nullable=True)
-    if name == "flag":
-        fields["colour"] = FieldSpec("str", nullable=True, description="red, green, or none", values=("red", "green"))
-    for subject in subjects:
-        fields.setdefault(subject, FieldSpec("str", nullable=True))
-    return FactType(name, fields, description, origin="engine")
-
-
-DERIVED_TYPES: dict[str, FactType] = {
-    "flag": _raised_type("flag", "reason", "a flag raised by a rule"),
-    "note": _raised_type("note", "text", "a note added by a rule"),
-}
-JUDGEMENT = "judgement"  # the element judgements a rule set with 'combines:' reads
-RESERVED = ("params", JUDGEMENT)
-
-
-@dataclass(frozen=True)
-class TypeInfo:
-    type: str  # int | number | str | bool | list
-    nullable: bool = False
-    item: str = ""  # element type of a list
-    values: tuple[str, ...] = ()  # for a text field: the only values it can hold, if known
-    field: str = ""  # for a field: its name as 'type.field', for messages
 
 
 @dataclass
@@ -110,294 +65,8 @@ class CheckedRules:
     combined: tuple[str, ...] = ()  # the elements whose judgements are also 'judgement' facts
 
 
-class _Problem(Exception):
-    def __init__(self, node: Any, code: str, message: str, hint: str = ""):
-        super().__init__(message)
-        self.node, self.code, self.message, self.hint = node, code, message, hint
-
-
-class _Unchecked(_Problem):
-    """A read of what a measure that failed its own checks would derive: that failure is the one to report."""
-
-
-@dataclass
-class _Scope:
-    ruleset: LoadedRuleSet
-    subject: str | None = None  # the fact type a rule runs per
-    group: str | None = None  # the fact type a measure aggregates
-    item: str | None = None  # inside 'where': the collection's fact type
-    in_aggregate: bool = False
-    reads: set[str] = field(default_factory=set)
-    params: set[str] = field(default_factory=set)
-    what: str = "condition"  # the text being checked, as messages name it
-
-
-class _Checker:
-    def __init__(self, rulesets: list[LoadedRuleSet]):
-        self.rulesets = rulesets
-        self.issues: list[Issue] = []
-        self.types: dict[str, FactType] = dict(INPUT_FACT_TYPES)
-        self.classifications: dict[str, tuple[LoadedRuleSet, str, tuple[str, ...]]] = {}
-        self.combined: tuple[str, ...] = ()
-        self.per_measures: dict[str, str] = {}  # into -> the type its per-fact measures run per
-        self.per_measure_first: dict[str, tuple[str, int]] = {}  # into -> (first measure's id, its line)
-        self.broken_classifications: set[str] = set()  # reported once where declared, not again where used
-
-    # -- reporting -------------------------------------------------------------
-    def issue(
-        self, rs: LoadedRuleSet, path: tuple[Any, ...], code: str, message: str, hint: str = "", at_value: bool = False
-    ) -> None:
-        self.issues.append(Issue(code, message, rs.document.locate(path, at_value=at_value), hint))
-
-    def text_issue(
-        self,
-        rs: LoadedRuleSet,
-        path: tuple[Any, ...],
-        line: int,
-        column: int,
-        code: str,
-        message: str,
-        hint: str,
-        offset: tuple[int, int] = (0, 0),
-    ) -> None:
-        if line == 1:
-            column += offset[1]
-        line += offset[0]
-        self.issues.append(Issue(code, message, rs.document.text_location(path, line, column), hint))
-
-    def parse(
-        self, rs: LoadedRuleSet, path: tuple[Any, ...], text: str, offset: tuple[int, int] = (0, 0)
-    ) -> Expr | None:
-        try:
-            return parse_expression(text)
-        except ExprSyntaxError as exc:
-            line, column, message, hint = _explain_syntax(text, exc)
-            self.text_issue(rs, path, line, column, "bad-condition", message, hint, offset)
-            return None
-
-    # -- the schema ------------------------------------------------------------
-    def build_tables(self) -> dict[str, tuple[LoadedRuleSet, str]]:
-        tables: dict[str, tuple[LoadedRuleSet, str]] = {}
-        for rs in self.rulesets:
-            for name, table in rs.model.tables.items():
-                path = ("tables", name)
-                base = INPUT_FACT_TYPES.get(name)
-                if base is None:
-                    self.issue(
-                        rs,
-                        path,
-                        "unknown-fact",
-                        f"table '{name}' joins onto no evidence fact{did_you_mean(name, INPUT_FACT_TYPES)}",
-                        f"a table is named after the evidence fact it extends: {', '.join(INPUT_FACT_TYPES)}",
-                    )
-                    continue
-                if name in tables:
-                    other = tables[name][0]
-                    self.issue(
-                        rs,
-                        path,
-                        "duplicate-table",
-                        f"a table for '{name}' is already defined in {other.path}",
-                        "keep one table per fact type",
-                    )
-                    continue
-                if table.key not in base.fields:
-                    self.issue(
-                        rs,
-                        path + ("key",),
-                        "unknown-fact",
-                        f"'{name}' has no field '{table.key}'{did_you_mean(table.key, base.fields)}",
-                        f"fields of {name}: {', '.join(sorted(base.fields))}",
-                        at_value=True,
-                    )
-                    continue
-                columns: dict[str, set[str]] = {}
-                finite = True
-                for key, row in table.rows.items():
-                    for column, value in row.items():
-                        if isinstance(value, float) and not math.isfinite(value):
-                            self.issue(
-                                rs,
-                                path + ("rows", key, column),
-                                "wrong-type",
-                                "a table value must be a finite number",
-                                "write a number",
-                                at_value=True,
-                            )
-                            finite = False
-                        columns.setdefault(column, set()).add(value_type_of(value))
-                if not finite:
-                    continue
-                fields = dict(base.fields)
-                ok = True
-                for position, need in enumerate(table.unlisted_need):
-                    if not (need in base.fields and base.fields[need].nullable):
-                        optional = sorted(k for k, v in base.fields.items() if v.nullable)
-                        label = table.label or name
-                        message = (
-                            f"every {label} in the evidence has a {need}, so 'unlisted_need: [{need}]' would let "
-                            f"any {label} missing from the table through"
-                            if need in base.fields or need == "id"
-                            else f"'{name}' has no field '{need}'{did_you_mean(need, optional)}"
-                        )
-                        self.issue(
-                            rs,
-                            path + ("unlisted_need", position),
-                            "unknown-fact",
-                            message,
-                            "list fields the evidence may leave out, which the table fills in: "
-                            f"{', '.join(optional) or 'none'}",
-                            at_value=True,
-                        )
-                        ok = False
-                for column, kinds in sorted(columns.items()):
-                    if kinds <= {"int", "number"}:
-                        kind: ValueType = "int" if kinds == {"int"} else "number"
-                    elif len(kinds) == 1:
-                        kind = next(iter(kinds))  # type: ignore[assignment,arg-type]
-                    else:
-                        self.issue(
-                            rs,
-                            path,
-                            "table-column",
-                            f"column '{column}' mixes {' and '.join(sorted(kinds))}",
-                            "give every row the same kind of value in this column",
-                        )
-                        ok = False
-                        continue
-                    own = fields.get(column)
-                    # A column may fill in a field the evidence may leave out (a catalogue's polarity), never
-                    # replace one the evidence always gives.
-                    if column == "id" or (own is not None and not (own.nullable and _comparable(own.type, kind))):
-                        self.issue(
-                            rs,
-                            path,
-                            "table-column",
-                            f"column '{column}' would replace the fact's own field",
-                            "rename the column",
-                        )
-                        ok = False
-                        continue
-                    if own is not None:
-                        kind = own.type
-                    nullable = any(column not in row for row in table.rows.values())
-                    if own is not None and column not in table.unlisted_need:
-                        nullable = True  # an unlisted key may still leave it out
-                    fields[column] = FieldSpec(kind, nullable=nullable, description=own.description if own else "")
-                if ok:
-                    self.types[name] = FactType(name, fields, base.description, base.origin)
-                    tables[name] = (rs, name)
-        return tables
-
-    def add_judgement_types(self) -> tuple[str, ...]:
-        """Declare the facts effects derive: judgements, classifications, 'judgement', flags and notes.
-
-        Returns the elements some rule set combines."""
-        judged: dict[str, LoadedRuleSet] = {}
-        for rs in self.rulesets:
-            element = rs.model.element
-            if element is None or not any(rule.then.score is not None for rule in rs.model.rules):
-                continue
-            judged[element] = rs
-            fields = {"score": FieldSpec("int"), "label": FieldSpec("str"), "rule": FieldSpec("str")}
-            if rs.model.scope == "body":
-                fields = {"body": FieldSpec("str"), **fields}
-            self.types[element] = FactType(element, fields, f"the {element} judgement", origin=rs.path)
-        for rs in self.rulesets:
-            for name, cls in rs.model.classifications.items():
-                path = ("classifications", name)
-                if name in self.types or name in RESERVED or name in DERIVED_TYPES:
-                    what = (
-                        f"the '{name}' judgements of an element"
-                        if name in judged or name == JUDGEMENT
-                        else "the parameters (params.NAME)"
-                        if name == "params"
-                        else f"the '{name}' facts that rules read"
-                    )
-                    self.issue(
-                        rs,
-                        path,
-                        "duplicate-fact",
-                        f"classification '{name}' has the name of {what}",
-                        "give the classification a name of its own",
-                    )
-                    self.broken_classifications.add(name)
-                    continue
-                subject = self.types.get(cls.per)
-                if subject is None:
-                    self.issue(
-                        rs,
-                        path + ("per",),
-                        "unknown-fact",
-                        f"classification '{name}' is per unknown fact '{cls.per}'{did_you_mean(cls.per, self.types)}",
-                        f"known facts: {', '.join(sorted(self.types))}",
-                        at_value=True,
-                    )
-                    self.broken_classifications.add(name)
-                    continue
-                labels = cls.labels
-                for position, label in enumerate(labels):
-                    if labels.index(label) != position:
-                        self.issue(
-                            rs,
-                            path + ("labels", position),
-                            "duplicate-label",
-                            f"label '{label}' is listed twice",
-                            "list each label once",
-                            at_value=True,
-                        )
-                fields = {
-                    cls.per: FieldSpec("str"),
-                    "label": FieldSpec("str", values=tuple(labels)),
-                    "rule": FieldSpec("str"),
-                }
-                if subject.per_body and cls.per != "body":
-                    fields["body"] = subject.fields["body"]
-                self.types[name] = FactType(name, fields, cls.description, origin=rs.path, companion_of=cls.per)
-                self.classifications[name] = (rs, cls.per, tuple(labels))
-        combined: list[str] = []
-        for rs in self.rulesets:
-            for position, element in enumerate(rs.model.combines):
-                if element not in judged or element == rs.model.element:
-                    known = [e for e in judged if e != rs.model.element]
-                    self.issue(
-                        rs,
-                        ("combines", position),
-                        "unknown-element",
-                        f"element '{element}' "
-                        + ("is this rule set's own" if element == rs.model.element else "is judged by no rule set")
-                        + did_you_mean(element, known),
-                        f"elements judged by other rule sets: {', '.join(known) or 'none'}",
-                        at_value=True,
-                    )
-                elif element not in combined:
-                    combined.append(element)
-        if combined or any(rs.model.combines for rs in self.rulesets):  # even if one is wrong: reported once
-            self.types[JUDGEMENT] = FactType(
-                JUDGEMENT,
-                {
-                    "element": FieldSpec("str", description="the element judged", values=tuple(combined)),
-                    "scope": FieldSpec("str", description="'area' or 'body'", values=("area", "body")),
-                    "body": FieldSpec("str", nullable=True, description="the body judged (none for the area)"),
-                    "score": FieldSpec("int"),
-                    "label": FieldSpec("str"),
-                    "rule": FieldSpec("str"),
-                },
-                "one judgement of an element listed under 'combines:'",
-                origin="engine",
-            )
-        for name, text_field in (("flag", "reason"), ("note", "text")):
-            subjects = sorted(
-                {
-                    rule.per
-                    for rs in self.rulesets
-                    for rule in rs.model.rules
-                    if getattr(rule.then, name) is not None and rule.per not in ("body", "flag", "note")
-                }
-            )
-            base = DERIVED_TYPES[name]
-            self.types.setdefault(name, _raised_type(name, text_field, base.description, tuple(subjects)))
-        return tuple(combined)
+class _Checker(SchemaBuilder):
+    """Checks measures (deriving their facts) and rules, once the schema is built."""
 
     def check_measures(self) -> list[CheckedMeasure]:
         pending = [(rs, i, m) for rs in self.rulesets for i, m in enumerate(rs.model.measures)]
@@ -570,7 +239,7 @@ class _Checker:
         expr = self.parse(rs, path + ("value",), measure.value)
         if expr is None or not ok:
             return None
-        scope = _Scope(rs, group=measure.from_, what="measure value")
+        scope = Scope(rs, group=measure.from_, what="measure value")
         info = self.infer_at(rs, path + ("value",), expr, scope)
         if info is None:
             return None
@@ -601,12 +270,12 @@ class _Checker:
         fallback = value_type_of(
             normalise_number(measure.if_unknown) if isinstance(measure.if_unknown, float) else measure.if_unknown
         )
-        if not _comparable(fallback, info.type):
+        if not comparable(fallback, info.type):
             self.issue(
                 rs,
                 path + ("if_unknown",),
                 "wrong-type",
-                f"if_unknown is {_word(TypeInfo(fallback))}, but the value is {_word(info)}",
+                f"if_unknown is {word_for(TypeInfo(fallback))}, but the value is {word_for(info)}",
                 "give if_unknown the same kind of value as the measure's value",
                 at_value=True,
             )
@@ -686,7 +355,7 @@ class _Checker:
                 at_value=True,
             )
             ok = False
-        scope = _Scope(rs, subject=measure.per, what="measure value")
+        scope = Scope(rs, subject=measure.per, what="measure value")
         scope.reads.add(measure.per)
         when: Expr | None = None
         if measure.when is not None:
@@ -696,15 +365,15 @@ class _Checker:
                     rs,
                     path + ("when",),
                     when,
-                    _Scope(rs, subject=measure.per, reads=scope.reads, params=scope.params, what="condition"),
+                    Scope(rs, subject=measure.per, reads=scope.reads, params=scope.params, what="condition"),
                 )
                 if when_info is not None and when_info.type != "bool":
                     self.issue(
                         rs,
                         path + ("when",),
                         "wrong-type",
-                        f"a condition must be true or false, but '{unparse(when)}' is {_word(when_info)}",
-                        _compare_hint(when, when_info),
+                        f"a condition must be true or false, but '{unparse(when)}' is {word_for(when_info)}",
+                        compare_hint(when, when_info),
                         at_value=True,
                     )
                     ok = False
@@ -851,7 +520,7 @@ class _Checker:
             writes.add("flag")
         if then.note is not None:
             writes.add("note")
-        scope = _Scope(rs, subject=rule.per)
+        scope = Scope(rs, subject=rule.per)
         scope.reads.add(rule.per)
         condition: Expr | None
         if isinstance(rule.when, bool):
@@ -865,8 +534,8 @@ class _Checker:
                         rs,
                         path + ("when",),
                         "wrong-type",
-                        f"a condition must be true or false, but '{unparse(condition)}' is {_word(info)}",
-                        _compare_hint(condition, info),
+                        f"a condition must be true or false, but '{unparse(condition)}' is {word_for(info)}",
+                        compare_hint(condition, info),
                         at_value=True,
                     )
         templates: dict[str, list[tuple[str, Expr]]] = {}
@@ -876,7 +545,7 @@ class _Checker:
                 continue
             text = getattr(effect, text_key)
             parts: list[tuple[str, Expr]] = []
-            template_scope = _Scope(
+            template_scope = Scope(
                 rs, subject=rule.per, reads=scope.reads, params=scope.params, what=f"{kind} {text_key}"
             )
             for match in TEMPLATE_FIELD.finditer(text):
@@ -918,473 +587,6 @@ class _Checker:
             )
             return None, ""
         return value, name
-
-    # -- expressions -----------------------------------------------------------
-    def infer_at(
-        self, rs: LoadedRuleSet, path: tuple[Any, ...], expr: Expr, scope: _Scope, offset: tuple[int, int] = (0, 0)
-    ) -> TypeInfo | None:
-        try:
-            return self.infer(expr, scope)
-        except _Unchecked:
-            return None
-        except _Problem as problem:
-            node = problem.node
-            self.text_issue(rs, path, node.line, node.column, problem.code, problem.message, problem.hint, offset)
-            return None
-
-    def infer(self, expr: Expr, scope: _Scope) -> TypeInfo:
-        if isinstance(expr, Const):
-            return TypeInfo(value_type_of(expr.value))
-        if isinstance(expr, Ref):
-            return self.infer_ref(expr, scope)
-        if isinstance(expr, ListLit):
-            kinds = {value_type_of(item.value) for item in expr.items}
-            if kinds <= {"int", "number"}:
-                return TypeInfo("list", item="number" if "number" in kinds else "int")
-            if len(kinds) > 1:
-                raise _Problem(
-                    expr,
-                    "wrong-type",
-                    "a list must hold one kind of value",
-                    "make every item text, or every item a number",
-                )
-            return TypeInfo("list", item=next(iter(kinds), "str"))
-        if isinstance(expr, Neg):
-            inner = self.infer(expr.operand, scope)
-            self.need(expr.operand, inner, NUMERIC, "'-'")
-            return inner
-        if isinstance(expr, Not):
-            inner = self.infer(expr.operand, scope)
-            self.need(expr.operand, inner, ("bool",), "'not'")
-            return TypeInfo("bool")
-        if isinstance(expr, BoolOp):
-            for item in expr.items:
-                self.need(item, self.infer(item, scope), ("bool",), f"'{expr.op}'")
-            return TypeInfo("bool")
-        if isinstance(expr, Arith):
-            left, right = self.infer(expr.left, scope), self.infer(expr.right, scope)
-            self.need(expr.left, left, NUMERIC, f"'{expr.op}'")
-            self.need(expr.right, right, NUMERIC, f"'{expr.op}'")
-            kind = "int" if left.type == right.type == "int" and expr.op != "/" else "number"
-            return TypeInfo(kind, left.nullable or right.nullable or expr.op == "/")
-        if isinstance(expr, Compare):
-            return self.infer_compare(expr, scope)
-        if isinstance(expr, Call):
-            return self.infer_call(expr, scope)
-        raise _Problem(expr, "bad-condition", "unsupported expression")  # pragma: no cover
-
-    def need(self, node: Expr, info: TypeInfo, kinds: tuple[str, ...], where: str) -> None:
-        if info.type not in kinds:
-            wanted = " or ".join(
-                "a number" if k in NUMERIC else ("true/false" if k == "bool" else k)
-                for k in dict.fromkeys("number" if k in NUMERIC else k for k in kinds)
-            )
-            raise _Problem(
-                node,
-                "wrong-type",
-                f"{where} needs {wanted}, but {_shown(node)} is {_word(info)}",
-                "check the field's type in docs/evidence.md",
-            )
-
-    def infer_compare(self, expr: Compare, scope: _Scope) -> TypeInfo:
-        left = self.infer(expr.left, scope)
-        right = self.infer(expr.right, scope)
-        self.check_values(expr, left, right)
-        if expr.op in ("in", "not in"):
-            if not isinstance(expr.right, ListLit):
-                raise _Problem(
-                    expr.right,
-                    "wrong-type",
-                    f'\'{expr.op}\' needs a list such as ["a", "b"]',
-                    "write the values in square brackets",
-                )
-            if expr.right.items and not _comparable(left.type, right.item):
-                raise _Problem(
-                    expr.right,
-                    "wrong-type",
-                    f"cannot look for {_word(left)} in a list of {right.item}",
-                    "make the list hold the same kind of value",
-                )
-            return TypeInfo("bool")
-        if not _comparable(left.type, right.type):
-            raise _Problem(
-                expr,
-                "wrong-type",
-                f"cannot compare {_shown(expr.left)} ({_word(left)}) with {_shown(expr.right)} ({_word(right)})",
-                self.param_hint(scope, expr)
-                or (
-                    "compare a date with another date, e.g. risk.recorded_on < outcome.started_on"
-                    if "date" in (left.type, right.type)
-                    else "compare numbers with numbers and text with text"
-                ),
-            )
-        if left.type in ("str", "bool") and expr.op not in ("==", "!="):
-            raise _Problem(
-                expr,
-                "wrong-type",
-                f"'{expr.op}' needs numbers, but {_shown(expr.left)} is {_word(left)}",
-                "text and true/false can only be compared with == or !=",
-            )
-        return TypeInfo("bool")
-
-    def param_hint(self, scope: _Scope, expr: Compare) -> str:
-        """For a comparison with a parameter of the wrong kind: where that parameter is, and what it holds."""
-        for side in (expr.left, expr.right):
-            if isinstance(side, Ref) and side.parts[0] == "params" and len(side.parts) == 2:
-                value = scope.ruleset.model.parameters[side.parts[1]].value
-                line = scope.ruleset.document.locate(("parameters", side.parts[1], "value"), at_value=True).line
-                return f"parameter '{side.parts[1]}' (line {line}) holds {safe_repr(value)}: check its value"
-        return ""
-
-    def infer_ref(self, ref: Ref, scope: _Scope) -> TypeInfo:
-        parts = ref.parts
-        head = parts[0]
-        if head == "params":
-            if len(parts) != 2:
-                raise _Problem(ref, "bad-condition", "write a parameter as params.NAME", "e.g. params.good_themes")
-            params = scope.ruleset.model.parameters
-            if parts[1] not in params:
-                raise _Problem(
-                    ref,
-                    "undefined-parameter",
-                    f"parameter '{parts[1]}' is not defined{did_you_mean(parts[1], params)}",
-                    f"define it under 'parameters:' in {scope.ruleset.path}",
-                )
-            scope.params.add(parts[1])
-            value = params[parts[1]].value
-            if isinstance(value, float) and not math.isfinite(value):
-                return TypeInfo("number")  # reported once, where the parameter is defined
-            return TypeInfo(value_type_of(normalise_number(value) if isinstance(value, float) else value))
-        if scope.item is not None and len(parts) == 1:
-            return self.field_of(ref, scope.item, parts[0], f"{scope.item}.{parts[0]}", scope.what)
-        allowed = [t for t in (scope.item, scope.subject) if t]
-        # Read through: the area from anywhere a fact is in hand; inside 'where', through the item's
-        # references first (``body.lead`` is the item's body), then through the subject's.
-        through = [t for t in (scope.item, scope.subject) if t]
-        if head in allowed or (
-            through
-            and head in self.types
-            and (head == "area" or any(self.types[t].refers_to(head, self.types) for t in through))
-        ):
-            if len(parts) > 2:
-                # outcome.risk.title: read through the reference by the referenced type's own name
-                target = parts[1]
-                if target not in self.types:
-                    guess = did_you_mean(target, [n for n in self.types[head].fields if n in self.types])
-                    target = guess.split("'")[1] if guess else target
-                if target in self.types and self.types[head].refers_to(target, self.types):
-                    field_name = parts[2]
-                    fields = self.types[target].fields
-                    if field_name not in fields:
-                        meant = did_you_mean(field_name, fields)
-                        field_name = meant.split("'")[1] if meant else next(iter(fields))
-                    raise _Problem(
-                        ref,
-                        "unknown-fact",
-                        f"{scope.what} uses '{ref.dotted}' — did you mean '{target}.{field_name}'?",
-                        f"{head}.{target} holds the id of a {target}: read that {target}'s fields as "
-                        f"{target}.FIELD, e.g. {target}.{field_name}",
-                    )
-            if len(parts) != 2:
-                raise _Problem(
-                    ref,
-                    "unknown-fact",
-                    f"'{ref.dotted}' names a fact, not a field",
-                    f"name a field, e.g. {head}.{next(iter(self.types[head].fields))}",
-                )
-            if head not in allowed:
-                scope.reads.add(head)
-            return self.field_of(ref, head, parts[1], ref.dotted, scope.what)
-        if head in self.types:
-            if len(parts) == 2:
-                self.field_of(
-                    ref, head, parts[1], ref.dotted, scope.what
-                )  # a misspelled field is the first thing to fix
-            if scope.group == head or scope.subject:
-                fields = self.types[head].fields
-                example = (
-                    parts[1]
-                    if len(parts) == 2
-                    else next(
-                        (name for name, spec in fields.items() if spec.type in NUMERIC), next(iter(fields), "score")
-                    )
-                )
-                message = (
-                    (
-                        f"this rule runs per {scope.subject}, and '{ref.dotted}' could be any of several {head} facts: "
-                        "wrap it in an aggregate"
-                    )
-                    if scope.subject
-                    else (f"a measure combines many {head} facts: wrap '{ref.dotted}' in an aggregate")
-                )
-                spec = fields.get(example)
-                if spec is not None and spec.type != "int" and spec.type != "number":
-                    shown = f'"{spec.values[0]}"' if spec.values else ('"…"' if spec.type == "str" else "true")
-                    hint = f"e.g. count({head} where {example} == {shown}) >= 1"
-                elif scope.subject:
-                    hint = f"e.g. min({head}.{example}) >= 3, or count({head} where {example} >= 3) >= 2"
-                else:
-                    hint = f"e.g. min({head}.{example}) or lower_median({head}.{example})"
-                raise _Problem(ref, "needs-aggregate", message, hint)
-            raise _Problem(
-                ref, "unknown-fact", f"'{ref.dotted}' cannot be read here", f"a measure reads only '{scope.group}'"
-            )
-        if head == JUDGEMENT:
-            judged = [rs.model.element for rs in self.rulesets if rs.model.element and rs.model.scale]
-            example = next((e for e in judged if e != scope.ruleset.model.element), "use_of_resources")
-            raise _Problem(
-                ref,
-                "unknown-fact",
-                "'judgement' facts are only read by a rule set that combines elements",
-                f"list the elements whose judgements it reads, e.g. 'combines: [{example}]'",
-            )
-        candidates = [f"params.{p}" for p in scope.ruleset.model.parameters]
-        for name in allowed:
-            candidates += [f"{name}.{f}" for f in self.types[name].fields]
-        if scope.item:
-            candidates += list(self.types[scope.item].fields)
-        candidates += list(self.types)
-        raise _Problem(
-            ref,
-            "unknown-fact",
-            f"{scope.what} uses '{ref.dotted}'{did_you_mean(ref.dotted, candidates)}",
-            _known_hint(scope, self.types),
-        )
-
-    def field_of(self, ref: Ref, type_name: str, name: str, shown: str, what: str = "condition") -> TypeInfo:
-        fact_type = self.types[type_name]
-        if name == "id":
-            return TypeInfo("str")
-        if fact_type.origin == "unchecked":
-            raise _Unchecked(ref, "unchecked", f"'{shown}' comes from a measure with errors")
-        spec = fact_type.fields.get(name)
-        if spec is None:
-            fields = ["id", *fact_type.fields]
-            suggestion = did_you_mean(name, fields)
-            if suggestion:
-                suggestion = f" — did you mean '{type_name}.{suggestion.split(chr(39))[1]}'?"
-            raise _Problem(
-                ref,
-                "unknown-fact",
-                f"{what} uses '{shown}'{suggestion}",
-                f"fields of {type_name}: {', '.join(sorted(fields))}",
-            )
-        return TypeInfo(spec.type, spec.nullable, values=spec.values, field=f"{type_name}.{name}")
-
-    def check_values(self, expr: Compare, left: TypeInfo, right: TypeInfo) -> None:
-        """A text compared with a field that can hold only some texts must be one of them: a misspelt
-        label would otherwise match nothing, silently."""
-        for info, other in ((left, expr.right), (right, expr.left)):
-            if not info.values:
-                continue
-            consts = other.items if isinstance(other, ListLit) else [other]
-            for const in consts:
-                if not isinstance(const, Const) or not isinstance(const.value, str) or const.value in info.values:
-                    continue
-                type_name, _, field_name = info.field.partition(".")
-                known = ", ".join(info.values)
-                if field_name == "label" and type_name in self.classifications:
-                    raise _Problem(
-                        const,
-                        "unknown-label",
-                        f"'{const.value}' is not a label of '{type_name}'{did_you_mean(const.value, info.values)}",
-                        f"labels of {type_name}: {known}",
-                    )
-                raise _Problem(
-                    const,
-                    "unknown-value",
-                    f"'{const.value}' is not a value '{info.field}' can hold{did_you_mean(const.value, info.values)}",
-                    f"values of {info.field}: {known}",
-                )
-
-    def infer_call(self, call: Call, scope: _Scope) -> TypeInfo:
-        name = call.name
-        args = call.args
-        first = args[0] if args else None
-        # One argument makes min/max an aggregate (as in evaluation); two or more, the scalar function.
-        is_aggregate = name in AGGREGATES and (len(args) == 1 or name not in ("min", "max"))
-        if not is_aggregate:
-            if call.where is not None and (name in ("abs", "known") or name in AGGREGATES):
-                raise _Problem(
-                    call.where,
-                    "bad-condition",
-                    "'where' only filters the collection of an aggregate",
-                    "known() takes one value, e.g. known(outcome.started_on); join other conditions with 'and'"
-                    if name == "known"
-                    else f"{name}() of plain values takes no 'where'; filter a collection, e.g. min(theme.score where …)",
-                )
-            if name in ("min", "max") and len(args) >= 2:
-                infos = [self.infer(arg, scope) for arg in args]
-                for arg, info in zip(args, infos, strict=True):
-                    self.need(arg, info, NUMERIC, f"{name}()")
-                kind = "int" if all(i.type == "int" for i in infos) else "number"
-                return TypeInfo(kind, any(i.nullable for i in infos))
-            if name == "abs" and len(args) == 1:
-                info = self.infer(args[0], scope)
-                self.need(args[0], info, NUMERIC, "abs()")
-                return info
-            if name == "known" and len(args) == 1:
-                info = self.infer(args[0], scope)
-                if info.type == "list":
-                    raise _Problem(
-                        args[0], "wrong-type", "known() takes one value, not a list", "e.g. known(indicator.target)"
-                    )
-                return TypeInfo("bool")
-            known = ", ".join(sorted(set(AGGREGATES) | {"abs", "known"}))
-            raise _Problem(
-                call,
-                "unknown-function",
-                f"unknown function '{name}'{_function_meant(name)}"
-                if name not in AGGREGATES and name not in ("abs", "known")
-                else f"{name}() is not used like this here",
-                f"functions: {known}; aggregates take one collection, e.g. min(theme.score)",
-            )
-        if scope.item is not None:
-            raise _Problem(
-                call, "bad-condition", "an aggregate cannot be used inside 'where'", "move it outside the where"
-            )
-        if len(args) != 1 or not isinstance(first, Ref):
-            raise _Problem(
-                call,
-                "bad-condition",
-                f"{name}() takes one collection",
-                f"e.g. {name}(theme{'' if name in ('count', 'share') else '.score'})",
-            )
-        collection = first.parts[0]
-        if collection == JUDGEMENT and collection not in self.types:
-            self.infer_ref(first, scope)  # explains where 'judgement' facts come from
-        if collection not in self.types:
-            raise _Problem(
-                first,
-                "unknown-fact",
-                f"unknown fact '{collection}'{did_you_mean(collection, self.types)}",
-                f"known facts: {', '.join(sorted(self.types))}",
-            )
-        if scope.group is not None and collection != scope.group:
-            raise _Problem(
-                first,
-                "unknown-fact",
-                f"this measure groups '{scope.group}', so it can aggregate only '{scope.group}'",
-                f"write {name}({scope.group}…)",
-            )
-        field_info: TypeInfo | None = None
-        if name in ("count", "share"):
-            if len(first.parts) != 1:
-                raise _Problem(
-                    first, "bad-condition", f"{name}() counts facts, not a field", f"write {name}({collection} where …)"
-                )
-            if name == "share" and call.where is None:
-                raise _Problem(
-                    call,
-                    "bad-condition",
-                    "share() needs 'where' to say what it is a share of",
-                    f"e.g. share({collection} where score >= 3)",
-                )
-        else:
-            if len(first.parts) != 2:
-                raise _Problem(first, "bad-condition", f"{name}() needs a field", f"e.g. {name}({collection}.score)")
-            field_info = self.field_of(first, collection, first.parts[1], first.dotted, scope.what)
-            self.need(first, field_info, NUMERIC, f"{name}()")
-        scope.reads.add(collection)
-        if call.where is not None:
-            inner = _Scope(
-                scope.ruleset,
-                subject=scope.subject,
-                group=scope.group,
-                item=collection,
-                in_aggregate=True,
-                reads=scope.reads,
-                params=scope.params,
-                what=scope.what,
-            )
-            self.need(call.where, self.infer(call.where, inner), ("bool",), "'where'")
-        if name == "count":
-            return TypeInfo("int")
-        if name == "share":
-            return TypeInfo("number")
-        assert field_info is not None
-        if name == "sum":
-            return TypeInfo(field_info.type)
-        if name == "mean":
-            return TypeInfo("number", True)
-        return TypeInfo(field_info.type, True)
-
-
-def _explain_syntax(text: str, exc: ExprSyntaxError) -> tuple[int, int, str, str]:
-    """(line, column, message, hint) for a condition that does not parse, pointing at the likely cause."""
-    opened = _unclosed(text)
-    if opened is not None and exc.message == "the condition ends too early":
-        bracket, index = opened
-        closer = ")" if bracket == "(" else "]"
-        line = text.count("\n", 0, index) + 1
-        column = index - (text.rfind("\n", 0, index) + 1) + 1
-        return line, column, f"this '{bracket}' is never closed", f"add '{closer}' where the bracketed part ends"
-    word = exc.message[len("unexpected '") : -1] if exc.message.startswith("unexpected '") else ""
-    if word.lower() in ("and", "or", "not", "where", "in", "true", "false") and word != word.lower():
-        return exc.line, exc.column, exc.message, f"write '{word.lower()}' in lower case"
-    return exc.line, exc.column, exc.message, exc.hint
-
-
-def _unclosed(text: str) -> tuple[str, int] | None:
-    """The innermost bracket left open at the end of ``text`` (outside quotes), with its index."""
-    stack: list[tuple[str, int]] = []
-    quote = ""
-    for index, char in enumerate(text):
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char in "([":
-            stack.append((char, index))
-        elif char in ")]" and stack:
-            stack.pop()
-    return stack[-1] if stack else None
-
-
-def _shown(expr: Expr) -> str:
-    """An operand as the person wrote it: a name in quotes, a literal as itself."""
-    return unparse(expr) if isinstance(expr, Const) else f"'{unparse(expr)}'"
-
-
-def _function_meant(name: str) -> str:
-    """' — did you mean …?' for a function name; 'median' means lower_median, not mean."""
-    names = sorted(set(AGGREGATES) | {"abs", "known"})
-    containing = [known for known in names if name in known and name != known]
-    if len(containing) == 1:
-        return f" — did you mean '{containing[0]}'?"
-    return did_you_mean(name, names)
-
-
-def _compare_hint(expr: Expr, info: TypeInfo) -> str:
-    """How to turn a value into a condition: text and dates compare differently from numbers."""
-    shown = unparse(expr)
-    if info.type == "str":
-        return f"compare it with something, e.g. '{shown} == \"{info.values[0] if info.values else '…'}\"'"
-    if info.type == "date":
-        return f"compare it with another date, e.g. '{shown} < outcome.started_on'"
-    return f"compare it with something, e.g. '{shown} >= 1'"
-
-
-def _comparable(left: str, right: str) -> bool:
-    return left == right or (left in NUMERIC and right in NUMERIC)
-
-
-def _word(info: TypeInfo) -> str:
-    return {
-        "int": "a number",
-        "number": "a number",
-        "str": "text",
-        "bool": "true/false",
-        "list": "a list",
-        "date": "a date",
-    }.get(info.type, info.type)
-
-
-def _known_hint(scope: _Scope, types: dict[str, FactType]) -> str:
-    if scope.subject:
-        fields = ", ".join(f"{scope.subject}.{f}" for f in ["id", *types[scope.subject].fields])
-        return f"this rule runs per {scope.subject}; it can read {fields}, params.NAME, and aggregates over other facts"
-    return f"a measure reads aggregates over '{scope.group}' and params.NAME"
 
 
 def check_rules(rulesets: list[LoadedRuleSet]) -> CheckedRules:

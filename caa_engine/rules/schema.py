@@ -1,0 +1,269 @@
+"""The fact schema: every fact type a condition can read, and its fields.
+
+Input facts come from the evidence (:mod:`caa_engine.evidence.facts`); rule
+files add to them: tables join catalogue columns onto input facts, an element
+with scores gives judgement facts, ``classifications`` give label facts,
+``combines`` gives ``judgement`` facts, and flags and notes are facts too.
+Measures add theirs as they are checked (:mod:`caa_engine.rules.check`).
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..evidence.facts import INPUT_FACT_TYPES
+from ..facts import FactType, FieldSpec, ValueType, value_type_of
+from .infer import JUDGEMENT, RESERVED, ExpressionChecker, comparable
+from .loader import LoadedRuleSet, did_you_mean
+
+__all__ = ["SchemaBuilder", "DERIVED_TYPES"]
+
+
+# Facts every rule set may read that the engine derives from effects.
+def _raised_type(name: str, text_field: str, description: str, subjects: tuple[str, ...] = ()) -> FactType:
+    """A flag or a note as a fact later rules can read.
+
+    It names its subject twice: as ``subject`` and in a field named after the subject's type
+    (``outcome``), so a rule can read through it, e.g. ``count(flag where outcome.vulnerable)``.
+    """
+    fields = {key: FieldSpec("str") for key in ("kind", "subject", "rule", text_field)}
+    fields["body"] = FieldSpec("str", nullable=True)
+    if name == "flag":
+        fields["colour"] = FieldSpec("str", nullable=True, description="red, green, or none", values=("red", "green"))
+    for subject in subjects:
+        fields.setdefault(subject, FieldSpec("str", nullable=True))
+    return FactType(name, fields, description, origin="engine")
+
+
+DERIVED_TYPES: dict[str, FactType] = {
+    "flag": _raised_type("flag", "reason", "a flag raised by a rule"),
+    "note": _raised_type("note", "text", "a note added by a rule"),
+}
+
+
+class SchemaBuilder(ExpressionChecker):
+    """Builds the fact types rule files add, before measures and rules are checked against them."""
+
+    # -- the schema ------------------------------------------------------------
+    def build_tables(self) -> dict[str, tuple[LoadedRuleSet, str]]:
+        tables: dict[str, tuple[LoadedRuleSet, str]] = {}
+        for rs in self.rulesets:
+            for name, table in rs.model.tables.items():
+                path = ("tables", name)
+                base = INPUT_FACT_TYPES.get(name)
+                if base is None:
+                    self.issue(
+                        rs,
+                        path,
+                        "unknown-fact",
+                        f"table '{name}' joins onto no evidence fact{did_you_mean(name, INPUT_FACT_TYPES)}",
+                        f"a table is named after the evidence fact it extends: {', '.join(INPUT_FACT_TYPES)}",
+                    )
+                    continue
+                if name in tables:
+                    other = tables[name][0]
+                    self.issue(
+                        rs,
+                        path,
+                        "duplicate-table",
+                        f"a table for '{name}' is already defined in {other.path}",
+                        "keep one table per fact type",
+                    )
+                    continue
+                if table.key not in base.fields:
+                    self.issue(
+                        rs,
+                        path + ("key",),
+                        "unknown-fact",
+                        f"'{name}' has no field '{table.key}'{did_you_mean(table.key, base.fields)}",
+                        f"fields of {name}: {', '.join(sorted(base.fields))}",
+                        at_value=True,
+                    )
+                    continue
+                columns: dict[str, set[str]] = {}
+                finite = True
+                for key, row in table.rows.items():
+                    for column, value in row.items():
+                        if isinstance(value, float) and not math.isfinite(value):
+                            self.issue(
+                                rs,
+                                path + ("rows", key, column),
+                                "wrong-type",
+                                "a table value must be a finite number",
+                                "write a number",
+                                at_value=True,
+                            )
+                            finite = False
+                        columns.setdefault(column, set()).add(value_type_of(value))
+                if not finite:
+                    continue
+                fields = dict(base.fields)
+                ok = True
+                for position, need in enumerate(table.unlisted_need):
+                    if not (need in base.fields and base.fields[need].nullable):
+                        optional = sorted(k for k, v in base.fields.items() if v.nullable)
+                        label = table.label or name
+                        message = (
+                            f"every {label} in the evidence has a {need}, so 'unlisted_need: [{need}]' would let "
+                            f"any {label} missing from the table through"
+                            if need in base.fields or need == "id"
+                            else f"'{name}' has no field '{need}'{did_you_mean(need, optional)}"
+                        )
+                        self.issue(
+                            rs,
+                            path + ("unlisted_need", position),
+                            "unknown-fact",
+                            message,
+                            "list fields the evidence may leave out, which the table fills in: "
+                            f"{', '.join(optional) or 'none'}",
+                            at_value=True,
+                        )
+                        ok = False
+                for column, kinds in sorted(columns.items()):
+                    if kinds <= {"int", "number"}:
+                        kind: ValueType = "int" if kinds == {"int"} else "number"
+                    elif len(kinds) == 1:
+                        kind = next(iter(kinds))  # type: ignore[assignment,arg-type]
+                    else:
+                        self.issue(
+                            rs,
+                            path,
+                            "table-column",
+                            f"column '{column}' mixes {' and '.join(sorted(kinds))}",
+                            "give every row the same kind of value in this column",
+                        )
+                        ok = False
+                        continue
+                    own = fields.get(column)
+                    # A column may fill in a field the evidence may leave out (a catalogue's polarity), never
+                    # replace one the evidence always gives.
+                    if column == "id" or (own is not None and not (own.nullable and comparable(own.type, kind))):
+                        self.issue(
+                            rs,
+                            path,
+                            "table-column",
+                            f"column '{column}' would replace the fact's own field",
+                            "rename the column",
+                        )
+                        ok = False
+                        continue
+                    if own is not None:
+                        kind = own.type
+                    nullable = any(column not in row for row in table.rows.values())
+                    if own is not None and column not in table.unlisted_need:
+                        nullable = True  # an unlisted key may still leave it out
+                    fields[column] = FieldSpec(kind, nullable=nullable, description=own.description if own else "")
+                if ok:
+                    self.types[name] = FactType(name, fields, base.description, base.origin)
+                    tables[name] = (rs, name)
+        return tables
+
+    def add_judgement_types(self) -> tuple[str, ...]:
+        """Declare the facts effects derive: judgements, classifications, 'judgement', flags and notes.
+
+        Returns the elements some rule set combines."""
+        judged: dict[str, LoadedRuleSet] = {}
+        for rs in self.rulesets:
+            element = rs.model.element
+            if element is None or not any(rule.then.score is not None for rule in rs.model.rules):
+                continue
+            judged[element] = rs
+            fields = {"score": FieldSpec("int"), "label": FieldSpec("str"), "rule": FieldSpec("str")}
+            if rs.model.scope == "body":
+                fields = {"body": FieldSpec("str"), **fields}
+            self.types[element] = FactType(element, fields, f"the {element} judgement", origin=rs.path)
+        for rs in self.rulesets:
+            for name, cls in rs.model.classifications.items():
+                path = ("classifications", name)
+                if name in self.types or name in RESERVED or name in DERIVED_TYPES:
+                    what = (
+                        f"the '{name}' judgements of an element"
+                        if name in judged or name == JUDGEMENT
+                        else "the parameters (params.NAME)"
+                        if name == "params"
+                        else f"the '{name}' facts that rules read"
+                    )
+                    self.issue(
+                        rs,
+                        path,
+                        "duplicate-fact",
+                        f"classification '{name}' has the name of {what}",
+                        "give the classification a name of its own",
+                    )
+                    self.broken_classifications.add(name)
+                    continue
+                subject = self.types.get(cls.per)
+                if subject is None:
+                    self.issue(
+                        rs,
+                        path + ("per",),
+                        "unknown-fact",
+                        f"classification '{name}' is per unknown fact '{cls.per}'{did_you_mean(cls.per, self.types)}",
+                        f"known facts: {', '.join(sorted(self.types))}",
+                        at_value=True,
+                    )
+                    self.broken_classifications.add(name)
+                    continue
+                labels = cls.labels
+                for position, label in enumerate(labels):
+                    if labels.index(label) != position:
+                        self.issue(
+                            rs,
+                            path + ("labels", position),
+                            "duplicate-label",
+                            f"label '{label}' is listed twice",
+                            "list each label once",
+                            at_value=True,
+                        )
+                fields = {
+                    cls.per: FieldSpec("str"),
+                    "label": FieldSpec("str", values=tuple(labels)),
+                    "rule": FieldSpec("str"),
+                }
+                if subject.per_body and cls.per != "body":
+                    fields["body"] = subject.fields["body"]
+                self.types[name] = FactType(name, fields, cls.description, origin=rs.path, companion_of=cls.per)
+                self.classifications[name] = (rs, cls.per, tuple(labels))
+        combined: list[str] = []
+        for rs in self.rulesets:
+            for position, element in enumerate(rs.model.combines):
+                if element not in judged or element == rs.model.element:
+                    known = [e for e in judged if e != rs.model.element]
+                    self.issue(
+                        rs,
+                        ("combines", position),
+                        "unknown-element",
+                        f"element '{element}' "
+                        + ("is this rule set's own" if element == rs.model.element else "is judged by no rule set")
+                        + did_you_mean(element, known),
+                        f"elements judged by other rule sets: {', '.join(known) or 'none'}",
+                        at_value=True,
+                    )
+                elif element not in combined:
+                    combined.append(element)
+        if combined or any(rs.model.combines for rs in self.rulesets):  # even if one is wrong: reported once
+            self.types[JUDGEMENT] = FactType(
+                JUDGEMENT,
+                {
+                    "element": FieldSpec("str", description="the element judged", values=tuple(combined)),
+                    "scope": FieldSpec("str", description="'area' or 'body'", values=("area", "body")),
+                    "body": FieldSpec("str", nullable=True, description="the body judged (none for the area)"),
+                    "score": FieldSpec("int"),
+                    "label": FieldSpec("str"),
+                    "rule": FieldSpec("str"),
+                },
+                "one judgement of an element listed under 'combines:'",
+                origin="engine",
+            )
+        for name, text_field in (("flag", "reason"), ("note", "text")):
+            subjects = sorted(
+                {
+                    rule.per
+                    for rs in self.rulesets
+                    for rule in rs.model.rules
+                    if getattr(rule.then, name) is not None and rule.per not in ("body", "flag", "note")
+                }
+            )
+            base = DERIVED_TYPES[name]
+            self.types.setdefault(name, _raised_type(name, text_field, base.description, tuple(subjects)))
+        return tuple(combined)
