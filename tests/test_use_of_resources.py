@@ -11,12 +11,12 @@ with no Python change.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from element_bundles import copy_rules, edit
 
 from caa_engine import NoteResult, Result, assess
 
@@ -81,19 +81,6 @@ def themes_of(result: Result, body: str = "testshire-cc") -> dict[str, int]:
 def theme_event(result: Result, body: str, theme: str) -> dict[str, Any]:
     (event,) = [e for e in result.audit if e.kind == "measure" and e.subject == f"{body}/theme/{theme}"]
     return {i.name: i.value for i in event.inputs if "(" in i.name} | {"score": event.effect["score"]}
-
-
-def copy_rules(tmp_path: Path) -> Path:
-    rules = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", rules)
-    return rules
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    """Replace one exact passage of a rule file, as a person editing it would."""
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"expected exactly one {old!r} in {path}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 # --- KLOE -> theme: lower median, never more than one above the lowest KLOE ---------------------------
