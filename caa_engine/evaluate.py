@@ -153,9 +153,12 @@ def evaluate(expr: Expr, scope: Scope) -> Any:
 
 
 def follow(store: FactStore, fact: Fact, head: str) -> Fact | None:
-    """The fact ``head`` names from ``fact``: through a field holding its id, or a companion's same id."""
-    if head in fact.fields:
-        target = fact.fields[head]
+    """The fact ``head`` names from ``fact``: through a reference field holding its id, or a companion's
+    same id."""
+    fact_type = store.fact_types.get(fact.type)
+    spec = fact_type.fields.get(head) if fact_type is not None else None
+    if spec is not None and spec.refers == head:
+        target = fact.fields.get(head)
         return store.get(head, target) if isinstance(target, str) else None
     return store.get(head, fact.id)
 
@@ -175,7 +178,7 @@ def _ref(ref: Ref, scope: Scope) -> Any:
         return None if target is None else target.get(parts[1])
     elif scope.subject is not None and _reaches(scope.store, scope.subject, parts[0]):
         fact = follow(scope.store, scope.subject, parts[0])
-        if fact is None and scope.tracing and parts[0] in scope.subject.fields:
+        if fact is None and scope.tracing and scope.subject.fields.get(parts[0], 0) is None:
             # Nothing to read through (no risk-register entry, say): the trail shows the empty reference.
             subject = scope.subject
             name = f"{subject.type}.{parts[0]}"

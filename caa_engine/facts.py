@@ -25,6 +25,7 @@ class FieldSpec:
     nullable: bool = False
     description: str = ""
     values: tuple[str, ...] = ()  # the only texts it can hold, where that is known (a comparison is checked)
+    refers: str = ""  # the fact type whose id it holds, if it is a reference (kloe.body, outcome.risk)
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,13 @@ class FactType:
         return "body" in self.fields
 
     def refers_to(self, name: str, types: dict[str, FactType]) -> bool:
-        """Whether ``name.field`` can be read from a fact of this type: a text field named after a fact
-        type holds the id of such a fact, and a companion type shares this type's ids."""
+        """Whether ``name.field`` can be read from a fact of this type: through a field named after the fact
+        type ``name`` that holds such a fact's id (a reference), or a companion type sharing this type's ids.
+
+        Only a field declared a reference counts: a table's 'theme' column holds a theme's name, not the id
+        of a theme fact."""
         spec = self.fields.get(name)
-        if spec is not None and spec.type == "str" and name in types:
+        if spec is not None and spec.refers == name and name in types:
             return True
         other = types.get(name)
         return other is not None and other.companion_of == self.name

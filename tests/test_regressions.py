@@ -564,3 +564,26 @@ def test_one_mistake_in_a_per_fact_measure_is_one_issue_not_one_per_measure_shar
     }
     errors = rule_errors(tmp_path, files)
     assert len(errors) == 1 and "outcome.vulnrable" in errors[0] and "did you mean 'outcome.vulnerable'" in errors[0]
+
+
+def test_a_table_column_named_like_a_fact_is_not_read_through_as_if_it_held_that_facts_id(tmp_path: Path) -> None:
+    # The KLOE table's 'theme' column holds a theme's name, and 'theme' facts exist (the theme_score measure):
+    # 'theme.score' in a rule per kloe was read through the column, found no such theme, and was silently
+    # unknown. Only fields declared as references are read through.
+    text = (Path("rules") / "use_of_resources.yaml").read_text(encoding="utf-8")
+    changed = text.replace(
+        "    when: kloe.score <= params.reassess_at_or_below\n",
+        "    when: kloe.score <= params.reassess_at_or_below and theme.score >= 2\n",
+    )
+    assert changed != text
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "use_of_resources.yaml").write_text(changed, encoding="utf-8")
+    import pytest
+
+    from caa_engine import RuleError, load_rules
+
+    with pytest.raises(RuleError) as caught:
+        load_rules(folder)
+    [issue] = caught.value.issues
+    assert issue.code == "needs-aggregate" and "'theme.score' could be any of several theme facts" in issue.message

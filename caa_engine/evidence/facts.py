@@ -38,7 +38,7 @@ INPUT_FACT_TYPES: dict[str, FactType] = {
     "kloe": FactType(
         "kloe",
         {
-            "body": FieldSpec("str"),
+            "body": FieldSpec("str", refers="body"),
             "code": FieldSpec("str", description="the key line of enquiry, e.g. '1.2'"),
             "score": FieldSpec("int", description="the appointed auditor's score, 1 to 4"),
         },
@@ -47,7 +47,7 @@ INPUT_FACT_TYPES: dict[str, FactType] = {
     "indicator": FactType(
         "indicator",
         {
-            "body": FieldSpec("str", description="the body responsible for it"),
+            "body": FieldSpec("str", description="the body responsible for it", refers="body"),
             "code": FieldSpec("str", description="e.g. 'NI 192'"),
             "title": FieldSpec("str", nullable=True),
             "polarity": FieldSpec(
@@ -66,7 +66,7 @@ INPUT_FACT_TYPES: dict[str, FactType] = {
     "milestone": FactType(
         "milestone",
         {
-            "body": FieldSpec("str"),
+            "body": FieldSpec("str", refers="body"),
             "title": FieldSpec("str"),
             "delivered": FieldSpec("bool", description="whether it was delivered as planned"),
         },
@@ -75,7 +75,7 @@ INPUT_FACT_TYPES: dict[str, FactType] = {
     "outcome": FactType(
         "outcome",
         {
-            "body": FieldSpec("str", description="the body that owns it"),
+            "body": FieldSpec("str", description="the body that owns it", refers="body"),
             "kind": FieldSpec(
                 "str",
                 description="'priority' for a priority outcome, 'innovation' for an innovation",
@@ -94,7 +94,9 @@ INPUT_FACT_TYPES: dict[str, FactType] = {
             "fraud_found": FieldSpec("bool"),
             "negligence_found": FieldSpec("bool"),
             "started_on": FieldSpec("date", nullable=True, description="when the initiative started"),
-            "risk": FieldSpec("str", nullable=True, description="the id of its risk-register entry, if any"),
+            "risk": FieldSpec(
+                "str", nullable=True, description="the id of its risk-register entry, if any", refers="risk"
+            ),
         },
         "a priority outcome of the area, or an innovation",
     ),
@@ -123,7 +125,7 @@ INPUT_FACT_TYPES: dict[str, FactType] = {
     "self_assessment": FactType(
         "self_assessment",
         {
-            "body": FieldSpec("str"),
+            "body": FieldSpec("str", refers="body"),
             "element": FieldSpec("str", description="the element the body scored itself on"),
             "score": FieldSpec("int", description="the body's own score, 1 to 4"),
         },

@@ -107,8 +107,11 @@ class _Checker(SchemaBuilder):
         """Declare what a measure that failed its checks would derive, so rules reading it are still checked
         without a second, misleading 'unknown fact' error for every rule that reads it."""
         source = self.types.get(measure.from_ or measure.per or "")
-        keys = measure.group_by if measure.per is None else [measure.per]
-        fields = {key: (source.fields.get(key) if source else None) or FieldSpec("str") for key in keys}
+        if measure.per is None:
+            keys = measure.group_by
+            fields = {key: (source.fields.get(key) if source else None) or FieldSpec("str") for key in keys}
+        else:
+            fields = {measure.per: FieldSpec("str", refers=measure.per)}
         fields[measure.field] = FieldSpec("number", nullable=True)
         self.types[measure.into] = FactType(
             measure.into, fields, measure.description, origin="unchecked", companion_of=measure.per
@@ -402,7 +405,7 @@ class _Checker(SchemaBuilder):
         if existing is not None:
             self.types[measure.into].fields[measure.field] = spec
         else:
-            fields = {measure.per: FieldSpec("str")}
+            fields = {measure.per: FieldSpec("str", refers=measure.per)}
             if subject.per_body and measure.per != "body":
                 fields["body"] = subject.fields["body"]
             fields[measure.field] = spec

@@ -27,11 +27,11 @@ def _raised_type(name: str, text_field: str, description: str, subjects: tuple[s
     (``outcome``), so a rule can read through it, e.g. ``count(flag where outcome.vulnerable)``.
     """
     fields = {key: FieldSpec("str") for key in ("kind", "subject", "rule", text_field)}
-    fields["body"] = FieldSpec("str", nullable=True)
+    fields["body"] = FieldSpec("str", nullable=True, refers="body")
     if name == "flag":
         fields["colour"] = FieldSpec("str", nullable=True, description="red, green, or none", values=("red", "green"))
     for subject in subjects:
-        fields.setdefault(subject, FieldSpec("str", nullable=True))
+        fields.setdefault(subject, FieldSpec("str", nullable=True, refers=subject))
     return FactType(name, fields, description, origin="engine")
 
 
@@ -170,7 +170,7 @@ class SchemaBuilder(ExpressionChecker):
             judged[element] = rs
             fields = {"score": FieldSpec("int"), "label": FieldSpec("str"), "rule": FieldSpec("str")}
             if rs.model.scope == "body":
-                fields = {"body": FieldSpec("str"), **fields}
+                fields = {"body": FieldSpec("str", refers="body"), **fields}
             self.types[element] = FactType(element, fields, f"the {element} judgement", origin=rs.path)
         for rs in self.rulesets:
             for name, cls in rs.model.classifications.items():
@@ -216,7 +216,7 @@ class SchemaBuilder(ExpressionChecker):
                             at_value=True,
                         )
                 fields = {
-                    cls.per: FieldSpec("str"),
+                    cls.per: FieldSpec("str", refers=cls.per),
                     "label": FieldSpec("str", values=tuple(labels)),
                     "rule": FieldSpec("str"),
                 }
@@ -247,7 +247,9 @@ class SchemaBuilder(ExpressionChecker):
                 {
                     "element": FieldSpec("str", description="the element judged", values=tuple(combined)),
                     "scope": FieldSpec("str", description="'area' or 'body'", values=("area", "body")),
-                    "body": FieldSpec("str", nullable=True, description="the body judged (none for the area)"),
+                    "body": FieldSpec(
+                        "str", nullable=True, description="the body judged (none for the area)", refers="body"
+                    ),
                     "score": FieldSpec("int"),
                     "label": FieldSpec("str"),
                     "rule": FieldSpec("str"),
