@@ -4,8 +4,9 @@ These are the names a rule condition can read straight from a bundle:
 ``area.*``, ``body.*``, ``kloe.*``, ``indicator.*``, ``milestone.*``,
 ``outcome.*``, ``risk.*`` and ``self_assessment.*``.  Rule files may join
 reference tables onto them (``tables:``) and derive new types (``measures:``,
-``classifications:``).  A text field named after a fact type holds the id of
-such a fact (``kloe.body``, ``outcome.risk``), so rules can read through it.
+``classifications:``).  A field declared a reference (``refers``) is named after
+the fact type whose id it holds (``kloe.body``, ``outcome.risk``), so rules can
+read through it.
 """
 
 from __future__ import annotations
