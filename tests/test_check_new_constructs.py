@@ -612,3 +612,13 @@ def test_a_cap_written_as_anything_but_a_score_or_a_parameter_is_refused(tmp_pat
     text = HEAD + "rules:\n" + rule("area", "true", "{cap: two}")
     [refused] = refusals(tmp_path, {"checks.yaml": text})
     assert "a cap is a score such as 2, or a parameter written params.NAME" in refused.text
+
+
+def test_a_measure_sharing_the_into_of_a_measure_in_error_names_that_measures_line(tmp_path: Path) -> None:
+    # The first measure fails its own check; the second's message pointed at it as 'at line 0'.
+    text = HEAD + MEASURE + "    per: outcome\n    value: outcome.vulnrable\n    into: n\n    field: f\n"
+    text += "  - id: m2\n    description: d\n    source: s\n    per: indicator\n    value: indicator.value\n"
+    text += "    into: n\n    field: g\n"
+    messages = [refused.text for refused in refusals(tmp_path, {"checks.yaml": text + SCORE})]
+    assert any("derived per outcome (by measure 'm' at line 8)" in message for message in messages), messages
+    assert not any("line 0" in message for message in messages)

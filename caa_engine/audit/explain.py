@@ -108,6 +108,7 @@ _AGGREGATE = re.compile(r"^[a-z_]+\(([a-z_][a-z0-9_]*)")
 
 def _derivations(item: EventInput, producers: Producers) -> list[tuple[str, AuditEvent]]:
     """The events that derived the facts one input read, with each fact's id."""
+    field = ""  # for a single field read: which field of the fact, so only the measure that gave it is named
     if item.facts:
         match = _AGGREGATE.match(item.name)
         fact_type = match.group(1) if match else ""

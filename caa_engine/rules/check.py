@@ -83,12 +83,12 @@ class _Checker(SchemaBuilder):
                 if checked is not None:
                     done.append(checked)
                 elif measure.into not in self.types and measure.into not in RESERVED:
-                    self.stand_in(measure)
+                    self.stand_in(rs, index, measure)
             if not progress:
                 self.report_measure_cycle(pending)
-                for _, _, measure in pending:
+                for rs, index, measure in pending:
                     if measure.into not in self.types:
-                        self.stand_in(measure)
+                        self.stand_in(rs, index, measure)
                 break
         done.sort(key=lambda m: (self.rulesets.index(m.ruleset), m.index))
         return done
@@ -103,7 +103,7 @@ class _Checker(SchemaBuilder):
                     return other
         return None
 
-    def stand_in(self, measure: Measure) -> None:
+    def stand_in(self, rs: LoadedRuleSet, index: int, measure: Measure) -> None:
         """Declare what a measure that failed its checks would derive, so rules reading it are still checked
         without a second, misleading 'unknown fact' error for every rule that reads it."""
         source = self.types.get(measure.from_ or measure.per or "")
@@ -118,7 +118,8 @@ class _Checker(SchemaBuilder):
         )
         if measure.per is not None:  # measures sharing its 'into' are still checked, not told it exists
             self.per_measures.setdefault(measure.into, measure.per)
-            self.per_measure_first.setdefault(measure.into, (measure.id, 0))
+            line = rs.document.locate(("measures", index)).line
+            self.per_measure_first.setdefault(measure.into, (measure.id, line))
 
     def report_measure_cycle(self, pending: list[tuple[LoadedRuleSet, int, Measure]]) -> None:
         """One issue for measures that wait on each other, at the first of them, naming the whole chain."""
