@@ -175,6 +175,8 @@ class RuleSetInfo:
     sha256: str
     scale: dict[int, str]
     combines: tuple[str, ...] = ()
+    # name -> exact value (an int or a Fraction: "75%" is 3/4), as the rules compare it
+    parameters: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,18 @@ class Plan:
     @property
     def measures(self) -> tuple[PlanMeasure, ...]:
         return tuple(m for stratum in self.strata for m in stratum.measures)
+
+    def parameter(self, ruleset: str, name: str) -> Any:
+        """A rule set's parameter, exactly as its rules compare it (an int, a Fraction for "75%", text...).
+
+        Raises KeyError naming what exists when the rule set or the parameter does not.
+        """
+        for info in self.rulesets:
+            if info.ruleset == ruleset:
+                if name not in info.parameters:
+                    raise KeyError(f"rule set '{ruleset}' has no parameter '{name}' (it has: {', '.join(info.parameters)})")
+                return info.parameters[name]
+        raise KeyError(f"no rule set '{ruleset}' (there are: {', '.join(i.ruleset for i in self.rulesets)})")
 
     def element_info(self, element: str) -> RuleSetInfo:
         for info in self.rulesets:
@@ -505,6 +519,7 @@ def compile_rules(checked: CheckedRules) -> Plan:
             rs.sha256,
             dict(rs.model.scale),
             tuple(rs.model.combines),
+            {name: _const(param.value) for name, param in rs.model.parameters.items()},
         )
         for rs in checked.rulesets
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PATHS = ["caa_engine", "tests", "tools", "bench"]
+PATHS = ["caa_engine", "tests", "features", "tools", "bench"]
 
 
 def _tool(name: str) -> str:

@@ -1,0 +1,872 @@
+"""The step library for the policy scenarios in this folder.
+
+Every step here builds an evidence bundle (a plain dict, as an integrator would send) or reads a
+:class:`caa_engine.Result`, through the public API only: ``load_rules``, ``Engine``, ``Result``.
+Each scenario runs once per backend.  ``pytest features --rules-dir PATH`` runs the same scenarios
+against another rules folder; ``--rule-coverage-min`` sets how much of that folder the scenarios must
+exercise (default 100%).  The step list in ``docs/policy-tests.md`` is generated from this file by
+``python tools/policy_steps.py``: the first line of each step's docstring is what a reader sees there.
+
+Sections: options and fixtures; the area being built; reading numbers from the rules; the steps of
+each element; rule coverage.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from caa_engine import BACKENDS, Engine, EngineError, Plan, Result, load_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_RULES = ROOT / "rules"
+
+# --------------------------------------------------------------------------------------------------
+# Options and fixtures
+# --------------------------------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("caa policy scenarios")
+    group.addoption(
+        "--rules-dir",
+        default=None,
+        metavar="PATH",
+        help="run the policy scenarios in features/ against this rules folder (default: the shipped rules/)",
+    )
+    group.addoption(
+        "--rule-coverage-min",
+        default=None,
+        type=float,
+        metavar="PERCENT",
+        help="fail the run when the scenarios fire less than this percentage of the rules and measures in the "
+        "rules folder (default 100; enforced whenever every scenario ran)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "brief_default: the scenario pins a number of the policy brief's default rules; it fails under tuned rules "
+        "that change that number, and says so",
+    )
+    config.pluginmanager.register(RuleCoverage(config), "caa-rule-coverage")
+
+
+def rules_dir(config: pytest.Config) -> Path:
+    chosen = config.getoption("--rules-dir", default=None)
+    return Path(chosen).resolve() if chosen else SHIPPED_RULES
+
+
+@pytest.fixture(scope="session")
+def plan(request: pytest.FixtureRequest) -> Plan:
+    """The rules folder under test, loaded and checked once: a broken folder stops the run with its errors."""
+    return load_rules(rules_dir(request.config))
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def engine(request: pytest.FixtureRequest, plan: Plan) -> Engine:
+    """One engine per backend: every scenario runs on each (durable-rules does not import on Python 3.13+,
+    and the engine says so by an EngineError, so there the durable run is skipped with its reason)."""
+    try:
+        return Engine(plan, backend=str(request.param))
+    except EngineError as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(autouse=True)
+def area(engine: Engine, request: pytest.FixtureRequest) -> Area:
+    """The area a scenario builds up, step by step, and assesses when a 'Then' step first asks.
+
+    Autouse, so that every scenario depends on ``engine`` from the start and so runs on each backend
+    (pytest parametrizes only fixtures a test needs before its steps run)."""
+    return Area(engine, request.config)
+
+
+# --------------------------------------------------------------------------------------------------
+# The area being built
+# --------------------------------------------------------------------------------------------------
+
+COUNCIL_KINDS = {
+    "council": "unitary",
+    "unitary council": "unitary",
+    "county council": "county",
+    "district council": "district",
+    "metropolitan council": "metropolitan",
+    "london borough": "london_borough",
+}
+OTHER_KINDS = {
+    "police force": "police",
+    "police authority": "police",
+    "fire and rescue service": "fire_and_rescue",
+    "primary care trust": "primary_care_trust",
+}
+BODY_KINDS = {**COUNCIL_KINDS, **OTHER_KINDS}
+ELEMENTS = {
+    "national indicator set": "indicator_set",
+    "indicator set": "indicator_set",
+    "direction of travel": "direction_of_travel",
+    "use of resources": "use_of_resources",
+    "risk assessment": "risk_assessment",
+    "overall score": "overall",
+    "overall view": "overall",
+}
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+@dataclass
+class Area:
+    """An evidence bundle under construction, and its assessment once a 'Then' step asks for it."""
+
+    engine: Engine
+    config: pytest.Config
+    name: str = "Testshire"
+    bodies: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> body entry, in order given
+    current: str | None = None  # the body 'it' / 'its' refers to: the last one a step named
+    kloes: dict[str, dict[str, int]] = field(default_factory=dict)
+    indicators: list[dict[str, Any]] = field(default_factory=list)
+    milestones: list[dict[str, Any]] = field(default_factory=list)
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    innovations: list[dict[str, Any]] = field(default_factory=list)
+    risks: list[dict[str, Any]] = field(default_factory=list)
+    self_assessments: list[dict[str, Any]] = field(default_factory=list)
+    _result: Result | None = None
+
+    # --- the plan, for numbers read from the rules ----------------------------------------------
+
+    @property
+    def plan(self) -> Plan:
+        return self.engine.plan
+
+    def parameter(self, ruleset: str, name: str) -> Any:
+        return self.plan.parameter(ruleset, name)
+
+    # --- bodies -----------------------------------------------------------------------------------
+
+    def add_body(self, kind_words: str, name: str | None = None, lead: bool | None = None) -> str:
+        """Add a body of a kind in words ('district council', 'police force'); it becomes 'it'."""
+        kind = BODY_KINDS.get(kind_words.lower())
+        if kind is None:
+            raise ValueError(f"unknown kind of body '{kind_words}': say one of {', '.join(BODY_KINDS)}")
+        name = name or f"{self.name} {kind_words.title()}"
+        body_id = slug(name)
+        if body_id in self.bodies:
+            raise ValueError(f"the scenario already has a body called '{name}'")
+        if lead is None:  # the first council is the lead council unless a step says otherwise
+            lead = kind_words.lower() in COUNCIL_KINDS and not any(b["lead"] for b in self.bodies.values())
+        self.bodies[body_id] = {"id": body_id, "name": name, "kind": kind, "lead": lead}
+        self.current = body_id
+        self._result = None
+        return body_id
+
+    def body(self, name: str | None = None) -> str:
+        """The body named (by name or id), else the one 'it' refers to, else a new lead unitary council."""
+        if name:
+            for body_id, entry in self.bodies.items():
+                if name.lower() in (entry["name"].lower(), body_id):
+                    self.current = body_id
+                    return body_id
+            raise ValueError(f"the scenario has no body called '{name}' (it has: {self.body_names()})")
+        if self.current is None:
+            self.add_body("council", f"{self.name} Council")
+        assert self.current is not None
+        return self.current
+
+    def body_names(self) -> str:
+        return ", ".join(entry["name"] for entry in self.bodies.values()) or "none yet"
+
+    def council(self) -> str:
+        """The lead council (added if the scenario has none yet): the body that owns area-wide evidence."""
+        for body_id, entry in self.bodies.items():
+            if entry["lead"]:
+                return body_id
+        for body_id, entry in self.bodies.items():
+            if entry["kind"] in COUNCIL_KINDS.values():
+                return body_id
+        return self.add_body("council", f"{self.name} Council", lead=True)
+
+    # --- evidence ---------------------------------------------------------------------------------
+
+    def changed(self) -> None:
+        self._result = None
+
+    def bundle(self) -> dict[str, Any]:
+        """The evidence as a dict, as an integrator would pass it to ``Engine.assess``."""
+        if not self.bodies:
+            self.council()
+        evidence: dict[str, Any] = {
+            "area": {
+                "id": slug(self.name),
+                "name": self.name,
+                "tier": "two" if any(b["kind"] == "district" for b in self.bodies.values()) else "single",
+            },
+            "bodies": list(self.bodies.values()),
+        }
+        if self.kloes:
+            evidence["use_of_resources"] = {
+                "assessments": [
+                    {"body": body_id, "period": "2008/09", "kloes": dict(kloes)}
+                    for body_id, kloes in self.kloes.items()
+                ]
+            }
+        if self.indicators:
+            evidence["indicator_set"] = {"period": "2008/09", "indicators": list(self.indicators)}
+        if self.milestones:
+            evidence["direction_of_travel"] = {"milestones": list(self.milestones)}
+        if self.outcomes or self.innovations or self.risks:
+            evidence["risk_assessment"] = {
+                "outcomes": list(self.outcomes),
+                "innovations": list(self.innovations),
+                "risk_register": list(self.risks),
+            }
+        if self.self_assessments:
+            evidence["self_assessments"] = list(self.self_assessments)
+        return evidence
+
+    def result(self) -> Result:
+        """The assessment of the evidence so far (assessed once, again only after a change)."""
+        if self._result is None:
+            self._result = self.engine.assess(self.bundle())
+            self.config.pluginmanager.get_plugin("caa-rule-coverage").record(self.engine.backend_name, self._result)
+        return self._result
+
+    # --- evidence builders shared by the steps of every element -----------------------------------
+
+    def set_kloes(self, body_id: str, scores: dict[str, int]) -> None:
+        """Give a body KLOE scores (added to any it has)."""
+        self.kloes.setdefault(body_id, {}).update(scores)
+        self.changed()
+
+    def add_indicator(
+        self,
+        body_id: str,
+        *,
+        code: str | None = None,
+        value: float,
+        polarity: str | None = "higher",
+        target: float | None = None,
+        previous: float | None = None,
+        quartiles: tuple[float, float, float] | None = None,
+    ) -> dict[str, Any]:
+        """One indicator. A code of the National Indicator catalogue ('NI 192') takes its polarity from the
+        rules (pass polarity=None); any other code is a local indicator and needs one."""
+        if code is None:
+            code = f"LPI {len(self.indicators) + 1}"
+        entry: dict[str, Any] = {"code": code, "body": body_id, "value": value}
+        if polarity is not None:
+            entry["polarity"] = polarity
+        if target is not None:
+            entry["target"] = target
+        if previous is not None:
+            entry["previous"] = previous
+        if quartiles is not None:
+            entry["benchmarks"] = dict(zip(("lower_quartile", "median", "upper_quartile"), quartiles, strict=True))
+        self.indicators.append(entry)
+        self.changed()
+        return entry
+
+    def add_indicator_mix(
+        self,
+        body_id: str,
+        out_of: int,
+        *,
+        met: int | None = None,
+        improved: int | None = None,
+        bottom: int | None = None,
+    ) -> None:
+        """``out_of`` local indicators (higher is better) of a body: the first ``met`` meet their target and
+        the rest miss it by far; the first ``improved`` improved on last year and the rest declined; the first
+        ``bottom`` sit in the national bottom quartile and the rest in the top. ``None`` leaves that out: no
+        targets, no previous values, or no benchmarks."""
+        for number in range(out_of):
+            self.add_indicator(
+                body_id,
+                value=100,
+                target=None if met is None else (100 if number < met else 200),
+                previous=None if improved is None else (90 if number < improved else 110),
+                quartiles=None if bottom is None else ((150, 160, 170) if number < bottom else (50, 60, 70)),
+            )
+
+    def add_milestones(self, body_id: str, delivered: int, planned: int) -> None:
+        """``planned`` milestones of a council's improvement plan, the first ``delivered`` delivered."""
+        start = len(self.milestones)
+        for number in range(planned):
+            self.milestones.append(
+                {"body": body_id, "title": f"Milestone {start + number + 1}", "delivered": number < delivered}
+            )
+        self.changed()
+
+    def add_outcome(self, title: str, status: str, body_id: str | None = None, **fields: Any) -> dict[str, Any]:
+        """A priority outcome (status on_track, at_risk, failed or exceeded), owned by the lead council unless
+        said. It started on 2008-04-01 unless ``started_on`` is given."""
+        entry = {
+            "id": slug(title),
+            "title": title,
+            "body": body_id or self.council(),
+            "status": status,
+            "started_on": "2008-04-01",
+            **fields,
+        }
+        self.outcomes.append(entry)
+        self.changed()
+        return entry
+
+    def add_innovation(self, title: str, status: str, body_id: str | None = None, **fields: Any) -> dict[str, Any]:
+        """An innovation (status in_progress, succeeded or failed), owned by the lead council unless said."""
+        entry = {
+            "id": slug(title),
+            "title": title,
+            "body": body_id or self.council(),
+            "status": status,
+            "started_on": "2008-04-01",
+            **fields,
+        }
+        self.innovations.append(entry)
+        self.changed()
+        return entry
+
+    def add_risk(self, risk_id: str, **fields: Any) -> dict[str, Any]:
+        """A risk-register entry; by default it meets every honourable-failure criterion: recorded on
+        2008-01-15 (before 2008-04-01), one mitigation and a contingency, a pilot, approved by the cabinet,
+        an early-warning indicator acted on, and lessons captured and shared. Fields given replace those."""
+        entry = {
+            "id": risk_id,
+            "title": f"Risk {risk_id}",
+            "recorded_on": "2008-01-15",
+            "mitigations": ["Phased release of funding"],
+            "contingency": "Return to the previous service",
+            "exposure": "pilot",
+            "appetite_approved_by": "cabinet",
+            "early_warning_indicators": ["Monthly take-up"],
+            "monitoring_acted_on": True,
+            "lessons_captured": True,
+            "lessons_shared": True,
+            **fields,
+        }
+        entry = {k: v for k, v in entry.items() if v is not None}
+        self.risks.append(entry)
+        self.changed()
+        return entry
+
+    def add_self_assessment(self, body_id: str, element: str, score: int) -> None:
+        self.self_assessments.append({"body": body_id, "element": element, "score": score})
+        self.changed()
+
+    # --- reading the result -----------------------------------------------------------------------
+
+    def judgement(self, element: str, body_id: str | None = None) -> tuple[int | None, str | None, str]:
+        """(score, label, where) of an element for a body (per-body elements) or the area."""
+        result = self.result()
+        if element == "overall":
+            overall = result.overall or {}
+            return overall.get("score"), overall.get("label"), "the area"
+        judged = result.elements.get(element)
+        if judged is None:
+            raise AssertionError(
+                f"the rules folder judges no element '{element}' (it has: {', '.join(result.elements)})"
+            )
+        if judged.scope == "body":
+            body_id = body_id or self.body()
+            one = (judged.bodies or {}).get(body_id)
+            name = self.bodies[body_id]["name"]
+            return (one.score, one.label, name) if one else (None, None, name)
+        return judged.score, judged.label, "the area"
+
+    def notes(self, kind: str) -> list[Any]:
+        return [note for note in self.result().notes if note.kind == kind]
+
+    def flags(self, kind: str | None = None, colour: str | None = None) -> list[Any]:
+        return [
+            flag
+            for flag in self.result().flags
+            if (kind is None or flag.kind == kind) and (colour is None or flag.colour == colour)
+        ]
+
+    def explain(self) -> str:
+        """What the area's result says, for a failed 'Then': scores, flags and notes."""
+        result = self.result()
+        lines = []
+        for name, judged in result.elements.items():
+            if judged.scope == "body":
+                for body_id, one in (judged.bodies or {}).items():
+                    lines.append(f"  {name} for {body_id}: {one.score} {one.label} (rule {one.rule})")
+            elif judged.score is not None:
+                lines.append(f"  {name}: {judged.score} {judged.label} (rule {judged.rule})")
+        lines += [f"  flag {f.kind} ({f.colour or 'no colour'}) on {f.subject}: {f.reason}" for f in result.flags]
+        lines += [f"  note {n.kind} on {n.subject}: {n.text}" for n in result.notes]
+        return "the assessment says:\n" + ("\n".join(lines) or "  nothing")
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading numbers from the rules
+# --------------------------------------------------------------------------------------------------
+
+# How a scenario names a threshold of the rules, in words. A scenario may also name any parameter by
+# its YAML name ("well_met_share"). The step reads the value from the rules folder under test, so the
+# scenario stays true when the number is tuned.
+THRESHOLDS: dict[str, tuple[str, str]] = {
+    # National Indicator Set
+    "near-miss band": ("indicator_set", "near_miss_band"),
+    "stable band": ("indicator_set", "stable_band"),
+    "performing strongly share met": ("indicator_set", "strong_met_share"),
+    "performing strongly share improved": ("indicator_set", "strong_improved_share"),
+    "performing strongly bottom-quartile share": ("indicator_set", "strong_bottom_share"),
+    "performing well share met": ("indicator_set", "well_met_share"),
+    "performing well share improved": ("indicator_set", "well_improved_share"),
+    "adequate share met": ("indicator_set", "adequate_met_share"),
+    # Direction of travel
+    "improving strongly share improved": ("direction_of_travel", "strong_improved_share"),
+    "improving strongly share delivered": ("direction_of_travel", "strong_delivered_share"),
+    "improving well share improved": ("direction_of_travel", "well_improved_share"),
+    "improving well share delivered": ("direction_of_travel", "well_delivered_share"),
+    "improving adequately share improved": ("direction_of_travel", "adequate_improved_share"),
+    "improving adequately share delivered": ("direction_of_travel", "adequate_delivered_share"),
+    # Use of resources
+    "theme cap": ("use_of_resources", "theme_cap_above_lowest"),
+    # Risk assessment
+    "red flags an adequate area may have": ("risk_assessment", "adequate_max_red_flags"),
+    "green flags for performing strongly": ("risk_assessment", "strong_min_green_flags"),
+    # Overall
+    "safeguarding cap": ("overall", "safeguarding_cap"),
+}
+
+
+def threshold(area: Area, words: str, ruleset: str | None = None) -> Any:
+    """The value of a threshold named in words (see THRESHOLDS) or by its parameter name."""
+    words = words.strip()
+    key = words.lower().removeprefix("the ").strip()
+    if key in THRESHOLDS:
+        return area.parameter(*THRESHOLDS[key])
+    names = [ruleset] if ruleset else [info.ruleset for info in area.plan.rulesets]
+    for name in names:
+        info = next((i for i in area.plan.rulesets if i.ruleset == name), None)
+        if info is not None and key in info.parameters:
+            return info.parameters[key]
+    raise ValueError(
+        f"no threshold called '{words}': say one of {', '.join(THRESHOLDS)}, or a parameter's name in the rules"
+    )
+
+
+def percent(value: Any) -> str:
+    """A share as people write it: 3/4 -> '75%', 1/3 -> '33.33%'."""
+    text = f"{float(Fraction(value) * 100):.2f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+SHARE = re.compile(r"^(?:(?P<where>just below|just under|at|exactly|just above|just over) )?(?P<what>.+)$", re.I)
+
+
+@dataclass(frozen=True)
+class Share:
+    """A share of some count, in words: '75%', 'all', 'none', 'half', '3 of 4', or a threshold with
+    'just below' / 'at' / 'just above' before it ('just below the performing well share met')."""
+
+    words: str
+
+    def count(self, area: Area, out_of: int, ruleset: str | None = None) -> int:
+        """How many of ``out_of`` make this share: at a threshold, the fewest that reach it; just below,
+        one fewer; just above, one more."""
+        words = self.words.strip().lower()
+        if words == "all":
+            return out_of
+        if words in ("none", "no"):
+            return 0
+        if words == "half":
+            return math.ceil(out_of / 2)
+        if m := re.fullmatch(r"(\d+) of (\d+)", words):
+            if int(m.group(2)) != out_of:
+                raise ValueError(f"'{self.words}' does not fit {out_of} things")
+            return int(m.group(1))
+        if m := re.fullmatch(r"(\d+(?:\.\d+)?)%", words):
+            return _at_least(Fraction(m.group(1)) / 100, out_of)
+        m = SHARE.match(words)
+        assert m is not None
+        value = Fraction(threshold(area, m.group("what"), ruleset))
+        at = _at_least(value, out_of)
+        where = (m.group("where") or "at").lower()
+        if where in ("just below", "just under"):
+            if at == 0:
+                raise ValueError(f"nothing is below '{m.group('what')}' ({percent(value)})")
+            return at - 1
+        if where in ("just above", "just over"):
+            if at >= out_of:
+                raise ValueError(f"nothing is above '{m.group('what')}' ({percent(value)})")
+            return at + 1
+        return at
+
+    def out_of(self, area: Area, ruleset: str | None = None, at_least: int = 20) -> int:
+        """How many things to build so that 'just below', 'at' and 'just above' this share are all exact."""
+        words = self.words.strip().lower()
+        if m := re.fullmatch(r"\d+ of (\d+)", words):
+            return int(m.group(1))
+        m = SHARE.match(words)
+        assert m is not None
+        what = m.group("what")
+        if re.fullmatch(r"\d+(?:\.\d+)?%", what) or what in ("all", "none", "no", "half"):
+            value = Fraction(what[:-1]) / 100 if what.endswith("%") else Fraction(1, 2)
+        else:
+            value = Fraction(threshold(area, what, ruleset))
+        return sized_for(value.denominator, at_least)
+
+
+def sized_for(denominator: int, at_least: int) -> int:
+    """The smallest multiple of ``denominator`` that is at least ``at_least`` (capped at 200 things)."""
+    n = denominator * max(1, math.ceil(at_least / denominator))
+    return n if n <= 200 else at_least
+
+
+def _at_least(share: Fraction, out_of: int) -> int:
+    """The fewest of ``out_of`` whose share is at least ``share``."""
+    return min(out_of, max(0, math.ceil(share * out_of)))
+
+
+def words_list(text: str) -> list[str]:
+    """'3, 4 and 2' -> ['3', '4', '2']."""
+    return [part.strip() for part in re.split(r",|\band\b", text) if part.strip()]
+
+
+def table_rows(datatable: list[list[str]]) -> list[dict[str, str]]:
+    """A data table with a header row, as one dict per row (headers lower-cased)."""
+    header = [cell.strip().lower() for cell in datatable[0]]
+    return [dict(zip(header, (cell.strip() for cell in row), strict=False)) for row in datatable[1:]]
+
+
+def check(condition: bool, area: Area, message: str) -> None:
+    """Fail a 'Then' with what was expected and what the assessment says."""
+    if not condition:
+        raise AssertionError(f"{message}\n{area.explain()}")
+
+
+# --------------------------------------------------------------------------------------------------
+# Steps shared by every element
+# --------------------------------------------------------------------------------------------------
+
+
+@given(parsers.re(r"an area called (?P<name>.+?) with no evidence yet"))
+def given_named_area(area: Area, name: str) -> None:
+    """Given an area called <name> with no evidence yet: names the area (optional; it is Testshire otherwise)."""
+    area.name = name.strip('"')
+
+
+@given(
+    parsers.re(
+        r"an? (?P<kind>(?:unitary |county |district |metropolitan )?council|london borough|police force"
+        r"|police authority|fire and rescue service|primary care trust) called (?P<name>.+?)"
+        r"(?P<lead>, which leads the area| which leads the area)?$"
+    )
+)
+def given_body(area: Area, kind: str, name: str, lead: str | None) -> None:
+    """Given a <kind of body> called <name>[, which leads the area]: adds a body; later steps about 'it' mean it.
+
+    Kinds: council (a unitary council), county council, district council, metropolitan council, london
+    borough, police force, police authority, fire and rescue service, primary care trust. The first council
+    named leads the area unless another is said to.
+    """
+    if lead:
+        for entry in area.bodies.values():
+            entry["lead"] = False
+    area.add_body(kind, name.strip('"'), lead=True if lead else None)
+
+
+@when("the area is assessed")
+def when_assessed(area: Area) -> None:
+    """When the area is assessed: assesses the evidence so far (a 'Then' step also does, if needed)."""
+    area.result()
+
+
+@then(
+    parsers.re(
+        r"(?:its|the area's|(?P<name>.+?)'s) (?P<element>national indicator set|indicator set|direction of travel"
+        r"|use of resources|risk assessment|overall score) (?:score )?is (?P<score>\d), (?P<label>.+)$",
+        flags=re.I,
+    )
+)
+def then_element_is(area: Area, name: str | None, element: str, score: str, label: str) -> None:
+    """Then its|the area's|<body>'s <element> is <score>, <label>: the element's score and the scale's label.
+
+    Elements: National Indicator Set, direction of travel, use of resources, risk assessment, overall score.
+    'its' means the body the scenario last named (for per-body elements) or the area.
+    """
+    element_id = ELEMENTS[element.lower()]
+    body_id = area.body(name) if name else None
+    got, got_label, where = area.judgement(element_id, body_id)
+    check(
+        (got, got_label) == (int(score), label.strip()),
+        area,
+        f"expected {where}'s {element} to be {score}, {label.strip()}; it is {got}, {got_label}",
+    )
+
+
+@then(
+    parsers.re(
+        r"(?:its|the area's|(?P<name>.+?)'s) (?P<element>national indicator set|indicator set|direction of travel"
+        r"|use of resources|risk assessment|overall score) is not judged$",
+        flags=re.I,
+    )
+)
+def then_element_not_judged(area: Area, name: str | None, element: str) -> None:
+    """Then its|the area's|<body>'s <element> is not judged: no score is given for it."""
+    element_id = ELEMENTS[element.lower()]
+    body_id = area.body(name) if name else None
+    got, got_label, where = area.judgement(element_id, body_id)
+    check(got is None, area, f"expected no {element} for {where}; it is {got}, {got_label}")
+
+
+@given(parsers.re(r"the rules keep the brief's default (?P<what>.+?) of (?P<value>\S+)$"))
+def given_brief_default(area: Area, what: str, value: str) -> None:
+    """Given the rules keep the brief's default <threshold> of <value>: this scenario pins that number.
+
+    Under tuned rules that change it, the scenario fails here and says which number it pins.
+    """
+    actual = Fraction(threshold(area, what))
+    expected = Fraction(value[:-1]) / 100 if value.endswith("%") else Fraction(value)
+    if actual != expected:
+        shown = percent(actual) if value.endswith("%") else str(actual)
+        raise AssertionError(
+            f"this scenario pins the policy brief's default {what} of {value}; the rules under test set it to "
+            f"{shown}, so the scenario no longer describes them (it is tagged @brief_default)"
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# Rule coverage, from the audit trail
+# --------------------------------------------------------------------------------------------------
+
+
+class RuleCoverage:
+    """Which rules and measures the scenarios exercised, read from each result's audit trail.
+
+    A rule counts as covered when it decided something (an applied event) in at least one scenario;
+    one that only ever fired to be overridden by a higher-priority rule is reported apart. A measure
+    counts when it was computed. Per backend; the run fails when any backend falls below the threshold.
+    """
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.fired: dict[str, dict[str, set[str]]] = {}  # backend -> id -> statuses seen
+        self.collected = 0
+        self.ran = 0
+        self.deselected = 0
+        self.outcome: tuple[bool, list[str]] | None = None
+
+    def record(self, backend: str, result: Result) -> None:
+        seen = self.fired.setdefault(backend, {})
+        for event in result.audit:
+            seen.setdefault(event.id, set()).add(event.status)
+
+    # --- hooks ----------------------------------------------------------------------------------------
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        self.deselected += sum(1 for item in items if _is_scenario(item))
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.collected = sum(1 for item in session.items if _is_scenario(item))
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call" and "features" in Path(report.fspath).parts:
+            self.ran += 1
+
+    def _enforced(self) -> bool:
+        explicit = self.config.getoption("--rule-coverage-min", default=None) is not None
+        if explicit:
+            return True
+        # A subset (-k, a node id, -x stopping early) cannot cover every rule: report, do not fail.
+        return (
+            self.deselected == 0
+            and self.collected > 0
+            and not self.config.getoption("maxfail", 0)
+            and not any("::" in str(arg) for arg in self.config.args)
+        )
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if not self.fired:
+            return
+        minimum = self.config.getoption("--rule-coverage-min", default=None)
+        minimum = 100.0 if minimum is None else minimum
+        plan = load_rules(rules_dir(self.config))
+        lines, below = coverage_report(plan, self.fired, minimum, rules_dir(self.config))
+        enforced = self._enforced()
+        if not enforced:
+            lines.append(
+                "  (a subset of the scenarios ran, so the threshold is not enforced; "
+                "run `pytest features` to enforce it)"
+            )
+        self.outcome = (bool(below) and enforced, lines)
+        if below and enforced and session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.outcome is None:
+            return
+        failed, lines = self.outcome
+        terminalreporter.section("policy rule coverage", sep="=", red=failed, green=not failed)
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+def _is_scenario(item: pytest.Item) -> bool:
+    """A test pytest-bdd made from a scenario (each takes the scenario's example row as a fixture)."""
+    return "_pytest_bdd_example" in getattr(item, "fixturenames", ())
+
+
+def coverage_report(
+    plan: Plan, fired: dict[str, dict[str, set[str]]], minimum: float, folder: Path
+) -> tuple[list[str], list[str]]:
+    """The coverage lines to print, and the backends below ``minimum`` percent.
+
+    A rule is covered when it decided something (applied) in some scenario; a measure when it was computed.
+    Each gap is listed once, with the backends it concerns when they differ.
+    """
+    items = sorted(
+        [("rule", r.id, r.file, r.line) for r in plan.rules]
+        + [("measure", m.id, m.file, m.line) for m in plan.measures],
+        key=lambda item: (item[2], item[3]),
+    )
+    lines = [f"rules folder: {folder}"]
+    below = []
+    gaps: dict[tuple[str, str, str, int, str], list[str]] = {}
+    for backend in sorted(fired):
+        seen = fired[backend]
+        covered = 0
+        for kind, id_, file, line in items:
+            statuses = seen.get(id_, set())
+            if kind == "measure" and statuses or kind == "rule" and "applied" in statuses:
+                covered += 1
+                continue
+            if kind == "measure":
+                why = "measure never computed"
+            elif statuses:
+                why = "rule fired but never decided anything (always overridden by a higher priority)"
+            else:
+                why = "rule never fired"
+            gaps.setdefault((kind, id_, file, line, why), []).append(backend)
+        share = 100.0 * covered / len(items) if items else 100.0
+        verdict = "ok" if share >= minimum else f"BELOW the required {minimum:g}%"
+        lines.append(f"{backend}: {covered} of {len(items)} rules and measures covered ({share:.1f}%): {verdict}")
+        if share < minimum:
+            below.append(backend)
+    for (_, id_, file, line, why), backends in gaps.items():
+        only = "" if len(backends) == len(fired) else f" [{', '.join(backends)} only]"
+        lines.append(f"  {why}: {id_} ({file}:{line}){only}")
+    return lines, below
+
+
+# --------------------------------------------------------------------------------------------------
+# Use of resources
+# --------------------------------------------------------------------------------------------------
+
+WHOSE = r"(?:an? (?:body|council) whose|its|(?P<name>[A-Z][^']*?)'s)"
+
+
+def theme_kloes(area: Area, theme_words: str) -> list[str]:
+    """The KLOE codes of a theme named in words ('managing finances'), from the rules' KLOE table."""
+    theme = slug(theme_words).replace("-", "_")
+    table = area.plan.tables.get("kloe", {}).get("rows", {})
+    codes = [code for code, row in table.items() if row.get("theme") == theme]
+    if not codes:
+        themes = sorted({str(row.get("theme", "")).replace("_", " ") for row in table.values()})
+        raise ValueError(f"the rules have no theme '{theme_words}' (they have: {', '.join(themes)})")
+    return sorted(codes)
+
+
+def theme_score(area: Area, body_id: str, theme_words: str) -> int | None:
+    judged = (area.result().elements["use_of_resources"].bodies or {}).get(body_id)
+    theme = slug(theme_words).replace("-", "_")
+    rows = judged.measures.get("theme_score", []) if judged else []
+    return next((row["score"] for row in rows if row.get("theme") == theme), None)
+
+
+@given(parsers.re(WHOSE + r" (?P<scores>KLOE \S+ is scored \d.*)$"))
+def given_kloe_scores(area: Area, name: str | None, scores: str) -> None:
+    """Given a council whose KLOE <code> is scored <n> [and KLOE <code> is scored <n> ...]: the auditor's KLOE
+    scores (also: 'its KLOE ...', '<body>'s KLOE ...'). A KLOE not named is not assessed."""
+    pairs = re.findall(r"KLOE (\S+) is scored (\d)", scores)
+    if not pairs:
+        raise ValueError(f"say each score as 'KLOE 1.1 is scored 3', not '{scores}'")
+    area.set_kloes(area.body(name), {code: int(score) for code, score in pairs})
+
+
+@given(parsers.re(WHOSE + r" KLOEs are scored:$"))
+def given_kloe_table(area: Area, name: str | None, datatable: list[list[str]]) -> None:
+    """Given a council whose KLOEs are scored: a table with columns KLOE and score; a KLOE not listed is not
+    assessed, and a score left empty is not assessed either."""
+    rows = table_rows(datatable)
+    area.set_kloes(area.body(name), {row["kloe"]: int(row["score"]) for row in rows if row.get("score")})
+
+
+@given(parsers.re(WHOSE + r" (?P<theme>[a-z ]+?) KLOEs are (?:all )?scored (?P<scores>[\d ,and]+)$"))
+def given_theme_kloes(area: Area, name: str | None, theme: str, scores: str) -> None:
+    """Given a council whose <theme> KLOEs are scored <n>, <n> and <n>: the theme's KLOEs in order (1.1, 1.2,
+    ...); with fewer scores than KLOEs the rest are not assessed; 'all scored <n>' scores every one."""
+    codes = theme_kloes(area, theme)
+    values = [int(v) for v in words_list(scores)]
+    if len(values) == 1 and "all" in scores or len(values) == 1 and len(codes) > 1 and " all " in f" {scores} ":
+        values = values * len(codes)
+    if len(values) > len(codes):
+        raise ValueError(f"the {theme} theme has {len(codes)} KLOEs ({', '.join(codes)}), not {len(values)}")
+    area.set_kloes(area.body(name), dict(zip(codes, values, strict=False)))
+
+
+@given(parsers.re(WHOSE + r" themes score (?P<scores>.+)$"))
+def given_theme_scores(area: Area, name: str | None, scores: str) -> None:
+    """Given a council whose themes score <n> for <theme>, <n> for <theme> and <n> for <theme>: every KLOE of
+    each theme named is scored that, so the theme scores it; a theme not named is not assessed."""
+    body_id = area.body(name)
+    pairs = re.findall(r"(\d) for ([a-z ]+?)(?=,| and |$)", scores)
+    if not pairs:
+        raise ValueError(f"say each theme as '3 for managing finances', not '{scores}'")
+    for score, theme in pairs:
+        area.set_kloes(body_id, {code: int(score) for code in theme_kloes(area, theme)})
+
+
+@then(parsers.re(r"(?:its|(?P<name>[A-Z][^']*?)'s) (?P<theme>[a-z ]+?) theme scores (?P<score>\d)$"))
+def then_theme_scores(area: Area, name: str | None, theme: str, score: str) -> None:
+    """Then its <theme> theme scores <n>: the theme's score (lower median of its KLOEs, capped above its lowest)."""
+    body_id = area.body(name)
+    got = theme_score(area, body_id, theme)
+    check(got == int(score), area, f"expected the {theme} theme of {body_id} to score {score}; it scores {got}")
+
+
+@then(parsers.re(r"(?:its|(?P<name>[A-Z][^']*?)'s) (?P<theme>[a-z ]+?) theme has no score$"))
+def then_theme_absent(area: Area, name: str | None, theme: str) -> None:
+    """Then its <theme> theme has no score: a theme with no assessed KLOE is absent, not zero."""
+    body_id = area.body(name)
+    got = theme_score(area, body_id, theme)
+    check(got is None, area, f"expected the {theme} theme of {body_id} to be absent; it scores {got}")
+
+
+@then(parsers.re(r"(?:its )?theme scores are:$"))
+def then_theme_table(area: Area, datatable: list[list[str]]) -> None:
+    """Then its theme scores are: a table with columns theme and score ('none' for a theme with no score)."""
+    body_id = area.body()
+    for row in table_rows(datatable):
+        got = theme_score(area, body_id, row["theme"])
+        want = None if row["score"] in ("none", "absent", "") else int(row["score"])
+        check(got == want, area, f"expected the {row['theme']} theme to score {row['score']}; it scores {got}")
+
+
+@then(parsers.re(r"KLOE (?P<code>\S+) is to be reassessed next year$"))
+def then_reassess(area: Area, code: str) -> None:
+    """Then KLOE <code> is to be reassessed next year: the result carries a 'reassess next year' note on it."""
+    body_id = area.body()
+    subjects = [note.subject for note in area.notes("reassess_next_year") if note.body == body_id]
+    check(any(s.endswith(f"/kloe/{code}") for s in subjects), area, f"expected KLOE {code} to be reassessed next year")
+
+
+@then(parsers.re(r"(?:no KLOE is|KLOE (?P<code>\S+) is not) to be reassessed next year$"))
+def then_no_reassess(area: Area, code: str | None) -> None:
+    """Then no KLOE is to be reassessed next year / KLOE <code> is not to be reassessed next year."""
+    body_id = area.body()
+    subjects = [note.subject for note in area.notes("reassess_next_year") if note.body == body_id]
+    unwanted = [s for s in subjects if code is None or s.endswith(f"/kloe/{code}")]
+    check(not unwanted, area, f"expected no reassessment, but the result says so for {', '.join(unwanted)}")
