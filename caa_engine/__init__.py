@@ -3,6 +3,7 @@
 The public API is what ``__all__`` lists; everything else is internal.
 """
 
+from .audit.coverage import Coverage, Gap
 from .compile import Plan
 from .engine import BACKENDS, Engine, __version__, assess, load_rules
 from .errors import CaaError, EngineError, EvidenceError, Issue, Location, RuleError
@@ -22,6 +23,8 @@ __all__ = [
     "FlagResult",
     "NoteResult",
     "Finding",
+    "Coverage",
+    "Gap",
     "EvidenceBundle",
     "CaaError",
     "RuleError",

@@ -211,7 +211,9 @@ class Plan:
         for info in self.rulesets:
             if info.ruleset == ruleset:
                 if name not in info.parameters:
-                    raise KeyError(f"rule set '{ruleset}' has no parameter '{name}' (it has: {', '.join(info.parameters)})")
+                    raise KeyError(
+                        f"rule set '{ruleset}' has no parameter '{name}' (it has: {', '.join(info.parameters)})"
+                    )
                 return info.parameters[name]
         raise KeyError(f"no rule set '{ruleset}' (there are: {', '.join(i.ruleset for i in self.rulesets)})")
 

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from caa_engine import BACKENDS, Engine, EngineError, Plan, Result, load_rules
+from caa_engine import BACKENDS, Coverage, Engine, EngineError, Gap, Plan, Result, load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_RULES = ROOT / "rules"
@@ -58,6 +58,14 @@ def pytest_configure(config: pytest.Config) -> None:
         "that change that number, and says so",
     )
     config.pluginmanager.register(RuleCoverage(config), "caa-rule-coverage")
+
+
+def shown(path: Path) -> str:
+    """A path as people type it: relative to the working directory where it is inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def rules_dir(config: pytest.Config) -> Path:
@@ -237,7 +245,9 @@ class Area:
         """The assessment of the evidence so far (assessed once, again only after a change)."""
         if self._result is None:
             self._result = self.engine.assess(self.bundle())
-            self.config.pluginmanager.get_plugin("caa-rule-coverage").record(self.engine.backend_name, self._result)
+            self.config.pluginmanager.get_plugin("caa-rule-coverage").record(
+                self.plan, self.engine.backend_name, self._result
+            )
         return self._result
 
     # --- evidence builders shared by the steps of every element -----------------------------------
@@ -433,6 +443,12 @@ THRESHOLDS: dict[str, tuple[str, str]] = {
     "improving adequately share delivered": ("direction_of_travel", "adequate_delivered_share"),
     # Use of resources
     "theme cap": ("use_of_resources", "theme_cap_above_lowest"),
+    "themes needed for performing strongly": ("use_of_resources", "strong_min_themes"),
+    "theme floor for performing strongly": ("use_of_resources", "strong_floor"),
+    "themes needed for performing well": ("use_of_resources", "well_min_themes"),
+    "theme floor for performing well": ("use_of_resources", "well_floor"),
+    "themes needed for adequate": ("use_of_resources", "adequate_min_themes"),
+    "KLOE score to be reassessed": ("use_of_resources", "reassess_at_or_below"),
     # Risk assessment
     "red flags an adequate area may have": ("risk_assessment", "adequate_max_red_flags"),
     "green flags for performing strongly": ("risk_assessment", "strong_min_green_flags"),
@@ -445,8 +461,9 @@ def threshold(area: Area, words: str, ruleset: str | None = None) -> Any:
     """The value of a threshold named in words (see THRESHOLDS) or by its parameter name."""
     words = words.strip()
     key = words.lower().removeprefix("the ").strip()
-    if key in THRESHOLDS:
-        return area.parameter(*THRESHOLDS[key])
+    named = {words.lower(): where for words, where in THRESHOLDS.items()}
+    if key in named:
+        return area.parameter(*named[key])
     names = [ruleset] if ruleset else [info.ruleset for info in area.plan.rulesets]
     for name in names:
         info = next((i for i in area.plan.rulesets if i.ruleset == name), None)
@@ -648,70 +665,71 @@ class RuleCoverage:
 
     A rule counts as covered when it decided something (an applied event) in at least one scenario;
     one that only ever fired to be overridden by a higher-priority rule is reported apart. A measure
-    counts when it was computed. Per backend; the run fails when any backend falls below the threshold.
+    counts when it was computed. Counted per backend: ``test_the_scenarios_cover_every_rule[backend]``
+    (the last test of the scenarios module, run after that backend's scenarios) fails when the backend
+    falls below the threshold, and the report is printed at the end of the run.
     """
 
     def __init__(self, config: pytest.Config):
         self.config = config
-        self.fired: dict[str, dict[str, set[str]]] = {}  # backend -> id -> statuses seen
-        self.collected = 0
-        self.ran = 0
+        self.fired: dict[str, Coverage] = {}  # backend -> what its scenarios' audit trails covered
         self.deselected = 0
-        self.outcome: tuple[bool, list[str]] | None = None
+        self.checks_deselected: list[pytest.Item] = []
+        self.checked = False
 
-    def record(self, backend: str, result: Result) -> None:
-        seen = self.fired.setdefault(backend, {})
-        for event in result.audit:
-            seen.setdefault(event.id, set()).add(event.status)
-
-    # --- hooks ----------------------------------------------------------------------------------------
+    def record(self, plan: Plan, backend: str, result: Result) -> None:
+        self.fired.setdefault(backend, Coverage(plan)).add(result.audit)
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         self.deselected += sum(1 for item in items if _is_scenario(item))
+        self.checks_deselected += [item for item in items if item.name.startswith(COVERAGE_TEST)]
 
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self.collected = sum(1 for item in session.items if _is_scenario(item))
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        # A threshold given on the command line is checked whatever -k or -m selected: put the check back.
+        if self.explicit and self.checks_deselected:
+            items.extend(self.checks_deselected)
+            self.checks_deselected = []
 
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when == "call" and "features" in Path(report.fspath).parts:
-            self.ran += 1
+    @property
+    def explicit(self) -> bool:
+        return self.config.getoption("--rule-coverage-min", default=None) is not None
 
-    def _enforced(self) -> bool:
-        explicit = self.config.getoption("--rule-coverage-min", default=None) is not None
-        if explicit:
-            return True
-        # A subset (-k, a node id, -x stopping early) cannot cover every rule: report, do not fail.
-        return (
-            self.deselected == 0
-            and self.collected > 0
-            and not self.config.getoption("maxfail", 0)
-            and not any("::" in str(arg) for arg in self.config.args)
-        )
+    @property
+    def minimum(self) -> float:
+        chosen = self.config.getoption("--rule-coverage-min", default=None)
+        return 100.0 if chosen is None else float(chosen)
 
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if not self.fired:
-            return
-        minimum = self.config.getoption("--rule-coverage-min", default=None)
-        minimum = 100.0 if minimum is None else minimum
-        plan = load_rules(rules_dir(self.config))
-        lines, below = coverage_report(plan, self.fired, minimum, rules_dir(self.config))
-        enforced = self._enforced()
-        if not enforced:
-            lines.append(
-                "  (a subset of the scenarios ran, so the threshold is not enforced; "
-                "run `pytest features` to enforce it)"
+    def check(self, backend: str) -> None:
+        """Fail when the scenarios run on ``backend`` cover less than the threshold; skip when only some
+        scenarios ran (they cannot cover every rule), unless a threshold was given on the command line."""
+        self.checked = True
+        if backend not in self.fired:
+            pytest.skip(f"no scenario ran on the {backend} backend, so there is no rule coverage to check")
+        if self.deselected and not self.explicit:
+            pytest.skip(
+                f"{self.deselected} scenarios were deselected, so rule coverage is reported but not enforced "
+                "(run `pytest features`, or give --rule-coverage-min)"
             )
-        self.outcome = (bool(below) and enforced, lines)
-        if below and enforced and session.exitstatus == 0:
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        lines, below = coverage_report({backend: self.fired[backend]}, self.minimum, rules_dir(self.config))
+        if below:
+            raise AssertionError("\n".join(lines))
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.outcome is None:
+        if not self.fired:
             return
-        failed, lines = self.outcome
-        terminalreporter.section("policy rule coverage", sep="=", red=failed, green=not failed)
+        lines, below = coverage_report(self.fired, self.minimum, rules_dir(self.config))
+        terminalreporter.section("policy rule coverage", sep="=", red=bool(below), green=not below)
         for line in lines:
             terminalreporter.write_line(line)
+        if not self.checked:
+            terminalreporter.write_line(
+                "(only some scenarios ran, so coverage is reported but not enforced: run `pytest features`, "
+                "or give --rule-coverage-min)"
+            )
+
+
+COVERAGE_TEST = "test_the_scenarios_cover_every_rule"
 
 
 def _is_scenario(item: pytest.Item) -> bool:
@@ -719,45 +737,27 @@ def _is_scenario(item: pytest.Item) -> bool:
     return "_pytest_bdd_example" in getattr(item, "fixturenames", ())
 
 
-def coverage_report(
-    plan: Plan, fired: dict[str, dict[str, set[str]]], minimum: float, folder: Path
-) -> tuple[list[str], list[str]]:
+def coverage_report(fired: dict[str, Coverage], minimum: float, folder: Path) -> tuple[list[str], list[str]]:
     """The coverage lines to print, and the backends below ``minimum`` percent.
 
-    A rule is covered when it decided something (applied) in some scenario; a measure when it was computed.
     Each gap is listed once, with the backends it concerns when they differ.
     """
-    items = sorted(
-        [("rule", r.id, r.file, r.line) for r in plan.rules]
-        + [("measure", m.id, m.file, m.line) for m in plan.measures],
-        key=lambda item: (item[2], item[3]),
-    )
-    lines = [f"rules folder: {folder}"]
+    lines = [f"rules folder: {shown(folder)}"]
     below = []
-    gaps: dict[tuple[str, str, str, int, str], list[str]] = {}
-    for backend in sorted(fired):
-        seen = fired[backend]
-        covered = 0
-        for kind, id_, file, line in items:
-            statuses = seen.get(id_, set())
-            if kind == "measure" and statuses or kind == "rule" and "applied" in statuses:
-                covered += 1
-                continue
-            if kind == "measure":
-                why = "measure never computed"
-            elif statuses:
-                why = "rule fired but never decided anything (always overridden by a higher priority)"
-            else:
-                why = "rule never fired"
-            gaps.setdefault((kind, id_, file, line, why), []).append(backend)
-        share = 100.0 * covered / len(items) if items else 100.0
-        verdict = "ok" if share >= minimum else f"BELOW the required {minimum:g}%"
-        lines.append(f"{backend}: {covered} of {len(items)} rules and measures covered ({share:.1f}%): {verdict}")
-        if share < minimum:
+    gaps: dict[Gap, list[str]] = {}
+    for backend, coverage in sorted(fired.items()):
+        verdict = "ok" if coverage.percent >= minimum else f"BELOW the required {minimum:g}%"
+        lines.append(
+            f"{backend}: {coverage.covered} of {coverage.total} rules and measures covered "
+            f"({coverage.percent:.1f}%): {verdict}"
+        )
+        if coverage.percent < minimum:
             below.append(backend)
-    for (_, id_, file, line, why), backends in gaps.items():
+        for gap in coverage.gaps():
+            gaps.setdefault(gap, []).append(backend)
+    for gap, backends in sorted(gaps.items(), key=lambda item: (item[0].file, item[0].line)):
         only = "" if len(backends) == len(fired) else f" [{', '.join(backends)} only]"
-        lines.append(f"  {why}: {id_} ({file}:{line}){only}")
+        lines.append(f"  {gap}{only}")
     return lines, below
 
 

@@ -29,6 +29,8 @@ import contextlib
 import io
 import json
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -434,3 +436,9 @@ def test_the_evidence_schema_the_docs_mention_is_printed_by_caa_schema_evidence(
         "risk_assessment",
         "self_assessments",
     }
+
+
+def test_the_step_list_in_the_policy_tests_doc_is_generated_from_the_step_library() -> None:
+    # docs/policy-tests.md lists every step of features/conftest.py; tools/policy_steps.py rewrites it.
+    run = subprocess.run([sys.executable, "tools/policy_steps.py", "--check"], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr

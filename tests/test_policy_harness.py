@@ -1,0 +1,90 @@
+"""The machinery around the policy scenarios: rule coverage from the audit trail, tuned rules folders,
+and the coverage threshold. The scenarios themselves live in features/ and run with the suite."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from element_bundles import ROOT, bundle, copy_rules, edit, kloes_for
+
+from caa_engine import Coverage, Engine, load_rules
+from caa_engine.audit.coverage import NEVER_COMPUTED, NEVER_FIRED, ONLY_OVERRIDDEN
+
+
+def run_features(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "features", "-p", "no:cacheprovider", "-q", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_coverage_counts_a_rule_that_decided_something_and_a_measure_computed(backend: str) -> None:
+    plan = load_rules(ROOT / "rules")
+    coverage = Coverage(plan)
+    result = Engine(plan, backend).assess(bundle(kloes={"testshire-cc": kloes_for(3)}))
+    coverage.add(result.audit)
+    gaps = {gap.id: gap.why for gap in coverage.gaps()}
+    assert "uor_performing_well" not in gaps and "theme_score" not in gaps
+    # The lower bands fired too, but were overridden by the 3: deleting them would change nothing here.
+    assert gaps["uor_adequate"] == ONLY_OVERRIDDEN
+    assert gaps["uor_inadequate"] == ONLY_OVERRIDDEN
+    assert gaps["uor_performing_strongly"] == NEVER_FIRED
+    assert gaps["hf_passed"] == NEVER_COMPUTED
+    assert coverage.covered == coverage.total - len(gaps)
+    assert 0 < coverage.percent < 100
+
+
+def test_coverage_of_nothing_is_zero_and_every_gap_says_where_it_is_written() -> None:
+    plan = load_rules(ROOT / "rules")
+    coverage = Coverage(plan)
+    assert coverage.percent == 0
+    gaps = coverage.gaps()
+    assert len(gaps) == len(plan.rules) + len(plan.measures)
+    assert str(gaps[0]).startswith(f"{gaps[0].why}: {gaps[0].id} (rules/")
+    assert all(re.search(r"\.yaml:\d+\)$", str(gap)) for gap in gaps)
+
+
+def test_the_coverage_threshold_given_on_the_command_line_fails_a_run_that_misses_it() -> None:
+    run = run_features("-k", "reassessed", "--rule-coverage-min", "50")
+    assert run.returncode == 1, run.stdout
+    assert "BELOW the required 50%" in run.stdout
+    assert "rule never fired: ra_inadequate (rules/risk_assessment.yaml:" in run.stdout
+    assert re.search(r"FAILED .*test_the_scenarios_cover_every_rule\[native\]", run.stdout)
+
+
+def test_a_subset_of_the_scenarios_reports_coverage_without_enforcing_it() -> None:
+    run = run_features("-k", "reassessed")
+    assert run.returncode == 0, run.stdout
+    assert "policy rule coverage" in run.stdout
+    assert "only some scenarios ran, so coverage is reported but not enforced" in run.stdout
+
+
+def test_tuned_rules_keep_the_scenarios_that_read_thresholds_and_fail_those_that_pin_the_default(
+    tmp_path: Path,
+) -> None:
+    rules = copy_rules(tmp_path)
+    edit(
+        rules / "use_of_resources.yaml",
+        "  reassess_at_or_below:\n    value: 1",
+        "  reassess_at_or_below:\n    value: 2",
+    )
+    run = run_features("--rules-dir", str(rules), "-k", "reassessed")
+    assert run.returncode == 1, run.stdout
+    assert (
+        "this scenario pins the policy brief's default KLOE score to be reassessed of 1; the rules under test set "
+        "it to 2" in run.stdout
+    )
+    assert f"rules folder: {rules}" in run.stdout
+
+
+def test_a_broken_rules_folder_stops_the_scenarios_with_its_located_errors(tmp_path: Path) -> None:
+    rules = copy_rules(tmp_path)
+    edit(rules / "use_of_resources.yaml", "when: kloe.score <= params.reassess_at_or_below", "when: kloe.scor <= 1")
+    run = run_features("--rules-dir", str(rules), "-k", "reassessed")
+    assert run.returncode != 0
+    assert "use_of_resources.yaml:" in run.stdout and "kloe.scor" in run.stdout
