@@ -86,7 +86,7 @@ def engine(request: pytest.FixtureRequest, plan: Plan) -> Engine:
     try:
         return Engine(plan, backend=str(request.param))
     except EngineError as exc:
-        pytest.skip(str(exc))
+        pytest.skip(f"the {request.param} backend cannot run on this Python, so only the others run ({exc})")
 
 
 @pytest.fixture(autouse=True)

@@ -29,7 +29,7 @@ Feature: Honourable failure
       And the risk register entry for it:
         | recorded on               | 2008-01-15                                            |
         | mitigations               | Phased release of funding, Weekly review by the board |
-        | contingency               | Return to the previous bus contract contract          |
+        | contingency               | Return to the previous bus contract          |
         | exposure                  | pilot                                                 |
         | risk appetite approved by | the cabinet                                           |
         | early-warning indicators  | Monthly passenger numbers, Cost per journey           |
