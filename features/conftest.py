@@ -319,20 +319,15 @@ class Area:
     def add_outcome(self, title: str, status: str, body_id: str | None = None, **fields: Any) -> dict[str, Any]:
         """A priority outcome (status on_track, at_risk, failed or exceeded), owned by the lead council unless
         said. It started on 2008-04-01 unless ``started_on`` is given."""
-        entry = {
-            "id": slug(title),
-            "title": title,
-            "body": body_id or self.council(),
-            "status": status,
-            "started_on": "2008-04-01",
-            **fields,
-        }
-        self.outcomes.append(entry)
-        self.changed()
-        return entry
+        return self._add_initiative(self.outcomes, title, status, body_id, fields)
 
     def add_innovation(self, title: str, status: str, body_id: str | None = None, **fields: Any) -> dict[str, Any]:
         """An innovation (status in_progress, succeeded or failed), owned by the lead council unless said."""
+        return self._add_initiative(self.innovations, title, status, body_id, fields)
+
+    def _add_initiative(
+        self, into: list[dict[str, Any]], title: str, status: str, body_id: str | None, fields: dict[str, Any]
+    ) -> dict[str, Any]:
         entry = {
             "id": slug(title),
             "title": title,
@@ -341,7 +336,7 @@ class Area:
             "started_on": "2008-04-01",
             **fields,
         }
-        self.innovations.append(entry)
+        into.append(entry)
         self.changed()
         return entry
 
