@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from caa_engine import BACKENDS, Coverage, Engine, EngineError, Gap, Plan, Result, load_rules
+from caa_engine import BACKENDS, Coverage, Engine, EngineError, Gap, Plan, Result, RuleError, load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_RULES = ROOT / "rules"
@@ -58,6 +58,16 @@ def pytest_configure(config: pytest.Config) -> None:
         "that change that number, and says so",
     )
     config.pluginmanager.register(RuleCoverage(config), "caa-rule-coverage")
+    chosen = config.getoption("--rules-dir", default=None)
+    if chosen:  # a tuned folder that does not load stops the run once, with its errors, not in every scenario
+        if not Path(chosen).is_dir():
+            raise pytest.UsageError(f"--rules-dir {chosen}: no such folder")
+        try:
+            load_rules(chosen)
+        except RuleError as exc:
+            raise pytest.UsageError(
+                f"--rules-dir {chosen}: the rules do not load, so no scenario can run:\n{exc}"
+            ) from None
 
 
 def shown(path: Path) -> str:

@@ -82,9 +82,19 @@ def test_tuned_rules_keep_the_scenarios_that_read_thresholds_and_fail_those_that
     assert f"rules folder: {rules}" in run.stdout
 
 
-def test_a_broken_rules_folder_stops_the_scenarios_with_its_located_errors(tmp_path: Path) -> None:
+def test_a_broken_rules_folder_stops_the_scenarios_once_with_its_located_errors(tmp_path: Path) -> None:
     rules = copy_rules(tmp_path)
     edit(rules / "use_of_resources.yaml", "when: kloe.score <= params.reassess_at_or_below", "when: kloe.scor <= 1")
-    run = run_features("--rules-dir", str(rules), "-k", "reassessed")
-    assert run.returncode != 0
-    assert "use_of_resources.yaml:" in run.stdout and "kloe.scor" in run.stdout
+    run = run_features("--rules-dir", str(rules))
+    assert run.returncode == 4, run.stdout + run.stderr
+    assert f"--rules-dir {rules}: the rules do not load, so no scenario can run" in run.stderr
+    assert re.search(r"use_of_resources\.yaml:\d+:\d+: unknown-fact: condition uses 'kloe\.scor'", run.stderr), (
+        run.stderr
+    )
+    assert "did you mean 'kloe.score'" in run.stderr
+
+
+def test_a_rules_folder_that_does_not_exist_is_a_usage_error(tmp_path: Path) -> None:
+    run = run_features("--rules-dir", str(tmp_path / "nowhere"))
+    assert run.returncode == 4
+    assert f"--rules-dir {tmp_path / 'nowhere'}: no such folder" in run.stderr
