@@ -322,6 +322,15 @@ Feature: National Indicator Set
       | LPI 2     | none   | none  | none     |
     And the area's National Indicator Set is 1, inadequate
 
+  Scenario: A single indicator is enough for the area to be judged
+    Given the area's indicators are:
+      | indicator | better | value | target |
+      | LPI 1     | higher | 50    | 100    |
+    Then the indicators are judged:
+      | indicator | target | trend | quartile |
+      | LPI 1     | missed | none  | none     |
+    And the area's National Indicator Set is 1, inadequate
+
   Scenario: An area with no indicators is not judged
     Given a council called Rutland
     Then the area's National Indicator Set is not judged
