@@ -98,3 +98,28 @@ def test_a_rules_folder_that_does_not_exist_is_a_usage_error(tmp_path: Path) -> 
     run = run_features("--rules-dir", str(tmp_path / "nowhere"))
     assert run.returncode == 4
     assert f"--rules-dir {tmp_path / 'nowhere'}: no such folder" in run.stderr
+
+
+def test_the_mutation_tool_deletes_each_rule_whole_and_shifts_only_comparisons_in_conditions() -> None:
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import rule_mutations
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    plan = load_rules(ROOT / "rules")
+    found = rule_mutations.mutations(ROOT / "rules", [])
+    deleted = {m.target for m in found if m.kind == "delete"}
+    assert deleted == {rule.id for rule in plan.rules} | {m.id for m in plan.measures}
+    for mutation in found:
+        text = (ROOT / "rules" / mutation.file).read_text(encoding="utf-8")
+        assert text.count(mutation.old) == 1, mutation
+        assert mutation.old.lstrip().startswith(f"- id: {mutation.target}\n"), mutation
+        assert mutation.new != mutation.old
+        if mutation.kind == "delete":
+            # The whole item goes, and nothing of the next one: what is left still parses and names no ghost.
+            assert f"- id: {mutation.target}\n" not in text.replace(mutation.old, "")
+            assert mutation.old.count("- id:") == 1
+    boundary = [m for m in found if m.kind == "boundary"]
+    assert boundary and all("when: >\n" not in m.new or "when: >\n" in m.old for m in boundary)
+    # The block scalar's '>' is YAML, not a comparison: no mutation turns it into '>='.
+    assert not any("when: >=" in m.new or "value: >=" in m.new for m in boundary)
