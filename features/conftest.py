@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -2305,8 +2306,6 @@ def given_risk_recorded(area: Area, initiative: Initiative, recorded: str, when:
     """Given its risk was recorded in the register on <date>, before|the day before|the same day as|after|the day
     after the initiative started on <date>[, and the entry meets every other criterion]: when the risk-register
     entry was made (the words must agree with the dates); the entry meets every other criterion."""
-    from datetime import date
-
     days = (date.fromisoformat(started) - date.fromisoformat(recorded)).days
     fits = {
         "before": days > 0,
