@@ -477,16 +477,21 @@ THRESHOLDS: dict[str, tuple[str, str]] = {
 
 def threshold(area: Area, words: str, ruleset: str | None = None) -> Any:
     """The value of a threshold named in words (see THRESHOLDS) or by its parameter name."""
+    return area.parameter(*parameter_named(area, words, ruleset))
+
+
+def parameter_named(area: Area, words: str, ruleset: str | None = None) -> tuple[str, str]:
+    """(rule set, parameter) of a threshold named in words (see THRESHOLDS) or by its parameter name."""
     words = words.strip()
     key = words.lower().removeprefix("the ").strip()
     named = {words.lower(): where for words, where in THRESHOLDS.items()}
     if key in named:
-        return area.parameter(*named[key])
+        return named[key]
     names = [ruleset] if ruleset else [info.ruleset for info in area.plan.rulesets]
     for name in names:
         info = next((i for i in area.plan.rulesets if i.ruleset == name), None)
         if info is not None and key in info.parameters:
-            return info.parameters[key]
+            return name, key
     raise ValueError(
         f"no threshold called '{words}': say one of {', '.join(THRESHOLDS)}, or a parameter's name in the rules"
     )
@@ -661,16 +666,110 @@ def then_element_not_judged(area: Area, name: str | None, element: str) -> None:
 def given_brief_default(area: Area, what: str, value: str) -> None:
     """Given the rules keep the brief's default <threshold> of <value>: this scenario pins that number.
 
-    Under tuned rules that change it, the scenario fails here and says which number it pins.
+    Under tuned rules that change it, the scenario fails here and says which number it pins, and where it is.
     """
-    actual = Fraction(threshold(area, what))
+    ruleset, name = parameter_named(area, what)
+    actual = Fraction(area.parameter(ruleset, name))
     expected = Fraction(value[:-1]) / 100 if value.endswith("%") else Fraction(value)
     if actual != expected:
         shown = percent(actual) if value.endswith("%") else str(actual)
         raise AssertionError(
             f"this scenario pins the policy brief's default {what} of {value}; the rules under test set it to "
-            f"{shown}, so the scenario no longer describes them (it is tagged @brief_default)"
+            f"{shown} ({name} in {rule_file(area, ruleset)}), so the scenario no longer describes them "
+            "(it is tagged @brief_default)"
         )
+
+
+# The numbers the policy brief gives each element, as the shipped rules hold them: a scenario that rests on
+# many of them pins them all at once with "Given the rules keep the brief's numbers for <element>".
+BRIEF_NUMBERS: dict[str, tuple[str, dict[str, str]]] = {
+    "national indicator set": (
+        "indicator_set",
+        {
+            "near_miss_band": "5%",
+            "stable_band": "1%",
+            "strong_met_share": "75%",
+            "strong_improved_share": "50%",
+            "strong_bottom_share": "10%",
+            "well_met_share": "60%",
+            "well_improved_share": "40%",
+            "adequate_met_share": "40%",
+        },
+    ),
+    "direction of travel": (
+        "direction_of_travel",
+        {
+            "strong_improved_share": "65%",
+            "strong_delivered_share": "80%",
+            "well_improved_share": "50%",
+            "well_delivered_share": "60%",
+            "adequate_improved_share": "35%",
+            "adequate_delivered_share": "50%",
+        },
+    ),
+    "use of resources": (
+        "use_of_resources",
+        {
+            "theme_cap_above_lowest": "1",
+            "strong_theme_score": "4",
+            "strong_min_themes": "2",
+            "strong_floor": "3",
+            "well_theme_score": "3",
+            "well_min_themes": "2",
+            "well_floor": "2",
+            "adequate_theme_score": "2",
+            "adequate_min_themes": "2",
+            "reassess_at_or_below": "1",
+        },
+    ),
+    "risk assessment": ("risk_assessment", {"strong_min_green_flags": "1", "adequate_max_red_flags": "1"}),
+    "the overall view": (
+        "overall",
+        {
+            "strong_element_score": "4",
+            "strong_min_elements": "2",
+            "strong_floor": "3",
+            "well_element_score": "3",
+            "well_min_elements": "3",
+            "well_floor": "2",
+            "adequate_element_score": "2",
+            "adequate_min_elements": "3",
+            "safeguarding_cap": "2",
+        },
+    ),
+}
+
+
+@given(parsers.re(r"the rules keep the brief's numbers for (?P<element>.+)$"))
+def given_brief_numbers(area: Area, element: str) -> None:
+    """Given the rules keep the brief's numbers for <element>: this scenario pins every number the brief gives
+    that element (National Indicator Set, direction of travel, use of resources, risk assessment, the overall
+    view).
+
+    Under tuned rules that change any of them, the scenario fails here and lists each one changed, and where.
+    """
+    key = element.strip().lower()
+    if key not in BRIEF_NUMBERS:
+        raise ValueError(f"no element '{element}': say one of {', '.join(BRIEF_NUMBERS)}")
+    ruleset, numbers = BRIEF_NUMBERS[key]
+    changed = []
+    for name, value in numbers.items():
+        expected = Fraction(value[:-1]) / 100 if value.endswith("%") else Fraction(value)
+        actual = Fraction(area.parameter(ruleset, name))
+        if actual != expected:
+            shown = percent(actual) if value.endswith("%") else str(actual)
+            changed.append(f"{name} is {shown}, not {value}")
+    if changed:
+        raise AssertionError(
+            f"this scenario pins the policy brief's numbers for {element}; the rules under test change them "
+            f"({rule_file(area, ruleset)}): {'; '.join(changed)}; so the scenario no longer describes them "
+            "(it is tagged @brief_default)"
+        )
+
+
+def rule_file(area: Area, ruleset: str) -> str:
+    info = next(i for i in area.plan.rulesets if i.ruleset == ruleset)
+    return info.file
 
 
 # --------------------------------------------------------------------------------------------------
@@ -2203,17 +2302,6 @@ def given_learning_shared(area: Area, initiative: Initiative, shared: str) -> No
     if initiative.kind != "innovation":
         raise ValueError("only an innovation shares its learning in the evidence; say 'Given an innovation ...' first")
     initiative.it()["learning_shared"] = shared == "was shared"
-    area.changed()
-
-
-@given(parsers.re(r"its failure harmed vulnerable people or safeguarding$"))
-def given_vulnerable_harmed(area: Area, initiative: Initiative) -> None:
-    """Given its failure harmed vulnerable people or safeguarding: the failed outcome or innovation concerns
-    vulnerable people or safeguarding (the evidence says so; its failure is taken as harm to them)."""
-    it = initiative.it()
-    if it["status"] != "failed":
-        raise ValueError(f"'{it['title']}' did not fail, so its failure harmed nobody")
-    it["vulnerable"] = True
     area.changed()
 
 

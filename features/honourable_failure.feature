@@ -23,7 +23,8 @@ Feature: Honourable failure
 
     Scenario: A failed pilot whose risk was calculated is an honourable failure
       The entry records two mitigations and two early-warning indicators, more than the one of
-      each that the brief's default rules ask for.
+      each that the rules ask for by default (the brief asks for mitigations and early-warning
+      indicators without a number).
 
       Given a priority outcome "Community transport pilot" that failed, started on 2008-04-01
       And the risk register entry for it:
@@ -186,12 +187,14 @@ Feature: Honourable failure
 
   Rule: Never honourable where vulnerable people or safeguarding were harmed, or fraud or negligence is found
 
-    Scenario: A failure that harmed vulnerable people or safeguarding is never honourable, even with every criterion met
-      Such a red flag also caps the area's overall score: the overall view's scenarios show that.
+    Scenario: A failed outcome concerning vulnerable people or safeguarding is never honourable, even with every criterion met
+      The evidence says whether an outcome concerns vulnerable people or safeguarding, not whether
+      anyone was harmed: the rules take the failure of such an outcome as harm to them. That is the
+      rules' reading of the brief's "harmed", which the evidence cannot say more precisely. Such a
+      red flag also caps the area's overall score: the overall view's scenarios show that.
 
-      Given a priority outcome "Home care reablement pilot" that failed
+      Given a priority outcome "Home care reablement pilot" that failed, concerning vulnerable people or safeguarding
       And the risk register entry for it meets every criterion
-      And its failure harmed vulnerable people or safeguarding
       Then it is an unmanaged failure, with a red flag
       And the result says vulnerable people or safeguarding were harmed
       And the result says every criterion was met

@@ -3,8 +3,10 @@ Feature: National Indicator Set
   common scale: 4 performing strongly, 3 performing well, 2 adequate, 1 inadequate.
 
   Each indicator has a polarity: higher is better, or lower is better. A National Indicator (NI 1 to NI 199)
-  takes its polarity from the catalogue; a local indicator states its own. Each indicator is judged three
-  ways, where it has what that needs:
+  takes its polarity from the catalogue; a local indicator (a code such as LPI 1, which the rules accept
+  beside the National Indicators) states its own. The brief judges an indicator with a target against it,
+  and the others against their previous value and benchmarks; the rules judge every indicator each way it
+  has what that needs, since direction of travel reads every indicator's trend:
   - against its Local Area Agreement target: target met (at or better than the target), near miss (worse
     than the target by no more than the near-miss band, a share of the target), or target missed;
   - against its previous value: improved, stable (a change within the stable band, a share of the previous
@@ -15,7 +17,8 @@ Feature: National Indicator Set
 
   Where a scenario speaks of a band or a threshold by name ("the near-miss band", "the performing well share
   met") the number is read from the rules under test, so the scenario holds when staff tune it. Scenarios
-  tagged @brief_default use the brief's default numbers and say so.
+  tagged @brief_default use the brief's default numbers and say so: under rules that change one of those
+  numbers they fail at their first step, naming the number.
 
   # ---- Against the target ----------------------------------------------------------------------------
 
@@ -332,7 +335,11 @@ Feature: National Indicator Set
     And the area's National Indicator Set is 1, inadequate
 
   Scenario: An area with no indicators is not judged
-    Given a council called Rutland
+    The brief does not say what becomes of an area with no indicators at all. The rules give it no
+    score, rather than counting its empty shares as 0 and calling it inadequate: there is nothing to
+    judge it on.
+
+    Given a council called Eastwold Council
     Then the area's National Indicator Set is not judged
 
   @brief_default

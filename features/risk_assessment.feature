@@ -99,6 +99,10 @@ Feature: Risk assessment
       And the area's risk assessment is 4, performing strongly
 
     Scenario: An area with no priority outcomes or innovations gets no risk assessment score
+      The brief does not say what becomes of an area with nothing to assess. With no outcome there is
+      no red flag, which would read as 3, performing well; the rules give no score instead, since
+      nothing was assessed. A risk register on its own is not an outcome.
+
       Given the risk register has an entry "Winter flooding" that no outcome or innovation cites
       Then the area's risk assessment is not judged
 
@@ -139,3 +143,13 @@ Feature: Risk assessment
       And a priority outcome "Household waste recycled" that exceeded
       Then the area has 2 red flags and 1 green flag
       And the area's risk assessment is 1, inadequate
+
+    @brief_default
+    Scenario: With the brief's numbers, one green flag and no red flag is 4, performing strongly
+      This scenario pins the brief's numbers: at least one green flag for a 4, at most one red flag for a 2.
+
+      Given the rules keep the brief's numbers for risk assessment
+      And a priority outcome "Household waste recycled" that exceeded
+      And a priority outcome "Cleaner streets" that is on track
+      Then the area has 0 red flags and 1 green flag
+      And the area's risk assessment is 4, performing strongly

@@ -14,13 +14,19 @@ Feature: Use of resources
   Scenarios tagged @brief_default state the brief's default numbers; under tuned rules that
   change one of those numbers they fail, and say which number they pin.
 
+  @brief_default
   Scenario: Cheltenham, 2008/09: themes scoring 3, 2 and 3 give 3, performing well
-    Given a council called Cheltenham Borough Council
+    Given the rules keep the brief's numbers for use of resources
+    And a council called Cheltenham Borough Council
     And its themes score 3 for managing finances, 2 for governing the business and 3 for managing resources
     Then its use of resources is 3, performing well
 
+  @brief_default
   Scenario Outline: A theme scores the lower median of its assessed KLOEs
-    Given a council whose <theme> KLOEs are scored <KLOE scores>
+    In some rows the lower median is one above the lowest KLOE: the brief's theme cap of 1 allows that.
+
+    Given the rules keep the brief's default theme cap of 1
+    And a council whose <theme> KLOEs are scored <KLOE scores>
     Then its <theme> theme scores <theme score>
 
     Examples: one KLOE, or an odd number: the middle score
@@ -47,7 +53,7 @@ Feature: Use of resources
       | 4, 4 and 3  | 4           | the lower median, 4, is one above the lowest: allowed |
       | 4, 4 and 2  | 3           | the lower median, 4, is held to one above the lowest  |
       | 4, 4 and 1  | 2           | the lower median, 4, is held to one above the lowest  |
-      | 1, 4        | 1           | the lower median is the lowest                        |
+      | 1 and 4     | 1           | the lower median is the lowest                        |
 
   Scenario: A KLOE not assessed is absent, not zero
     Given a council whose KLOE 1.1 is scored 4 and KLOE 1.2 is scored 4
@@ -55,8 +61,10 @@ Feature: Use of resources
     And its governing the business theme has no score
     And its managing resources theme has no score
 
+  @brief_default
   Scenario: The overall score counts the themes present
-    Given a council whose KLOEs are scored:
+    Given the rules keep the brief's numbers for use of resources
+    And a council whose KLOEs are scored:
       | KLOE | score |
       | 1.1  | 4     |
       | 1.2  | 4     |
@@ -72,11 +80,7 @@ Feature: Use of resources
 
   @brief_default
   Scenario Outline: The overall score from the three theme scores
-    Given the rules keep the brief's default themes needed for performing strongly of 2
-    And the rules keep the brief's default theme floor for performing strongly of 3
-    And the rules keep the brief's default themes needed for performing well of 2
-    And the rules keep the brief's default theme floor for performing well of 2
-    And the rules keep the brief's default themes needed for adequate of 2
+    Given the rules keep the brief's numbers for use of resources
     And a council whose themes score <finances> for managing finances, <governing> for governing the business and <resources> for managing resources
     Then its use of resources is <score>, <label>
 
@@ -106,13 +110,15 @@ Feature: Use of resources
 
   @brief_default
   Scenario: One theme alone, however strong, is short of the two themes every band asks for
-    Given the rules keep the brief's default themes needed for adequate of 2
+    Given the rules keep the brief's numbers for use of resources
     And a council whose managing finances KLOEs are all scored 4
     Then its managing finances theme scores 4
     And its use of resources is 1, inadequate
 
-  Scenario: A council whose KLOE 1.2 is scored 1
-    Given a council whose KLOE 1.1 is scored 3 and KLOE 1.2 is scored 1
+  @brief_default
+  Scenario: A KLOE scored 1 is to be reassessed next year, and holds its theme down
+    Given the rules keep the brief's numbers for use of resources
+    And a council whose KLOE 1.1 is scored 3 and KLOE 1.2 is scored 1
     Then its managing finances theme scores 1
     And KLOE 1.2 is to be reassessed next year
     And KLOE 1.1 is not to be reassessed next year
@@ -129,8 +135,10 @@ Feature: Use of resources
       | 2     | is not       |
       | 4     | is not       |
 
-  Scenario: Nottingham-style: weak KLOEs in one theme pull the score down, and each is reassessed
-    Given a council called Nottingham City Council
+  @brief_default
+  Scenario: Weak KLOEs in two themes pull the score down to inadequate, and each KLOE scored 1 is reassessed
+    Given the rules keep the brief's numbers for use of resources
+    And a council called Calderbridge Council
     And its KLOEs are scored:
       | KLOE | score |
       | 1.1  | 3     |
@@ -153,19 +161,25 @@ Feature: Use of resources
     And KLOE 3.2 is to be reassessed next year
     And KLOE 2.4 is not to be reassessed next year
 
+  @brief_default
   Scenario: Every body is judged on its own: a district is never lost in the county's view
-    Given a county council called Leicestershire County Council
+    Given the rules keep the brief's numbers for use of resources
+    And a county council called Wealdshire County Council
     And its themes score 4 for managing finances, 4 for governing the business and 3 for managing resources
-    And a district council called Melton Borough Council
+    And a district council called Harrowden District Council
     And its themes score 2 for managing finances, 2 for governing the business and 1 for managing resources
-    And a police force called Leicestershire Police
+    And a police force called Wealdshire Police
     And its themes score 3 for managing finances, 3 for governing the business and 3 for managing resources
-    Then Leicestershire County Council's use of resources is 4, performing strongly
-    And Melton Borough Council's use of resources is 2, adequate
-    And Leicestershire Police's use of resources is 3, performing well
+    Then Wealdshire County Council's use of resources is 4, performing strongly
+    And Harrowden District Council's use of resources is 2, adequate
+    And Wealdshire Police's use of resources is 3, performing well
 
-  Scenario: A body with no KLOE assessed gets no use of resources judgement
-    Given a council called Eastwold Council
+  @brief_default
+  Scenario: A body none of whose KLOEs was assessed gets no use of resources judgement
+    The council's auditor assessed no KLOE this year; the primary care trust's assessed all ten.
+
+    Given the rules keep the brief's numbers for use of resources
+    And a council called Eastwold Council
     And a primary care trust called Eastwold Primary Care Trust
     And its themes score 3 for managing finances, 3 for governing the business and 3 for managing resources
     Then Eastwold Primary Care Trust's use of resources is 3, performing well

@@ -68,18 +68,17 @@ def test_tuned_rules_keep_the_scenarios_that_read_thresholds_and_fail_those_that
     tmp_path: Path,
 ) -> None:
     rules = copy_rules(tmp_path)
-    edit(
-        rules / "use_of_resources.yaml",
-        "  reassess_at_or_below:\n    value: 1",
-        "  reassess_at_or_below:\n    value: 2",
-    )
-    run = run_features("--rules-dir", str(rules), "-k", "reassessed")
-    assert run.returncode == 1, run.stdout
+    edit(rules / "indicator_set.yaml", "  near_miss_band:\n    value: 5%", "  near_miss_band:\n    value: 8%")
+    pinned = run_features("--rules-dir", str(rules), "-k", "near", "-m", "brief_default")
+    assert pinned.returncode == 1, pinned.stdout
     assert (
-        "this scenario pins the policy brief's default KLOE score to be reassessed of 1; the rules under test set "
-        "it to 2" in run.stdout
+        "this scenario pins the policy brief's default near-miss band of 5%; the rules under test set it to 8% "
+        f"(near_miss_band in {rules / 'indicator_set.yaml'})" in pinned.stdout
     )
-    assert f"rules folder: {rules}" in run.stdout
+    reading = run_features("--rules-dir", str(rules), "-k", "near", "-m", "not brief_default")
+    assert reading.returncode == 0, reading.stdout
+    assert re.search(r"\b(1[0-9]|[2-9][0-9]) passed", reading.stdout), reading.stdout  # the outlines at the band
+    assert f"rules folder: {rules}" in reading.stdout
 
 
 def test_a_broken_rules_folder_stops_the_scenarios_once_with_its_located_errors(tmp_path: Path) -> None:
@@ -123,3 +122,17 @@ def test_the_mutation_tool_deletes_each_rule_whole_and_shifts_only_comparisons_i
     assert boundary and all("when: >\n" not in m.new or "when: >\n" in m.old for m in boundary)
     # The block scalar's '>' is YAML, not a comparison: no mutation turns it into '>='.
     assert not any("when: >=" in m.new or "value: >=" in m.new for m in boundary)
+
+
+def test_a_scenario_that_pins_the_briefs_numbers_names_each_number_a_tuning_changed(tmp_path: Path) -> None:
+    # Half of the switch the brief asks staff to be able to make: the CPA-era rule needs three themes for a 3.
+    rules = copy_rules(tmp_path)
+    edit(rules / "use_of_resources.yaml", "  well_min_themes:\n    value: 2", "  well_min_themes:\n    value: 3")
+    run = run_features("--rules-dir", str(rules), "-k", "cheltenham", "-m", "brief_default")
+    assert run.returncode == 1, run.stdout
+    assert (
+        "this scenario pins the policy brief's numbers for use of resources; the rules under test change them "
+        f"({rules / 'use_of_resources.yaml'}): well_min_themes is 3, not 2" in run.stdout
+    )
+    left_out = run_features("--rules-dir", str(rules), "-k", "cheltenham", "-m", "not brief_default")
+    assert left_out.returncode == 5  # every Cheltenham scenario pins the brief's numbers, and says so by its tag
