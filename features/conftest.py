@@ -662,19 +662,22 @@ def then_element_not_judged(area: Area, name: str | None, element: str) -> None:
     check(got is None, area, f"expected no {element} for {where}; it is {got}, {got_label}")
 
 
-@given(parsers.re(r"the rules keep the brief's default (?P<what>.+?) of (?P<value>\S+)$"))
-def given_brief_default(area: Area, what: str, value: str) -> None:
-    """Given the rules keep the brief's default <threshold> of <value>: this scenario pins that number.
+@given(parsers.re(r"the rules keep (?P<whose>the brief's|their) default (?P<what>.+?) of (?P<value>\S+)$"))
+def given_brief_default(area: Area, whose: str, what: str, value: str) -> None:
+    """Given the rules keep the brief's|their default <threshold> of <value>: this scenario pins that number.
 
-    Under tuned rules that change it, the scenario fails here and says which number it pins, and where it is.
+    'the brief's' for a number the policy brief gives; 'their' for one the brief leaves to the rules (such as
+    how many elements the overall score needs). Under tuned rules that change it, the scenario fails here and
+    says which number it pins, and where it is.
     """
     ruleset, name = parameter_named(area, what)
     actual = Fraction(area.parameter(ruleset, name))
     expected = Fraction(value[:-1]) / 100 if value.endswith("%") else Fraction(value)
     if actual != expected:
         shown = percent(actual) if value.endswith("%") else str(actual)
+        pinned_by = "the policy brief" if whose.startswith("the brief") else "the shipped rules"
         raise AssertionError(
-            f"this scenario pins the policy brief's default {what} of {value}; the rules under test set it to "
+            f"this scenario pins {pinned_by}'s default {what} of {value}; the rules under test set it to "
             f"{shown} ({name} in {rule_file(area, ruleset)}), so the scenario no longer describes them "
             "(it is tagged @brief_default)"
         )

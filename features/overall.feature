@@ -7,9 +7,8 @@ Feature: Overall area view
   body scored itself on an element, the result says whether its self-assessment was accurate,
   optimistic or pessimistic.
 
-  Each scenario describes the elements by their scores; the step behind "an area whose elements
-  score" builds evidence that the rules judge that way (every KLOE scored alike, indicators and
-  milestones at the rules' own shares, outcomes exceeded, on track or at risk) and checks it does.
+  Each scenario gives the elements' scores; the test builds evidence the rules judge that way, and
+  checks they do. The councils and the police force named are fictional.
 
   Rule: The overall score combines the element scores in the same shape as the use-of-resources rule
     4 if two or more elements score 4 and none below 3; 3 if three or more score 3 or above and none
@@ -72,20 +71,20 @@ Feature: Overall area view
     judgements in the result.
 
     Scenario: In a two-tier area the county's judgements count, and the districts keep their own
-      Given a county council called Leicestershire
-      And a district council called Melton
+      Given a county council called Wealdshire
+      And a district council called Harrowden
       And an area whose elements score:
-        | element                | score | for            |
-        | National Indicator Set | 4     |                |
-        | direction of travel    | 4     | Leicestershire |
-        | use of resources       | 4     | Leicestershire |
-        | risk assessment        | 4     |                |
-        | direction of travel    | 1     | Melton         |
-        | use of resources       | 1     | Melton         |
+        | element                | score | for        |
+        | National Indicator Set | 4     |            |
+        | direction of travel    | 4     | Wealdshire |
+        | use of resources       | 4     | Wealdshire |
+        | risk assessment        | 4     |            |
+        | direction of travel    | 1     | Harrowden  |
+        | use of resources       | 1     | Harrowden  |
       Then the overall score is 4, performing strongly
-      And Melton's direction of travel is 1, not improving adequately
-      And Melton's use of resources is 1, inadequate
-      And Leicestershire's use of resources is 4, performing strongly
+      And Harrowden's direction of travel is 1, not improving adequately
+      And Harrowden's use of resources is 1, inadequate
+      And Wealdshire's use of resources is 4, performing strongly
 
     @brief_default
     Scenario: With the brief's default bands, a weak county holds the overall score down however strong its districts
@@ -94,26 +93,31 @@ Feature: Overall area view
         | 4, performing strongly | 2              | 4 or above       | 3              |
         | 3, performing well     | 3              | 3 or above       | 2              |
         | 2, adequate            | 3              | 2 or above       |                |
-      And a county council called Leicestershire
-      And a district council called Melton
+      And a county council called Wealdshire
+      And a district council called Harrowden
       And an area whose elements score:
-        | element                | score | for            |
-        | National Indicator Set | 4     |                |
-        | direction of travel    | 1     | Leicestershire |
-        | use of resources       | 1     | Leicestershire |
-        | risk assessment        | 4     |                |
-        | direction of travel    | 4     | Melton         |
-        | use of resources       | 4     | Melton         |
+        | element                | score | for        |
+        | National Indicator Set | 4     |            |
+        | direction of travel    | 1     | Wealdshire |
+        | use of resources       | 1     | Wealdshire |
+        | risk assessment        | 4     |            |
+        | direction of travel    | 4     | Harrowden  |
+        | use of resources       | 4     | Harrowden  |
       Then the overall score is 1, inadequate
-      And Melton's use of resources is 4, performing strongly
+      And Harrowden's use of resources is 4, performing strongly
 
-  Rule: With fewer elements judged than the overall score needs, there is no overall score
-    The result says how many elements were judged (for direction of travel and use of resources, the
-    lead council's) and how many are needed. The brief's default is all four; these scenarios pin it.
+  Rule: With fewer elements judged than the rules need, there is no overall score
+    The brief says nothing about an area where an element is not judged: it sets no least number of
+    elements and never says to withhold the overall score. These are the rules' own choices where the
+    brief is silent: with fewer elements judged than they need, they give no overall score, rather than
+    count a missing element as 0 or combine the rest, and the result says how many elements were judged
+    (for direction of travel and use of resources, the lead council's) and how many are needed. The
+    rules need all four. That number is theirs, not the brief's; these scenarios pin it with the same
+    first step and tag as the brief's default numbers, so that they fail at that step if it is tuned.
 
     @brief_default
-    Scenario Outline: With the brief's default of four elements needed, <judged> judged give no overall score
-      Given the rules keep the brief's default elements needed for an overall score of 4
+    Scenario Outline: With four elements needed (the rules' choice), <judged> judged give no overall score
+      Given the rules keep their default elements needed for an overall score of 4
       And an area whose elements score:
         | element                | score        |
         | National Indicator Set | <indicators> |
@@ -130,7 +134,7 @@ Feature: Overall area view
         | not judged | 2          | 3          | 3          | 3      |
         | not judged | not judged | not judged | 3          | 1      |
 
-    Scenario: With every element judged, the overall score is given and nothing is said to be missing
+    Scenario: With every element judged and a lead council, the result notes neither a missing element nor a missing lead council
       Given an area whose elements score:
         | element                | score |
         | National Indicator Set | 3     |
@@ -141,12 +145,14 @@ Feature: Overall area view
       And the overall score says nothing of a missing lead council
 
     @brief_default
-    Scenario Outline: With the brief's default of four elements needed, an area with no lead council has no overall score
-      Without a lead council the per-body elements cannot count, even one of them: only the area's own two
-      elements do, and the result says why.
+    Scenario Outline: With four elements needed (the rules' choice), an area with no lead council has no overall score
+      The brief says the lead council's judgements count for direction of travel and use of resources,
+      but not what to do when no body is marked as the lead council. The rules' choice where the brief is
+      silent: the per-body elements cannot count, even one of them; only the area's own two elements do,
+      and the result says why.
 
-      Given the rules keep the brief's default elements needed for an overall score of 4
-      And a district council called Melton
+      Given the rules keep their default elements needed for an overall score of 4
+      And a district council called Harrowden
       And an area whose elements score, with no body marked as the lead council:
         | element                | score       |
         | National Indicator Set | 3           |
@@ -155,7 +161,7 @@ Feature: Overall area view
         | risk assessment        | 3           |
       Then the overall score counts only the area's own elements, as no body is marked as the lead council
       And the overall score is not given, as only 2 of the 4 elements needed are judged
-      And Melton's use of resources is 3, performing well
+      And Harrowden's use of resources is 3, performing well
 
       Examples: both per-body elements judged, or one
         | direction  |
@@ -163,9 +169,11 @@ Feature: Overall area view
         | not judged |
 
     @brief_default
-    Scenario: With the brief's default of four elements needed, no lead council and no per-body element judged: nothing to say of the lead council
-      Given the rules keep the brief's default elements needed for an overall score of 4
-      And a district council called Melton
+    Scenario: With four elements needed (the rules' choice), no lead council and no per-body element judged, the result does not mention the lead council
+      With no per-body element judged, the missing lead council leaves nothing out, so the result has
+      no note about it (the rules' choice, as above); it still says too few elements are judged.
+      Given the rules keep their default elements needed for an overall score of 4
+      And a district council called Harrowden
       And an area whose elements score, with no body marked as the lead council:
         | element                | score |
         | National Indicator Set | 3     |
@@ -175,14 +183,14 @@ Feature: Overall area view
 
   Rule: A red flag on a safeguarding or vulnerable-people outcome caps the overall score
     CPA's rule that a council could not be rated "fair" or above with a one-star social services score,
-    upheld in R (Ealing) v Audit Commission [2005] EWCA Civ 556. The cap is the brief's default 2; the
+    upheld in R (Ealing) v Audit Commission [2005] EWCA Civ 556. The cap is the brief's cap of 2; the
     trail shows it: the score the elements gave, and that the cap held it down. A red flag on an
     outcome that does not concern vulnerable people does not cap, and a score already at or below the
     cap is unchanged.
 
     @brief_default
     Scenario: A red flag on a safeguarding outcome holds the overall score to the safeguarding cap, whatever the cap is set to
-      The cap is read from the rules; the scenario pins only the brief's default that one such red flag is enough.
+      The cap is read from the rules; the scenario pins only the brief's rule that one such red flag is enough.
 
       Given the rules keep the brief's default safeguarding red flags needed for the cap of 1
       And an area whose elements score:
@@ -194,7 +202,7 @@ Feature: Overall area view
       Then the overall score is no higher than the safeguarding cap
 
     @brief_default
-    Scenario Outline: With the brief's default cap and bands, a red flag on <which outcome> and elements giving <uncapped>: the overall score is <overall>
+    Scenario Outline: With the brief's cap of 2 and its default bands, a red flag on <which outcome> and elements giving <uncapped>: the overall score is <overall>
       Given the rules keep the brief's default safeguarding cap of 2
       And the rules keep the brief's default safeguarding red flags needed for the cap of 1
       And the overall score keeps the brief's default bands:
@@ -229,8 +237,9 @@ Feature: Overall area view
   Rule: Where a body scored itself on an element, its self-assessment is accurate, optimistic or pessimistic
     Accurate when its own score equals the judgement, optimistic when higher, pessimistic when lower.
     For the National Indicator Set and the risk assessment, which are judged for the area, a body's own
-    score is compared with the area's; for direction of travel and use of resources, with its own. A
-    self-assessment with no judgement to compare it with is noted, not lost.
+    score is compared with the area's; for direction of travel and use of resources, with its own. The
+    brief does not say what to do with a self-assessment that has no judgement to compare it with; the
+    rules' choice is to keep it in a note, not lose it.
 
     Scenario Outline: The lead council scored itself <self> for <element>, judged <judged>: its self-assessment is <verdict>
       Given an area whose elements score:
@@ -255,20 +264,26 @@ Feature: Overall area view
         | risk assessment        | 3      | 2    | pessimistic |
 
     Scenario: In a two-tier area a district's self-assessment is compared with its own judgement, and the area's
-      Given a county council called Leicestershire
-      And a district council called Melton
+      Harrowden, a district, scores itself; its use of resources is its own, the risk assessment the area's.
+
+      Given a county council called Wealdshire
+      And a district council called Harrowden
       And an area whose elements score:
-        | element          | score | for            |
-        | use of resources | 4     | Leicestershire |
-        | use of resources | 2     | Melton         |
-        | risk assessment  | 3     |                |
+        | element          | score | for        |
+        | use of resources | 4     | Wealdshire |
+        | risk assessment  | 3     |            |
+      And Harrowden's themes score 2 for managing finances, 2 for governing the business and 2 for managing resources
       And it scored itself 2 for use of resources
       And it scored itself 4 for risk assessment
-      Then its self-assessment of use of resources is accurate
+      Then Harrowden's use of resources is 2, adequate
+      And its self-assessment of use of resources is accurate
       And its self-assessment of risk assessment is optimistic
 
     Scenario: A self-assessment with no judgement to compare it with is noted, not lost
-      Given a county council called Leicestershire
-      And a police force called Leicestershire Constabulary
+      A police force gets no direction of travel, so its own score for it has nothing to be compared with
+      (the rules' choice, as above).
+
+      Given a county council called Wealdshire
+      And a police force called Wealdshire Police
       And it scored itself 3 for direction of travel
       Then its self-assessment of direction of travel is noted, with no judgement to compare it with
