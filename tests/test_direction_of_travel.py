@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from element_bundles import COUNTY, body, body_judged, bundle, copy_rules, edit, finding, indicator, milestones
 
-from caa_engine import Result, assess
+from caa_engine import EvidenceError, Result, assess
 
 DOT_LABELS = {4: "improving strongly", 3: "improving well", 2: "improving adequately", 1: "not improving adequately"}
 DISTRICT = "north-testshire-dc"
@@ -122,6 +122,41 @@ def test_police_fire_and_primary_care_trusts_get_no_direction_of_travel(backend:
     result = assess(evidence, backend=backend)
     assert list(dot_bodies(result)) == [COUNTY]
     assert all(event.body not in others for event in result.audit if event.element == "direction_of_travel")
+
+
+def test_which_kinds_of_body_are_councils_is_a_rule_table_a_person_can_tune(backend: str, tmp_path: Path) -> None:
+    # rules/bodies.yaml, not Python, says a fire and rescue service is not a council; marking it one gives it
+    # a direction of travel of its own, judged like any council's.
+    rules = copy_rules(tmp_path)
+    edit(rules / "bodies.yaml", "fire_and_rescue: {council: false}", "fire_and_rescue: {council: true}")
+    fire = "testshire-fire"
+    evidence = bundle(
+        body(COUNTY, "unitary", lead=True),
+        body(fire, "fire_and_rescue"),
+        indicators=[*trends(1, 2), *trends(1, 1, owner=fire, first=10)],
+        milestones=[*milestones(3, 5), *milestones(1, 1, owner=fire)],
+    )
+    assert list(dot_bodies(assess(evidence, backend=backend))) == [COUNTY]
+    tuned = assess(evidence, rules=rules, backend=backend)
+    assert list(dot_bodies(tuned)) == [COUNTY, fire]
+    assert tuned.elements["direction_of_travel"].bodies[fire].label == "improving strongly"
+    assert (
+        finding(tuned, "body", fire, "progress.improved").evidence[0] == f"body.council = yes ({rules}/bodies.yaml:27)"
+    )
+
+
+def test_a_lead_body_that_the_rules_do_not_count_as_a_council_is_refused_at_its_line(tmp_path: Path) -> None:
+    evidence = bundle(body(COUNTY, "police", lead=True), kloes={COUNTY: {"1.1": 3}})
+    with pytest.raises(EvidenceError) as caught:
+        assess(evidence)
+    assert str(caught.value) == (
+        "1 evidence error occurred:\n"
+        "<evidence>:bodies[0].lead: lead-not-council: only a council can be the lead body, and kind 'police' is not a council\n"
+        "    hint: mark a council as lead (which kinds are councils: rules/bodies.yaml:17)"
+    )
+    rules = copy_rules(tmp_path)
+    edit(rules / "bodies.yaml", "police: {council: false}", "police: {council: true}")
+    assert assess(evidence, rules=rules).elements["use_of_resources"].bodies
 
 
 def test_each_council_in_a_two_tier_area_counts_only_its_own_indicators_and_milestones(backend: str) -> None:

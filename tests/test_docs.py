@@ -29,6 +29,7 @@ import contextlib
 import io
 import json
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -120,6 +121,8 @@ def rules_folder(tmp_path: Path, text: str) -> Path:
     folder = tmp_path / "rules"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "use_of_resources.yaml").write_text(text, encoding="utf-8")
+    # Which kinds of body are councils (body.council) is the shipped table every rules folder may read.
+    shutil.copy(ROOT / "rules" / "bodies.yaml", folder / "bodies.yaml")
     return folder
 
 

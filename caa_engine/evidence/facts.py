@@ -13,10 +13,21 @@ from __future__ import annotations
 
 from ..facts import FactType, FieldSpec
 
-__all__ = ["INPUT_FACT_TYPES", "BODY_KINDS", "COUNCIL_KINDS"]
+__all__ = ["INPUT_FACT_TYPES", "BODY_KINDS"]
 
-COUNCIL_KINDS = ("county", "district", "unitary", "metropolitan", "london_borough")
-BODY_KINDS = (*COUNCIL_KINDS, "police", "fire_and_rescue", "primary_care_trust", "other")
+# The evidence's vocabulary of body kinds. Which of them are councils is policy: the rules' table for
+# 'body' (rules/bodies.yaml) gives each kind its `council` column.
+BODY_KINDS = (
+    "county",
+    "district",
+    "unitary",
+    "metropolitan",
+    "london_borough",
+    "police",
+    "fire_and_rescue",
+    "primary_care_trust",
+    "other",
+)
 
 INPUT_FACT_TYPES: dict[str, FactType] = {
     "area": FactType(
@@ -29,9 +40,6 @@ INPUT_FACT_TYPES: dict[str, FactType] = {
         {
             "name": FieldSpec("str"),
             "kind": FieldSpec("str", description="one of " + ", ".join(BODY_KINDS), values=BODY_KINDS),
-            "council": FieldSpec(
-                "bool", description="true for county, district, unitary, metropolitan and London borough councils"
-            ),
             "lead": FieldSpec("bool", description="true for the area's lead council (the county in a two-tier area)"),
         },
         "a public body in the area",

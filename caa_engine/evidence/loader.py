@@ -20,7 +20,6 @@ from .._yaml import Document, YamlProblem, load_yaml
 from ..errors import EvidenceError, Issue
 from ..facts import Fact, normalise_number
 from ..rules.loader import did_you_mean, pydantic_issues, safe_repr
-from .facts import COUNCIL_KINDS
 from .model import EvidenceBundle, Innovation, Outcome
 
 __all__ = ["LoadedBundle", "load_bundle", "bundle_from_dict", "bundle_facts"]
@@ -107,16 +106,6 @@ def _cross_checks(bundle: EvidenceBundle, document: Document) -> list[Issue]:
                 "mark only the lead council (the county in a two-tier area)",
             )
         )
-    for index in leads:
-        if bundle.bodies[index].kind not in COUNCIL_KINDS:
-            issues.append(
-                Issue(
-                    "lead-not-council",
-                    "only a council can be the lead body",
-                    document.locate(("bodies", index, "lead"), at_value=True),
-                    "mark a council as lead",
-                )
-            )
     if bundle.use_of_resources is not None:
         seen: dict[str, int] = {}
         for index, assessment in enumerate(bundle.use_of_resources.assessments):
@@ -305,12 +294,11 @@ def bundle_facts(
             Fact(
                 "body",
                 body.id,
-                {"name": body.name, "kind": body.kind, "council": body.kind in COUNCIL_KINDS, "lead": body.lead},
+                {"name": body.name, "kind": body.kind, "lead": body.lead},
                 {
                     "id": _at(doc, base + ("id",)),
                     "name": _at(doc, base + ("name",)),
                     "kind": _at(doc, base + ("kind",)),
-                    "council": _at(doc, base + ("kind",)),
                     "lead": _at(doc, base + ("lead",)),
                 },
             )
@@ -335,9 +323,30 @@ def bundle_facts(
         table = tables.get(fact.type)
         if table is not None:
             issues += _join_table(fact, table, doc)
+    issues += _leads_not_councils(facts, tables, doc)
     if issues:
         raise EvidenceError(issues)
     return facts
+
+
+def _leads_not_councils(facts: list[Fact], tables: dict[str, dict[str, Any]], doc: Document) -> list[Issue]:
+    """Only a council may lead the area. Which kinds of body are councils is the rules' table for 'body'
+    (its ``council`` column); without one, nothing here says what a council is."""
+    table = tables.get("body")
+    if table is None:
+        return []
+    issues = []
+    for index, fact in enumerate(f for f in facts if f.type == "body"):
+        if fact.fields["lead"] and fact.fields.get("council") is False:
+            issues.append(
+                Issue(
+                    "lead-not-council",
+                    f"only a council can be the lead body, and kind '{fact.fields['kind']}' is not a council",
+                    doc.locate(("bodies", index, "lead"), at_value=True),
+                    f"mark a council as lead (which kinds are councils: {table['file']}:{table['line']})",
+                )
+            )
+    return issues
 
 
 def _check_elements(bundle: EvidenceBundle, doc: Document, elements: tuple[str, ...]) -> list[Issue]:
