@@ -380,6 +380,18 @@ class Area:
 
     # --- reading the result -----------------------------------------------------------------------
 
+    def require(self, name: str) -> None:
+        """Fail plainly when the rules under test derive nothing called ``name``: a classification ('trend'), a
+        per-fact measure's 'into.field' ('progress.improved') or a grouped measure's id ('theme_score'). A step
+        that checks something is absent would otherwise pass for the wrong reason after a rename."""
+        known = set(self.plan.classifications) | {f"{m.into}.{m.field}" for m in self.plan.measures}
+        known |= {m.id for m in self.plan.measures}
+        if name not in known:
+            raise AssertionError(
+                f"the rules under test derive nothing called '{name}', which this step reads; if it was renamed, "
+                "the step library (features/conftest.py) must follow"
+            )
+
     def judgement(self, element: str, body_id: str | None = None) -> tuple[int | None, str | None, str]:
         """(score, label, where) of an element for a body (per-body elements) or the area."""
         result = self.result()
@@ -575,10 +587,24 @@ def words_list(text: str) -> list[str]:
     return [part.strip() for part in re.split(r",|\band\b", text) if part.strip()]
 
 
-def table_rows(datatable: list[list[str]]) -> list[dict[str, str]]:
-    """A data table with a header row, as one dict per row (headers lower-cased)."""
+def table_rows(datatable: list[list[str]], needs: tuple[str, ...] = ()) -> list[dict[str, str]]:
+    """A data table with a header row, as one dict per row (headers lower-cased); ``needs`` names the columns
+    the step cannot do without, and a table missing one is refused, naming the columns it has."""
     header = [cell.strip().lower() for cell in datatable[0]]
+    missing = [column for column in needs if column not in header]
+    if missing:
+        raise ValueError(
+            f"this table needs the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
+            f"its header row has: {', '.join(header)}"
+        )
     return [dict(zip(header, (cell.strip() for cell in row), strict=False)) for row in datatable[1:]]
+
+
+def whole(cell: str, what: str) -> int:
+    """A whole number from a table cell, or an error saying which cell should hold one."""
+    if not cell.strip().isdigit():
+        raise ValueError(f"say the {what} as a whole number, not '{cell}'")
+    return int(cell)
 
 
 def check(condition: bool, area: Area, message: str) -> None:
@@ -590,12 +616,6 @@ def check(condition: bool, area: Area, message: str) -> None:
 # --------------------------------------------------------------------------------------------------
 # Steps shared by every element
 # --------------------------------------------------------------------------------------------------
-
-
-@given(parsers.re(r"an area called (?P<name>.+?) with no evidence yet"))
-def given_named_area(area: Area, name: str) -> None:
-    """Given an area called <name> with no evidence yet: names the area (optional; it is Testshire otherwise)."""
-    area.name = name.strip('"')
 
 
 @given(
@@ -900,10 +920,13 @@ def theme_kloes(area: Area, theme_words: str) -> list[str]:
 
 
 def theme_score(area: Area, body_id: str, theme_words: str) -> int | None:
+    """A body's score for a theme, or None for a theme with no assessed KLOE (the body must be judged)."""
+    area.require("theme_score")
     judged = (area.result().elements["use_of_resources"].bodies or {}).get(body_id)
+    check(judged is not None, area, f"expected a use of resources judgement for {area.bodies[body_id]['name']}")
+    assert judged is not None
     theme = slug(theme_words).replace("-", "_")
-    rows = judged.measures.get("theme_score", []) if judged else []
-    return next((row["score"] for row in rows if row.get("theme") == theme), None)
+    return next((row["score"] for row in judged.measures.get("theme_score", []) if row.get("theme") == theme), None)
 
 
 @given(parsers.re(WHOSE + r" (?P<scores>KLOE \S+ is scored \d.*)$"))
@@ -920,18 +943,23 @@ def given_kloe_scores(area: Area, name: str | None, scores: str) -> None:
 def given_kloe_table(area: Area, name: str | None, datatable: list[list[str]]) -> None:
     """Given a council whose KLOEs are scored: a table with columns KLOE and score; a KLOE not listed is not
     assessed, and a score left empty is not assessed either."""
-    rows = table_rows(datatable)
-    area.set_kloes(area.body(name), {row["kloe"]: int(row["score"]) for row in rows if row.get("score")})
+    rows = table_rows(datatable, ("kloe", "score"))
+    area.set_kloes(
+        area.body(name),
+        {row["kloe"]: whole(row["score"], f"score of KLOE {row['kloe']}") for row in rows if row.get("score")},
+    )
 
 
-@given(parsers.re(WHOSE + r" (?P<theme>[a-z ]+?) KLOEs are (?:all )?scored (?P<scores>[\d ,and]+)$"))
-def given_theme_kloes(area: Area, name: str | None, theme: str, scores: str) -> None:
+@given(parsers.re(WHOSE + r" (?P<theme>[a-z ]+?) KLOEs are (?P<every>all )?scored (?P<scores>[\d ,and]+)$"))
+def given_theme_kloes(area: Area, name: str | None, theme: str, every: str | None, scores: str) -> None:
     """Given a council whose <theme> KLOEs are scored <n>, <n> and <n>: the theme's KLOEs in order (1.1, 1.2,
     ...); with fewer scores than KLOEs the rest are not assessed; 'all scored <n>' scores every one."""
     codes = theme_kloes(area, theme)
     values = [int(v) for v in words_list(scores)]
-    if len(values) == 1 and "all" in scores or len(values) == 1 and len(codes) > 1 and " all " in f" {scores} ":
-        values = values * len(codes)
+    if every:
+        if len(values) != 1:
+            raise ValueError(f"say 'all scored <n>' with one score, not 'all scored {scores}'")
+        values *= len(codes)
     if len(values) > len(codes):
         raise ValueError(f"the {theme} theme has {len(codes)} KLOEs ({', '.join(codes)}), not {len(values)}")
     area.set_kloes(area.body(name), dict(zip(codes, values, strict=False)))
@@ -969,7 +997,7 @@ def then_theme_absent(area: Area, name: str | None, theme: str) -> None:
 def then_theme_table(area: Area, datatable: list[list[str]]) -> None:
     """Then its theme scores are: a table with columns theme and score ('none' for a theme with no score)."""
     body_id = area.body()
-    for row in table_rows(datatable):
+    for row in table_rows(datatable, ("theme", "score")):
         got = theme_score(area, body_id, row["theme"])
         want = None if row["score"] in ("none", "absent", "") else int(row["score"])
         check(got == want, area, f"expected the {row['theme']} theme to score {row['score']}; it scores {got}")
@@ -985,7 +1013,8 @@ def then_reassess(area: Area, code: str) -> None:
 
 @then(parsers.re(r"(?:no KLOE is|KLOE (?P<code>\S+) is not) to be reassessed next year$"))
 def then_no_reassess(area: Area, code: str | None) -> None:
-    """Then no KLOE is to be reassessed next year / KLOE <code> is not to be reassessed next year."""
+    """Then no KLOE is|KLOE <code> is not to be reassessed next year: the result carries no 'reassess next year'
+    note on the body's KLOEs, or on that one."""
     body_id = area.body()
     subjects = [note.subject for note in area.notes("reassess_next_year") if note.body == body_id]
     unwanted = [s for s in subjects if code is None or s.endswith(f"/kloe/{code}")]
@@ -998,6 +1027,7 @@ def then_no_reassess(area: Area, code: str | None) -> None:
 
 # Where the direction of travel rules put the two shares a council is judged on (the measures' into.field).
 DOT_SHARES = {"improved": "progress.improved", "delivered": "progress.delivered"}
+DOT_COUNCIL_COLUMNS = ("indicators", "improved", "milestones", "delivered")
 DOT_BAND = re.compile(r"\bthe improving (?:strongly|well|adequately) share$", re.I)
 
 
@@ -1042,6 +1072,7 @@ def dot_change(area: Area, words: str) -> Fraction:
 def dot_share_found(area: Area, body_id: str, counted: str) -> tuple[Any, tuple[int, int] | None]:
     """The share improved or delivered the direction of travel counted for a body, and (how many counted,
     out of how many) from the audit trail of the measure that took it (None if it took none)."""
+    area.require(DOT_SHARES[counted])
     result = area.result()
     finding = result.findings.get("body", {}).get(body_id, {}).get(DOT_SHARES[counted])
     if finding is None:
@@ -1146,7 +1177,7 @@ def given_dot_milestones_delivered(area: Area, name: str | None, share: str, out
 def given_dot_milestone_table(area: Area, name: str | None, datatable: list[list[str]]) -> None:
     """Given its improvement plan has the milestones: a table with columns milestone and delivered (yes or no)."""
     body_id = area.body(name)
-    for row in table_rows(datatable):
+    for row in table_rows(datatable, ("milestone", "delivered")):
         answer = row["delivered"].lower()
         if answer not in ("yes", "no"):
             raise ValueError(f"say whether '{row['milestone']}' was delivered as yes or no, not '{row['delivered']}'")
@@ -1168,10 +1199,11 @@ def given_dot_council_table(area: Area, datatable: list[list[str]]) -> None:
     milestones and delivered; each council named must be in the scenario already, and gets that many indicators
     of its own (the improved ones improved on last year, the rest declined) and that many milestones (the
     delivered ones delivered)."""
-    for row in table_rows(datatable):
+    for row in table_rows(datatable, ("council", *DOT_COUNCIL_COLUMNS)):
         body_id = area.body(row["council"])
-        area.add_indicator_mix(body_id, int(row["indicators"]), improved=int(row["improved"]))
-        area.add_milestones(body_id, int(row["delivered"]), int(row["milestones"]))
+        count = {column: whole(row[column], f"{column} of {row['council']}") for column in DOT_COUNCIL_COLUMNS}
+        area.add_indicator_mix(body_id, count["indicators"], improved=count["improved"])
+        area.add_milestones(body_id, count["delivered"], count["milestones"])
 
 
 @then(
@@ -1232,11 +1264,12 @@ def then_dot_not_a_council(area: Area, name: str | None) -> None:
     check(got is None, area, f"expected no direction of travel for {who}; it is {got}, {got_label}")
     said = [note.text for note in area.notes("direction_of_travel_not_judged") if note.body == body_id]
     check(not said, area, f"expected no direction of travel note for {who}, which is not a council: {said}")
-    check(
-        dot_share_found(area, body_id, "improved")[0] is None,
-        area,
-        f"expected no share of indicators improved to be counted for {who}, which is not a council",
-    )
+    for counted in DOT_SHARES:
+        check(
+            dot_share_found(area, body_id, counted)[0] is None,
+            area,
+            f"expected no share {counted} to be counted for {who}, which is not a council",
+        )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1304,6 +1337,7 @@ def indicator_subject(area: Area, code: str | None) -> tuple[str, dict[str, Any]
 def indicator_label(area: Area, code: str | None, classification: str) -> tuple[str | None, str]:
     """The label the rules gave an indicator for a classification (target_status, trend, quartile), or None;
     and a description of the indicator and its labels for a failure message."""
+    area.require(classification)
     subject, entry = indicator_subject(area, code)
     found = area.result().findings.get("indicator", {}).get(subject, {})
     labels = {name: f.value for name, f in found.items() if name in LABEL_WORDS}
@@ -1401,6 +1435,7 @@ def indicator_share(area: Area, which: str) -> Any:
     """The finding of the area's share of targets met / indicators improved / benchmarked indicators in the
     bottom quartile (its value is rounded to six decimals; its evidence says how many of how many)."""
     field_name = SHARE_FINDINGS[which]
+    area.require(f"indicator_shares.{field_name}")
     for settled in area.result().findings.get("area", {}).values():
         found = settled.get(f"indicator_shares.{field_name}")
         if found is not None:
@@ -1417,7 +1452,7 @@ def given_indicator_table(area: Area, datatable: list[list[str]]) -> None:
     lower quartile, median, upper quartile (all three or none), and optionally title and body (the body
     responsible; the body last named otherwise).
     """
-    for row in table_rows(datatable):
+    for row in table_rows(datatable, ("indicator", "value")):
         code = row.get("indicator", "")
         if not re.fullmatch(INDICATOR_CODE, code):
             raise ValueError(f"'{code}' is not an indicator code: say 'NI 192', or 'LPI 1' for a local one")
@@ -1429,6 +1464,8 @@ def given_indicator_table(area: Area, datatable: list[list[str]]) -> None:
         if listed is None and better is None:
             raise ValueError(f"{code} is not in the catalogue: say whether higher or lower is better")
         given = {key: number(row[key]) for key in ("value", "target", "previous") if row.get(key)}
+        if "value" not in given:
+            raise ValueError(f"give {code} a value: its value cell is empty")
         bounds = [row.get(key, "") for key in ("lower quartile", "median", "upper quartile")]
         if any(bounds) and not all(bounds):
             raise ValueError(f"give {code} all three national quartiles (lower quartile, median, upper quartile)")
@@ -1583,7 +1620,7 @@ def then_indicator_table(area: Area, datatable: list[list[str]]) -> None:
     missed), trend (improved, stable, declined) and quartile (top, second, third, bottom); 'none' or an empty
     cell for no such label."""
     columns = {"target": "target_status", "trend": "trend", "quartile": "quartile"}
-    for row in table_rows(datatable):
+    for row in table_rows(datatable, ("indicator",)):
         for column, classification in columns.items():
             if column not in row:
                 continue
@@ -1646,7 +1683,7 @@ class ElementRow:
 
 def _element_rows(area: Area, datatable: list[list[str]], default_body: str) -> list[ElementRow]:
     rows = []
-    for row in table_rows(datatable):
+    for row in table_rows(datatable, ("element", "score")):
         words = row.get("element", "")
         element = ELEMENTS.get(words.lower())
         if element not in OVERALL_ELEMENTS:
@@ -1662,7 +1699,13 @@ def _element_rows(area: Area, datatable: list[list[str]], default_body: str) -> 
         score = row.get("score", "").lower()
         if score not in NOT_JUDGED and not re.fullmatch(r"[1-4]", score):
             raise ValueError(f"say the {words} score as 1 to 4 or 'not judged', not '{row.get('score')}'")
-        entry = ElementRow(element, words, body, None if score in NOT_JUDGED else int(score), row.get("because of", ""))
+        because = row.get("because of", "")
+        if because and (element != "risk_assessment" or score in NOT_JUDGED):
+            raise ValueError(
+                f"'because of' says why the risk assessment has a red flag: leave it empty for the {words}"
+                + (" that is not judged" if element == "risk_assessment" else "")
+            )
+        entry = ElementRow(element, words, body, None if score in NOT_JUDGED else int(score), because)
         if any((r.element, r.body) == (entry.element, entry.body) for r in rows):
             raise ValueError(f"the table gives the {words}{' for ' + whose if whose else ''} twice")
         rows.append(entry)
@@ -1730,15 +1773,27 @@ def _build_indicator_set(area: Area, owner: str, score: int) -> str:
     return f"{met} of {out_of} targets met, all improved, none in the bottom quartile"
 
 
+# What a risk-assessment row's 'because of' may say, and whether the red flags are on outcomes concerning
+# vulnerable people or safeguarding ('red flags ...': all of them; 'a red flag ...': one of them).
+BECAUSE = {
+    "a red flag on a safeguarding outcome": True,
+    "a red flag on an outcome concerning vulnerable people": True,
+    "red flags on safeguarding outcomes": True,
+    "red flags on outcomes concerning vulnerable people": True,
+    "a red flag on an outcome that does not concern vulnerable people": False,
+    "red flags on outcomes that do not concern vulnerable people": False,
+}
+
+
 def _build_risk_assessment(area: Area, score: int, because: str) -> str:
     """Priority outcomes giving the area's risk assessment this score: exceeded ones (green flags) for a 4,
     one on track for a 3, at-risk ones not tackled (red flags) for a 2 or a 1. 'because of' says whether a
     red flag is on an outcome concerning safeguarding or vulnerable people: 'a red flag on a safeguarding
     outcome' (one of them), 'red flags on safeguarding outcomes' (all of them)."""
-    words = because.lower()
-    concerns_vulnerable = bool(re.search(r"safeguarding|vulnerable", words)) and not re.search(r"\bnot\b", words)
-    if words and "red flag" not in words:
-        raise ValueError(f"say why the risk assessment scores {score} as 'a red flag on ...', not '{because}'")
+    words = because.strip().lower()
+    if words and words not in BECAUSE:
+        raise ValueError(f"say 'because of' as one of: {'; '.join(BECAUSE)} (not '{because}')")
+    concerns_vulnerable = BECAUSE.get(words, False)
     if words and score > 2:
         raise ValueError(f"a risk assessment of {score} has no red flag: leave 'because of' empty")
     start = len(area.outcomes)
@@ -1801,8 +1856,6 @@ def given_area_elements(area: Area, no_lead: str | None, datatable: list[list[st
             built[(row.element, row.body)] = f"every KLOE ({', '.join(codes)}) scored {row.score}"
         elif row.element == "risk_assessment" and row.score is not None:
             built[(row.element, None)] = _build_risk_assessment(area, row.score, row.because)
-        elif row.because:
-            raise ValueError(f"'because of' is for the risk assessment, not the {row.words}")
     if indicator_row is not None:
         where = owner or _partner(area)
         built[("indicator_set", None)] = _build_indicator_set(area, where, indicator_row.score or 0)
@@ -1848,7 +1901,7 @@ def given_overall_bands(area: Area, datatable: list[list[str]]) -> None:
     said = {"count": "needs at least {} elements", "element score": "counts elements scoring {} or above",
             "floor": "none below {}"}  # fmt: skip
     differ = []
-    for row in table_rows(datatable):
+    for row in table_rows(datatable, ("overall score",)):
         first = re.match(r"\s*(\d)", row.get("overall score", ""))
         band = int(first.group(1)) if first else 0
         if band not in OVERALL_BANDS:
@@ -1912,10 +1965,14 @@ def then_overall_score(area: Area, score: str, label: str, uncapped: str | None,
 
 @then(parsers.re(r"the overall score is no higher than the safeguarding cap$"))
 def then_overall_within_cap(area: Area) -> None:
-    """Then the overall score is no higher than the safeguarding cap: whatever the elements give, the overall
-    score is at most the cap the rules set."""
+    """Then the overall score is no higher than the safeguarding cap: the cap applies (the trail shows a rule
+    capping the overall score), and whatever the elements give, the score is at most the cap the rules set."""
     cap = threshold(area, "safeguarding cap")
     got = _overall(area).get("score")
+    capping = [
+        e.id for e in area.result().audit if e.element == "overall" and "cap" in e.effect and e.status == "applied"
+    ]
+    check(bool(capping), area, f"expected the safeguarding cap ({cap}) to apply; no rule capped the overall score")
     check(got is not None and got <= cap, area, f"expected an overall score no higher than {cap}; it is {got}")
 
 
@@ -2529,7 +2586,7 @@ def then_every_criterion(area: Area, initiative: Initiative, met: str) -> None:
 def then_honourable_criteria_table(area: Area, initiative: Initiative, datatable: list[list[str]]) -> None:
     """Then the result names each criterion met and missed: a table with columns criterion and met (yes or no)."""
     it = initiative.it()
-    rows = table_rows(datatable)
+    rows = table_rows(datatable, ("criterion", "met"))
     named_fields = set()
     for row in rows:
         text, field_name = honourable_criterion(row["criterion"])

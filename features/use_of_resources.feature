@@ -124,6 +124,16 @@ Feature: Use of resources
     And KLOE 1.1 is not to be reassessed next year
 
   @brief_default
+  Scenario: Each KLOE scored 1 is reassessed on its own, not the theme as a whole
+    Given the rules keep the brief's default KLOE score to be reassessed of 1
+    And a council whose governing the business KLOEs are all scored 1
+    Then KLOE 2.1 is to be reassessed next year
+    And KLOE 2.2 is to be reassessed next year
+    And KLOE 2.3 is to be reassessed next year
+    And KLOE 2.4 is to be reassessed next year
+    And its governing the business theme scores 1
+
+  @brief_default
   Scenario Outline: Any KLOE scored 1 is to be reassessed next year
     Given the rules keep the brief's default KLOE score to be reassessed of 1
     And a council whose KLOE 2.2 is scored <score> and KLOE 2.1 is scored 3

@@ -64,7 +64,12 @@ def steps(source: str) -> list[tuple[str, str, str]]:
                 f"'Given ...', 'When ...' or 'Then ...', as a scenario writes it"
             )
         title = next((t for line, t in reversed(headings) if line <= node.lineno), "Steps")
-        phrase, _, what = first.partition(": ")
+        phrase, separator, what = first.partition(": ")
+        if not separator:
+            raise SystemExit(
+                f"{LIBRARY.name}:{node.lineno}: the docstring of step {node.name} must open with "
+                "'<phrase as a scenario writes it>: <what it does>'"
+            )
         if "datatable" in [arg.arg for arg in node.args.args]:
             phrase += ":"  # the table follows on the lines below the step
         explanation = "\n\n".join(part for part in (what.strip(), inspect.cleandoc(rest).strip()) if part)
