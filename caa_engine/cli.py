@@ -40,6 +40,7 @@ from .engine import default_backend_name, default_rules_dir, load_rules
 from .errors import InvalidInputError
 from .report import DEFAULT_WIDTH, FORMATS, render
 from .report.impact import render_impact_json, render_impact_text
+from .rules.loader import did_you_mean
 from .rules.model import RuleSetFile
 
 __all__ = ["main", "cli"]
@@ -241,18 +242,28 @@ def explain_command(
 ) -> None:
     """Explain one judgement of one bundle: the deciding rule, the values it read and where each came from."""
     bundles, path_issues = _bundle_paths((path,))
-    ((result, *_),) = _assess_all(_engines([rules_dir], backend, path_issues), bundles[:1])
+    if len(bundles) > 1:
+        _stop(f"explain takes one bundle; {path} holds {len(bundles)}: name one of its files", 2)
+    ((result, *_),) = _assess_all(_engines([rules_dir], backend, path_issues), bundles)
     if element is None:
         judged = [name for name in result.elements if judged_subjects(result, name)]
+        if not judged:
+            _stop(f"{path}: no element is judged (see its notes: caa assess {path})", 2)
         if len(judged) != 1:
-            _stop(f"say which element to explain with --element ({', '.join(judged) or 'none judged'})", 2)
+            _stop(f"say which element to explain with --element ({', '.join(judged)})", 2)
         element = judged[0]
     if element not in result.elements:
-        _stop(f"no element '{element}' in these rules (elements: {', '.join(result.elements)})", 2)
+        _stop(
+            f"no element '{element}' in these rules{did_you_mean(element, result.elements)} "
+            f"(elements: {', '.join(result.elements)})",
+            2,
+        )
     if subject is None:
         candidates = judged_subjects(result, element)
+        if not candidates:
+            _stop(f"{path}: no {element} judgement was made (see its notes: caa assess {path})", 2)
         if len(candidates) != 1:
-            _stop(f"say which body to explain with --body ({', '.join(candidates) or 'none judged'})", 2)
+            _stop(f"say which body to explain with --body ({', '.join(candidates)})", 2)
         subject = candidates[0]
     try:
         click.echo(explain(result, element, subject), nl=False)

@@ -210,6 +210,23 @@ def test_measures_that_read_each_other_are_refused(tmp_path: Path) -> None:
     assert len(issues) == 1 and ": measure-cycle: " in issues[0]
 
 
+def test_a_field_in_a_where_named_like_another_measures_fact_is_no_cycle(tmp_path: Path) -> None:
+    # Regression: 'score' in m1's where is the KLOE's field, not the fact 'score' that m2 derives from m1's
+    # 'good'; reading names off the text as words took it for one, and refused the pair as a measure-cycle.
+    plan = plan_of(
+        tmp_path,
+        {
+            "m.yaml": ruleset(
+                measures=[
+                    measure("m1", "kloe", "count(kloe where score >= 2)", "good"),
+                    measure("m2", "good", "max(good.value)", "score"),
+                ]
+            )
+        },
+    )
+    assert [m.id for m in plan.measures] == ["m1", "m2"]
+
+
 def test_a_measure_derives_a_fact_rules_can_read(tmp_path: Path) -> None:
     plan = plan_of(
         tmp_path,

@@ -297,6 +297,20 @@ def test_a_value_that_is_not_a_finite_number_is_refused_in_words(
     assert refusals(tmp_path, line, old, new, backend) == [Refused(expected, new)]
 
 
+def test_an_indicator_code_with_too_long_a_number_gets_no_did_you_mean_repeating_it(
+    tmp_path: Path, backend: str
+) -> None:
+    # It used to answer "'NI 19200' is not written like an indicator code — did you mean 'NI 19200'?".
+    assert refusals(tmp_path, 16, "NI 192", "NI 19200", backend) == [
+        Refused(
+            "bundle.yaml:16:13: invalid-value: indicator_set.indicators item 1.code 'NI 19200' is not written like "
+            "an indicator code"
+            "\n    hint: write the prefix in capitals, a space, then the number, e.g. 'NI 192' or 'LPI 12'",
+            "NI 19200",
+        )
+    ]
+
+
 @pytest.mark.parametrize("written", ["NI192", "ni 192"])
 def test_an_indicator_code_not_written_like_ni_192_gets_a_did_you_mean(
     tmp_path: Path, backend: str, written: str

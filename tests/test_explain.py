@@ -79,6 +79,39 @@ def test_explaining_an_unknown_element_names_the_elements_there_are() -> None:
     )
 
 
+def test_a_misspelt_element_is_answered_with_the_element_meant() -> None:
+    outcome = CliRunner().invoke(cli, ["explain", LEICS, "--element", "use_of_resource", "--backend", "native"])
+    assert outcome.exit_code == 2
+    assert outcome.stderr.startswith(
+        "caa: error: no element 'use_of_resource' in these rules — did you mean 'use_of_resources'? (elements: "
+    )
+
+
+def test_explain_refuses_a_folder_of_several_bundles_instead_of_explaining_the_first() -> None:
+    # It used to explain fixtures/ashcombe.yaml, the first of the folder, and say nothing of the seven others.
+    outcome = CliRunner().invoke(cli, ["explain", "fixtures", "--element", "overall", "--backend", "native"])
+    assert outcome.exit_code == 2
+    assert outcome.stderr == "caa: error: explain takes one bundle; fixtures holds 8: name one of its files\n"
+
+
+def test_an_element_judged_for_no_body_is_said_so_instead_of_asking_for_a_body(tmp_path: Path) -> None:
+    # It used to ask for --body "(none judged)", which no --body could answer.
+    police_only = tmp_path / "police.yaml"
+    police_only.write_text(
+        "area: {id: x, name: X}\nbodies: [{id: x-police, name: X Police, kind: police}]\n"
+        "use_of_resources:\n  assessments: [{body: x-police, kloes: {'1.1': 3}}]\n",
+        encoding="utf-8",
+    )
+    outcome = CliRunner().invoke(
+        cli, ["explain", str(police_only), "--element", "direction_of_travel", "--backend", "native"]
+    )
+    assert outcome.exit_code == 2
+    assert outcome.stderr == (
+        f"caa: error: {police_only}: no direction_of_travel judgement was made "
+        f"(see its notes: caa assess {police_only})\n"
+    )
+
+
 def test_a_share_says_how_many_of_how_many_it_was_taken_over() -> None:
     # It listed only the facts that counted ("over 1: …"), which read as if the share were taken over one.
     result = assess(LEICS, rules="rules", backend="native")

@@ -197,6 +197,38 @@ def test_the_overall_judgement_reads_the_lead_council_s_judgements_only(backend:
 # --- the safeguarding cap -------------------------------------------------------------------------------
 
 
+def test_of_two_caps_that_both_apply_the_lower_holds_the_score_and_the_other_is_overridden(
+    backend: str, tmp_path: Path
+) -> None:
+    # rules.md: the score is held to the lowest of every cap that fired. A second, lower cap listed after the
+    # safeguarding cap must win however the caps are ordered.
+    rules = copy_rules(tmp_path)
+    lower = """
+  - id: overall_test_lower_cap
+    description: A second cap, lower than the safeguarding cap, that always applies.
+    source: "test"
+    per: area
+    when: count(judgement) >= 1
+    then:
+      cap: 1
+"""
+    text = (rules / "overall.yaml").read_text(encoding="utf-8")
+    (rules / "overall.yaml").write_text(
+        text.replace("\n  - id: overall_elements_missing", lower + "\n  - id: overall_elements_missing"),
+        encoding="utf-8",
+    )
+    result = assess(area_with(4, 4, 3, 2, vulnerable=True), rules=rules, backend=backend)
+    assert result.overall == {
+        "element": "overall",
+        "score": 1,
+        "label": "inadequate",
+        "uncapped": 3,
+        "capped_by": "overall_test_lower_cap",
+    }
+    (event,) = cap_events(result)
+    assert (event.status, event.overridden_by) == ("overridden", "overall_test_lower_cap")
+
+
 def test_a_red_flag_on_a_vulnerable_outcome_caps_an_uncapped_3_at_2(backend: str) -> None:
     result = assess(area_with(4, 4, 3, 2, vulnerable=True), backend=backend)
     assert overall(result) == (2, "adequate")

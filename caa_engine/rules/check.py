@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import Issue, RuleError
 from ..evidence.facts import INPUT_FACT_TYPES
 from ..facts import FactType, FieldSpec, normalise_number, value_type_of
-from .expr import Const, Expr, unparse
+from .expr import Arith, BoolOp, Call, Compare, Const, Expr, ExprSyntaxError, Neg, Not, Ref, parse_expression, unparse
 from .infer import JUDGEMENT, NUMERIC, RESERVED, Scope, TypeInfo, comparable, compare_hint, word_for
 from .loader import LoadedRuleSet, did_you_mean, safe_repr
 from .model import Measure, Rule
@@ -27,6 +28,37 @@ from .schema import DERIVED_TYPES, SchemaBuilder
 __all__ = ["CheckedMeasure", "CheckedRule", "CheckedRules", "check_rules", "TEMPLATE_FIELD", "DERIVED_TYPES"]
 
 TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
+
+
+def names_read(text: str) -> set[str]:
+    """The facts an expression reads: the head of every dotted name, and every bare name outside a 'where'
+    (a collection, such as 'theme' in count(theme)). A bare name inside a 'where' is a field of the
+    collection, not a fact, so a field called like a measure's fact is not read as waiting on that measure.
+    An expression that does not parse reads nothing here; its own check reports it."""
+    try:
+        expr = parse_expression(text)
+    except ExprSyntaxError:
+        return set()
+    return set(_heads(expr, in_where=False))
+
+
+def _heads(expr: Expr, in_where: bool) -> Iterator[str]:
+    if isinstance(expr, Ref):
+        if len(expr.parts) > 1 or not in_where:
+            yield expr.parts[0]
+    elif isinstance(expr, Call):
+        for arg in expr.args:
+            yield from _heads(arg, in_where)
+        if expr.where is not None:
+            yield from _heads(expr.where, True)
+    elif isinstance(expr, (Neg, Not)):
+        yield from _heads(expr.operand, in_where)
+    elif isinstance(expr, (Arith, Compare)):
+        yield from _heads(expr.left, in_where)
+        yield from _heads(expr.right, in_where)
+    elif isinstance(expr, BoolOp):
+        for item in expr.items:
+            yield from _heads(item, in_where)
 
 
 @dataclass
@@ -95,7 +127,7 @@ class _Checker(SchemaBuilder):
 
     def waits_on(self, measure: Measure, pending: list[tuple[LoadedRuleSet, int, Measure]]) -> Measure | None:
         """A pending measure (another one) deriving what ``measure`` reads, if any."""
-        words = set(re.findall(r"[a-z_][a-z0-9_]*", f"{measure.value} {measure.when or ''}"))
+        words = names_read(measure.value) | names_read(measure.when or "true")
         words |= {name for name in (measure.from_, measure.per) if name}
         for _, _, other in pending:
             if other is not measure and other.into in words and other.into != measure.into:

@@ -21,7 +21,8 @@ from pydantic_core import ErrorDetails
 
 from .._yaml import Document, YamlProblem, load_yaml
 from ..errors import Issue, Location, RuleError
-from .model import RuleSetFile
+from ..evidence.model import INDICATOR_CODE
+from .model import PERCENT, RuleSetFile
 
 __all__ = ["LoadedRuleSet", "load_rule_files", "pydantic_issues", "did_you_mean", "describe_value", "safe_repr"]
 
@@ -58,8 +59,6 @@ _TYPE_WORDS = {
     "dict": ("a mapping", "write 'key: value' lines, indented under this key"),
 }
 _FINITE = "write a number such as 12.5, without quotes"
-PERCENT_TEXT = re.compile(r"^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*%\s*$")
-INDICATOR_CODE = r"^[A-Z]{1,6} [0-9]{1,4}[a-z]?$"  # as caa_engine.evidence.model checks it
 _TYPE_OF_ERROR = {
     "int_type": "int",
     "int_parsing": "int",
@@ -258,7 +257,7 @@ def _issue(
             advice("write a date that exists, e.g. 2008-04-01"),
         )
     if all(kinds) and isinstance(error.get("input"), str) and set(kinds) <= {"int", "float"}:
-        number = PERCENT_TEXT.match(error["input"])
+        number = PERCENT.match(error["input"])
         if number:  # '35%' where a value is wanted: the number as it is, not as a share
             return Issue(
                 "wrong-type",
@@ -278,7 +277,9 @@ def _issue(
     value = error.get("input")
     if kind == "string_pattern_mismatch" and isinstance(value, str) and ctx.get("pattern") == INDICATOR_CODE:
         written = re.match(r"^\s*([A-Za-z]+)\s*([0-9]+[a-z]?)\s*$", value)
-        meant = f" — did you mean '{written.group(1).upper()} {written.group(2)}'?" if written else ""
+        rewritten = f"{written.group(1).upper()} {written.group(2)}" if written else ""
+        # Suggest only a code that is well written and is not what was written (a 5-digit number is neither).
+        meant = f" — did you mean '{rewritten}'?" if re.match(INDICATOR_CODE, rewritten) and rewritten != value else ""
         return Issue(
             "invalid-value",
             f"{name} '{value}' is not written like an indicator code{meant}",
