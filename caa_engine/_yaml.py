@@ -19,7 +19,17 @@ import yaml
 
 from .errors import Issue, Location
 
-__all__ = ["Mark", "Document", "YamlProblem", "load_yaml", "parse_yaml", "key_path", "MAX_DEPTH", "MAX_VALUES"]
+__all__ = [
+    "Mark",
+    "Document",
+    "YamlProblem",
+    "load_yaml",
+    "parse_yaml",
+    "key_path",
+    "text_position",
+    "MAX_DEPTH",
+    "MAX_VALUES",
+]
 
 PathKey = tuple[Any, ...]
 
@@ -326,7 +336,7 @@ def parse_yaml(text: str, file: str) -> Document:
             ]
         ) from None
     except yaml.reader.ReaderError as exc:
-        line, column = _position(text, exc.position)
+        line, column = text_position(text, exc.position)
         raise YamlProblem(
             [
                 Issue(
@@ -381,7 +391,7 @@ def _character(code: Any) -> str:
     return f"U+{code:04X}" if isinstance(code, int) else repr(code)
 
 
-def _position(text: str, index: int) -> tuple[int, int]:
+def text_position(text: str, index: int) -> tuple[int, int]:
     """(line, column), from 1, of ``index`` in ``text``."""
     return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
 

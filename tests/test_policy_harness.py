@@ -36,6 +36,11 @@ def test_coverage_counts_a_rule_that_decided_something_and_a_measure_computed(ba
     assert gaps["uor_performing_strongly"] == NEVER_FIRED
     assert gaps["hf_passed"] == NEVER_COMPUTED
     assert coverage.covered == coverage.total - len(gaps)
+    # Counted by hand: the theme scores, the 3, the note that the council has no direction-of-travel evidence,
+    # and the note that too few elements are judged for an overall score; nothing else decided anything.
+    plan_ids = {rule.id for rule in plan.rules} | {m.id for m in plan.measures}
+    assert plan_ids - set(gaps) == {"theme_score", "uor_performing_well", "dot_not_judged", "overall_elements_missing"}
+    assert (coverage.covered, coverage.total) == (4, 69)
     assert 0 < coverage.percent < 100
 
 

@@ -17,6 +17,8 @@ from typing import Any, Union
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
+from .._yaml import text_position
+
 __all__ = [
     "Expr",
     "Const",
@@ -338,12 +340,12 @@ def parse_expression(text: str) -> Expr:
     if bare is not None:
         after = text[bare + 1 : bare + 2]
         hint = f"write '{after}=' to compare" if after in ("<", ">") else "write '==' to test equality"
-        raise ExprSyntaxError("'=' is not a comparison", *_position(text, bare), hint)
+        raise ExprSyntaxError("'=' is not a comparison", *text_position(text, bare), hint)
     for word in _WORD.finditer(masked):
         if word.group().lower() in KEYWORDS and not word.group().islower():
             raise ExprSyntaxError(
                 f"unexpected '{word.group()}'",
-                *_position(text, word.start()),
+                *text_position(text, word.start()),
                 f"write '{word.group().lower()}' in lower case",
             )
     try:
@@ -449,11 +451,6 @@ def _mask_quoted(text: str) -> str:
     if quote:
         out[start + 1 :] = " " * (len(text) - start - 1)
     return "".join(out)
-
-
-def _position(text: str, index: int) -> tuple[int, int]:
-    """(line, column), from 1, of ``index`` in ``text``."""
-    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
 def _bare_equals(masked: str) -> int | None:

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._yaml import text_position
 from ..errors import Issue
 from ..evidence.facts import INPUT_FACT_TYPES
 from ..facts import FactType, normalise_number, value_type_of
@@ -32,7 +33,7 @@ from .expr import (
     parse_expression,
     unparse,
 )
-from .loader import LoadedRuleSet, did_you_mean, safe_repr
+from .loader import LoadedRuleSet, closest, did_you_mean, safe_repr
 
 __all__ = [
     "ExpressionChecker",
@@ -78,7 +79,6 @@ class Scope:
     subject: str | None = None  # the fact type a rule runs per
     group: str | None = None  # the fact type a measure aggregates
     item: str | None = None  # inside 'where': the collection's fact type
-    in_aggregate: bool = False
     reads: set[str] = field(default_factory=set)
     params: set[str] = field(default_factory=set)
     what: str = "condition"  # the text being checked, as messages name it
@@ -280,14 +280,12 @@ class ExpressionChecker:
                 # outcome.risk.title: read through the reference by the referenced type's own name
                 target = parts[1]
                 if target not in self.types:
-                    guess = did_you_mean(target, [n for n in self.types[head].fields if n in self.types])
-                    target = guess.split("'")[1] if guess else target
+                    target = closest(target, [n for n in self.types[head].fields if n in self.types]) or target
                 if target in self.types and self.types[head].refers_to(target, self.types):
                     field_name = parts[2]
                     fields = self.types[target].fields
                     if field_name not in fields:
-                        meant = did_you_mean(field_name, fields)
-                        field_name = meant.split("'")[1] if meant else next(iter(fields))
+                        field_name = closest(field_name, fields) or next(iter(fields))
                     raise Problem(
                         ref,
                         "unknown-fact",
@@ -370,9 +368,8 @@ class ExpressionChecker:
         spec = fact_type.fields.get(name)
         if spec is None:
             fields = ["id", *fact_type.fields]
-            suggestion = did_you_mean(name, fields)
-            if suggestion:
-                suggestion = f" — did you mean '{type_name}.{suggestion.split(chr(39))[1]}'?"
+            close = closest(name, fields)
+            suggestion = f" — did you mean '{type_name}.{close}'?" if close else ""
             raise Problem(
                 ref,
                 "unknown-fact",
@@ -502,7 +499,6 @@ class ExpressionChecker:
                 subject=scope.subject,
                 group=scope.group,
                 item=collection,
-                in_aggregate=True,
                 reads=scope.reads,
                 params=scope.params,
                 what=scope.what,
@@ -526,8 +522,7 @@ def _explain_syntax(text: str, exc: ExprSyntaxError) -> tuple[int, int, str, str
     if opened is not None and exc.message == "the condition ends too early":
         bracket, index = opened
         closer = ")" if bracket == "(" else "]"
-        line = text.count("\n", 0, index) + 1
-        column = index - (text.rfind("\n", 0, index) + 1) + 1
+        line, column = text_position(text, index)
         return line, column, f"this '{bracket}' is never closed", f"add '{closer}' where the bracketed part ends"
     word = exc.message[len("unexpected '") : -1] if exc.message.startswith("unexpected '") else ""
     if word.lower() in ("and", "or", "not", "where", "in", "true", "false") and word != word.lower():

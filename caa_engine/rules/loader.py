@@ -35,11 +35,17 @@ class LoadedRuleSet:
     sha256: str
 
 
-def did_you_mean(word: str, candidates: Any) -> str:
-    """' — did you mean 'x'?' for the closest candidate, or ''."""
+def closest(word: str, candidates: Any) -> str | None:
+    """The candidate closest to ``word``, if any is close enough to be what was meant."""
     names = sorted({str(c) for c in candidates})
     close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
-    return f" — did you mean '{close[0]}'?" if close else ""
+    return close[0] if close else None
+
+
+def did_you_mean(word: str, candidates: Any) -> str:
+    """' — did you mean 'x'?' for the closest candidate, or ''."""
+    close = closest(word, candidates)
+    return f" — did you mean '{close}'?" if close else ""
 
 
 def _display(path: Path) -> str:
@@ -185,9 +191,9 @@ def pydantic_issues(exc: ValidationError, document: Document, model: type[BaseMo
     meant: set[tuple[Any, ...]] = set()  # missing keys that a misspelled key stands for
     for (_, path), errors in grouped.items():
         if errors[0]["type"] == "extra_forbidden":
-            close = did_you_mean(str(path[-1]), missing.get(path[:-1], ()))
+            close = closest(str(path[-1]), missing.get(path[:-1], ()))
             if close:
-                meant.add(path[:-1] + (close.split("'")[1],))
+                meant.add(path[:-1] + (close,))
     issues: list[Issue] = []
     for (is_missing, path), errors in grouped.items():
         if is_missing and path in meant:
