@@ -6,13 +6,14 @@ explanation, and rule coverage are all views over this one stream.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from fractions import Fraction
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
-__all__ = ["EventInput", "EventParam", "AuditEvent", "plain", "spoken"]
+__all__ = ["EventInput", "EventParam", "AuditEvent", "plain", "spoken", "show"]
 
 
 def plain(value: Any) -> Any:
@@ -36,6 +37,13 @@ def spoken(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def show(value: Any) -> str:
+    """A value as it stands in the trail: texts as they are, everything else as JSON (true, 0.75, a list)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 class EventInput(BaseModel):

@@ -9,12 +9,10 @@ on the same subject.  Nothing is recomputed.
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
 
 from ..result import ElementResult, Judgement, Result
-from .events import AuditEvent, EventInput
+from .events import AuditEvent, EventInput, show
 
 __all__ = ["explain", "judged_subjects"]
 
@@ -142,7 +140,7 @@ def _rule(event: AuditEvent, heading: str, depth: int, suffix: str = "") -> list
         f"{pad}  when:  {event.expression}",
     ]
     lines += [f"{pad}  read:  {_read(i)}" for i in event.inputs]
-    lines += [f"{pad}  with:  params.{p.name} = {_value(p.value)} ({p.source})" for p in event.params]
+    lines += [f"{pad}  with:  params.{p.name} = {show(p.value)} ({p.source})" for p in event.params]
     return lines
 
 
@@ -172,15 +170,15 @@ def _lineage(event: AuditEvent, producers: Producers, depth: int, seen: set[tupl
                 if "per" in producer.effect:  # one value per fact, kept on its companion as into.field
                     [(field, single)] = value.items()
                     name = f"{producer.effect['fact']}.{field} of {producer.effect['per']} {fact_id}"
-                    lines.append(f"{pad}{name} = {_value(single)} by measure {producer.id} ({where})")
+                    lines.append(f"{pad}{name} = {show(single)} by measure {producer.id} ({where})")
                 else:
-                    lines.append(f"{pad}{fact_id} = {_value(value)} by measure {producer.id} ({where})")
+                    lines.append(f"{pad}{fact_id} = {show(value)} by measure {producer.id} ({where})")
                 if "unknown" in producer.effect:
                     lines.append(f"{pad}  {producer.effect['unknown']}")
                 lines.append(f"{pad}  value: {producer.expression}")
             lines += [f"{pad}  read:  {_read(i)}" for i in producer.inputs if not i.facts]
             lines += [f"{pad}  gives: {_gives(i)}" for i in producer.inputs if i.facts or i.among]
-            lines += [f"{pad}  with:  params.{p.name} = {_value(p.value)} ({p.source})" for p in producer.params]
+            lines += [f"{pad}  with:  params.{p.name} = {show(p.value)} ({p.source})" for p in producer.params]
             lines += _lineage(producer, producers, depth + 1, seen)
     return lines
 
@@ -198,12 +196,12 @@ def _effect(event: AuditEvent) -> str:
 
 def _gives(item: EventInput) -> str:
     """An aggregate a measure computed: a share says how many of how many."""
-    text = f"{item.name} = {_value(item.value)}"
+    text = f"{item.name} = {show(item.value)}"
     return text + f" ({len(item.facts)} of {len(item.among)})" if item.among else text
 
 
 def _read(item: EventInput) -> str:
-    text = f"{item.name} = {_value(item.value)}"
+    text = f"{item.name} = {show(item.value)}"
     if item.source:
         text += f"   [{item.fact + ', ' if item.fact else ''}{item.source}]"
     elif item.among:  # a share: how many of how many
@@ -212,7 +210,3 @@ def _read(item: EventInput) -> str:
     elif item.facts:
         text += f"   [over {len(item.facts)}: {', '.join(item.facts)}]"
     return text
-
-
-def _value(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)

@@ -11,12 +11,11 @@ references are lives here once; the renderers only lay them out.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..audit.events import AuditEvent, spoken
+from ..audit.events import AuditEvent, show, spoken
 from ..result import ElementResult, Result
 
 __all__ = [
@@ -93,13 +92,6 @@ def humanize(name: str) -> str:
     """'managing_finances' -> 'Managing finances'."""
     words = name.replace("_", " ").strip()
     return words[:1].upper() + words[1:]
-
-
-def show(value: Any) -> str:
-    """A value as people read it: texts as they are, everything else as JSON."""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def body_label(result: Result, body_id: str) -> str:
