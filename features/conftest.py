@@ -13,6 +13,7 @@ each element; rule coverage.
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from dataclasses import dataclass, field
@@ -160,6 +161,7 @@ class Area:
     risks: list[dict[str, Any]] = field(default_factory=list)
     self_assessments: list[dict[str, Any]] = field(default_factory=list)
     _result: Result | None = None
+    _assessed: dict[str, Any] = field(default_factory=dict)  # the bundle _result was assessed from
 
     # --- the plan, for numbers read from the rules ----------------------------------------------
 
@@ -185,7 +187,6 @@ class Area:
             lead = kind_words.lower() in COUNCIL_KINDS and not any(b["lead"] for b in self.bodies.values())
         self.bodies[body_id] = {"id": body_id, "name": name, "kind": kind, "lead": lead}
         self.current = body_id
-        self._result = None
         return body_id
 
     def body(self, name: str | None = None) -> str:
@@ -215,9 +216,6 @@ class Area:
         return self.add_body("council", f"{self.name} Council", lead=True)
 
     # --- evidence ---------------------------------------------------------------------------------
-
-    def changed(self) -> None:
-        self._result = None
 
     def bundle(self) -> dict[str, Any]:
         """The evidence as a dict, as an integrator would pass it to ``Engine.assess``."""
@@ -253,9 +251,12 @@ class Area:
         return evidence
 
     def result(self) -> Result:
-        """The assessment of the evidence so far (assessed once, again only after a change)."""
-        if self._result is None:
-            self._result = self.engine.assess(self.bundle())
+        """The assessment of the evidence so far: assessed again only when the evidence differs from what was
+        last assessed, however a step changed it."""
+        bundle = self.bundle()
+        if self._result is None or bundle != self._assessed:
+            self._assessed = copy.deepcopy(bundle)
+            self._result = self.engine.assess(bundle)
             self.config.pluginmanager.get_plugin("caa-rule-coverage").record(
                 self.plan, self.engine.backend_name, self._result
             )
@@ -266,7 +267,6 @@ class Area:
     def set_kloes(self, body_id: str, scores: dict[str, int]) -> None:
         """Give a body KLOE scores (added to any it has)."""
         self.kloes.setdefault(body_id, {}).update(scores)
-        self.changed()
 
     def add_indicator(
         self,
@@ -293,7 +293,6 @@ class Area:
         if quartiles is not None:
             entry["benchmarks"] = dict(zip(("lower_quartile", "median", "upper_quartile"), quartiles, strict=True))
         self.indicators.append(entry)
-        self.changed()
         return entry
 
     def add_indicator_mix(
@@ -325,7 +324,6 @@ class Area:
             self.milestones.append(
                 {"body": body_id, "title": f"Milestone {start + number + 1}", "delivered": number < delivered}
             )
-        self.changed()
 
     def add_outcome(self, title: str, status: str, body_id: str | None = None, **fields: Any) -> dict[str, Any]:
         """A priority outcome (status on_track, at_risk, failed or exceeded), owned by the lead council unless
@@ -348,7 +346,6 @@ class Area:
             **fields,
         }
         into.append(entry)
-        self.changed()
         return entry
 
     def add_risk(self, risk_id: str, **fields: Any) -> dict[str, Any]:
@@ -371,12 +368,10 @@ class Area:
         }
         entry = {k: v for k, v in entry.items() if v is not None}
         self.risks.append(entry)
-        self.changed()
         return entry
 
     def add_self_assessment(self, body_id: str, element: str, score: int) -> None:
         self.self_assessments.append({"body": body_id, "element": element, "score": score})
-        self.changed()
 
     # --- reading the result -----------------------------------------------------------------------
 
@@ -1182,7 +1177,6 @@ def given_dot_milestone_table(area: Area, name: str | None, datatable: list[list
         if answer not in ("yes", "no"):
             raise ValueError(f"say whether '{row['milestone']}' was delivered as yes or no, not '{row['delivered']}'")
         area.milestones.append({"body": body_id, "title": row["milestone"], "delivered": answer == "yes"})
-    area.changed()
 
 
 @given(parsers.re(r"(?:its|(?P<name>[A-Z][^']*?)'s) improvement plan has no milestones$"))
@@ -1573,7 +1567,6 @@ def given_indicator_shares(
         for entry in area.indicators[first + counts[0] :]:
             # worse than the target by half the near-miss band: a near miss, not met
             entry["target"] = evidence_number(Fraction(entry["value"]) * (1 + band / 2))
-        area.changed()
 
 
 @then(
@@ -1718,7 +1711,6 @@ def _overall_default_body(area: Area, no_lead: bool) -> str:
     if no_lead:
         for entry in area.bodies.values():
             entry["lead"] = False
-        area.changed()
         if area.current and area.bodies[area.current]["kind"] in COUNCIL_KINDS.values():
             return area.current
         councils = [b for b, e in area.bodies.items() if e["kind"] in COUNCIL_KINDS.values()]
@@ -2255,7 +2247,6 @@ def risk_entry(area: Area, initiative: Initiative, facts: dict[str, Any] | None 
             entry.pop(name, None)
         else:
             entry[name] = value
-    area.changed()
     return entry
 
 
@@ -2353,7 +2344,6 @@ def given_problem_known(area: Area, initiative: Initiative, known: str, action: 
     if initiative.kind != "outcome":
         raise ValueError("only a priority outcome has a known problem and action in place; an innovation has neither")
     initiative.it().update(known_issue=known == "known", action_in_place=action == "in place")
-    area.changed()
 
 
 @given(parsers.re(r"its learning (?P<shared>was shared|was not shared)$"))
@@ -2362,14 +2352,12 @@ def given_learning_shared(area: Area, initiative: Initiative, shared: str) -> No
     if initiative.kind != "innovation":
         raise ValueError("only an innovation shares its learning in the evidence; say 'Given an innovation ...' first")
     initiative.it()["learning_shared"] = shared == "was shared"
-    area.changed()
 
 
 @given(parsers.re(r"(?P<what>fraud|negligence) was found in it$"))
 def given_fraud_or_negligence(area: Area, initiative: Initiative, what: str) -> None:
     """Given fraud|negligence was found in it: what an audit or inquiry found in the outcome or innovation."""
     initiative.it()[f"{what}_found"] = True
-    area.changed()
 
 
 @given(parsers.re(r"it (?P<test>passes|misses) the honourable-failure test$"))
@@ -2388,7 +2376,6 @@ def given_no_risk_entry(area: Area, initiative: Initiative) -> None:
     it = initiative.it()
     area.risks[:] = [risk for risk in area.risks if risk["id"] != it.get("risk")]
     it.pop("risk", None)
-    area.changed()
 
 
 @given(parsers.re(r"the risk register entry for it meets every criterion$"))
