@@ -559,11 +559,18 @@ class Share:
         m = SHARE.match(words)
         assert m is not None
         what = m.group("what")
-        if re.fullmatch(r"\d+(?:\.\d+)?%", what) or what in ("all", "none", "no", "half"):
-            value = Fraction(what[:-1]) / 100 if what.endswith("%") else Fraction(1, 2)
+        plain = {"all": Fraction(1), "none": Fraction(0), "no": Fraction(0), "half": Fraction(1, 2)}
+        if what in plain:
+            value = plain[what]
+        elif re.fullmatch(r"\d+(?:\.\d+)?%", what):
+            value = Fraction(what[:-1]) / 100
         else:
             value = Fraction(threshold(area, what, ruleset))
         return sized_for(value.denominator, at_least)
+
+
+# "Just" under or over a band, in every step that moves a value by a band: a hundredth of the band.
+JUST = Fraction(1, 100)
 
 
 def sized_for(denominator: int, at_least: int) -> int:
@@ -1045,7 +1052,7 @@ def dot_count(area: Area, words: str, out_of: str | None, counted: str) -> tuple
 
 def dot_change(area: Area, words: str) -> Fraction:
     """A change in words, as a share of last year's value: '10%', or '[just below|exactly|just above] the
-    stable band' (a tenth of the band below or above it)."""
+    stable band' (a hundredth of the band below or above it: JUST)."""
     m = SHARE.match(words.strip())
     assert m is not None
     what = m.group("what")
@@ -1053,7 +1060,7 @@ def dot_change(area: Area, words: str) -> Fraction:
         value = Fraction(what[:-1]) / 100
     else:
         value = Fraction(threshold(area, what))
-    step = value / 10 if value else Fraction(1, 1000)
+    step = value * JUST if value else JUST / 10
     where = (m.group("where") or "at").lower()
     if where in ("just below", "just under"):
         if value == 0:
@@ -1125,7 +1132,7 @@ def given_dot_indicators_moved(area: Area, name: str | None, count: str, way: st
     (higher is better) whose value moved by that share of last year's value.
 
     The change: a percentage, or '[just below|exactly|just above] the stable band' (read from the rules under
-    test; just below and just above are a tenth of the band either side).
+    test; just below and just above are a hundredth of the band either side).
     """
     body_id = area.body(name)
     moved = dot_change(area, change) * (1 if way == "rose" else -1)
@@ -1371,7 +1378,7 @@ def indicator_value(
         )
     size = abs(reference)
     band = Fraction(threshold(area, band_words)) * size
-    just = band / 100 if band else (size / 1000 or Fraction(1, 100))
+    just = band * JUST if band else (size * JUST / 10 or JUST)
     if m.group("just"):
         if m.group("by"):
             raise ValueError(f"say either 'just {m.group('way')}' or 'by' how much, not both: '{how}'")
@@ -1398,9 +1405,9 @@ def _by_how_much(area: Area, words: str, size: Fraction) -> Fraction:
     if where in ("just under", "just within"):
         if amount == 0:
             raise ValueError(f"{m.group('what')} is 0 in the rules under test: nothing is within it")
-        return amount - amount / 100
+        return amount - amount * JUST
     if where in ("just over", "just beyond"):
-        return amount + (amount / 100 if amount else size / 1000 or Fraction(1, 100))
+        return amount + (amount * JUST if amount else size * JUST / 10 or JUST)
     return amount
 
 

@@ -72,7 +72,7 @@ Feature: Direction of travel
       These are indicators where higher is better, so a rise is an improvement. A change of no more than
       the stable band (from the National Indicator Set: 1% of last year's value by default) is stable,
       and exactly the band is still stable: such an indicator did not improve. "Just under" and "just
-      over" the band are a tenth of the band either side.
+      over" the band are a hundredth of the band either side.
 
       Given a council whose indicators include 4 that rose by <change> on last year
       And it delivered all of its improvement-plan milestones
