@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from ._io import InputTooLarge, display_name, read_input
 from .errors import Issue, Location
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Document",
     "YamlProblem",
     "load_yaml",
+    "read_yaml",
     "parse_yaml",
     "key_path",
     "text_position",
@@ -492,10 +494,22 @@ def load_yaml(path: Path | str, display: str | None = None) -> Document:
 
     Raises :class:`YamlProblem` if the file cannot be read or parsed.
     """
-    path = Path(path)
-    name = display or str(path)
+    return read_yaml(path, display)[0]
+
+
+def read_yaml(path: Path | str, display: str | None = None) -> tuple[Document, bytes]:
+    """:func:`load_yaml`, and the bytes it parsed: the file is read once (``-`` is standard input), so what is
+    hashed is what was parsed.  An input over the size limit (``_io.max_bytes``) is refused unparsed.
+
+    Raises :class:`YamlProblem` if the file cannot be read, is too large, or cannot be parsed.
+    """
+    name = display or display_name(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = read_input(path)
+        # Universal newlines, as Path.read_text gave: '\r\n' and a lone '\r' end a line.
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except InputTooLarge as exc:
+        raise YamlProblem([Issue("too-large", str(exc), Location(name), InputTooLarge.hint)]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise YamlProblem(
             [
@@ -507,4 +521,4 @@ def load_yaml(path: Path | str, display: str | None = None) -> Document:
                 )
             ]
         ) from None
-    return parse_yaml(text, name)
+    return parse_yaml(text, name), data

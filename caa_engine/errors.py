@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ._io import visible
+
 __all__ = [
     "Location",
     "Issue",
@@ -52,10 +54,14 @@ class Issue:
         return (loc.file, loc.line, loc.column, self.code, self.message)
 
     def render(self) -> str:
-        """The compiler-style line: ``file:line:col: code: message (hint)``."""
-        text = f"{self.location}: {self.code}: {self.message}"
+        """The compiler-style line: ``file:line:col: code: message (hint)``.
+
+        Terminal text: control characters in the file name, message or hint are shown as escapes, so evidence
+        can neither send a terminal escape nor start a line of its own.
+        """
+        text = f"{visible(str(self.location))}: {self.code}: {visible(self.message)}"
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {visible(self.hint)}"
         return text
 
 

@@ -392,7 +392,7 @@ def test_an_unreadable_rule_file_is_a_rule_error_from_assess_not_an_os_error(tmp
 
     folder = write_rules(tmp_path / "rules", {"use_of_resources.yaml": SHIPPED_RULES})
     locked = folder / "use_of_resources.yaml"
-    real_read_bytes, real_read_text = Path.read_bytes, Path.read_text
+    real_read_bytes, real_read_text, real_open = Path.read_bytes, Path.read_text, Path.open
 
     def refuse(method: Any) -> Any:
         def read(self: Path, *args: Any, **kwargs: Any) -> Any:
@@ -404,6 +404,7 @@ def test_an_unreadable_rule_file_is_a_rule_error_from_assess_not_an_os_error(tmp
 
     monkeypatch.setattr(Path, "read_bytes", refuse(real_read_bytes))
     monkeypatch.setattr(Path, "read_text", refuse(real_read_text))
+    monkeypatch.setattr(Path, "open", refuse(real_open))  # the loader reads each file once, through open()
     with pytest.raises(RuleError) as caught:
         assess("fixtures/cheltenham.yaml", rules=folder, backend="native")
     assert [issue.code for issue in caught.value.issues] == ["unreadable-file"]

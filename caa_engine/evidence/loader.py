@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .._yaml import Document, YamlProblem, load_yaml
+from .._yaml import Document, YamlProblem, read_yaml
 from ..errors import EvidenceError, Issue
 from ..facts import Fact, normalise_number
 from ..rules.loader import did_you_mean, pydantic_issues, safe_repr
@@ -37,13 +37,15 @@ class LoadedBundle:
 
 
 def load_bundle(path: Path | str, display: str | None = None) -> LoadedBundle:
-    """Load and validate one bundle file.  Raises :class:`EvidenceError`."""
-    path = Path(path)
+    """Load and validate one bundle file (``-``: standard input), read once: the sha256 is of the bytes judged.
+
+    Raises :class:`EvidenceError`.
+    """
     try:
-        document = load_yaml(path, display)
+        document, data = read_yaml(path, display)
     except YamlProblem as problem:
         raise EvidenceError(problem.issues) from None
-    return LoadedBundle(_validate(document), document, hashlib.sha256(path.read_bytes()).hexdigest())
+    return LoadedBundle(_validate(document), document, hashlib.sha256(data).hexdigest())
 
 
 def bundle_from_dict(data: Any, name: str = "<evidence>") -> LoadedBundle:

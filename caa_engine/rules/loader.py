@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from .._yaml import Document, YamlProblem, load_yaml
+from .._yaml import Document, YamlProblem, read_yaml
 from ..errors import Issue, Location, RuleError
 from ..evidence.model import INDICATOR_CODE
 from .model import PERCENT, RuleSetFile
@@ -481,7 +481,7 @@ def load_rule_files(directory: Path | str) -> list[LoadedRuleSet]:
     for file in files:
         display = _display(file)
         try:
-            document = load_yaml(file, display)
+            document, data = read_yaml(file, display)
         except YamlProblem as problem:
             issues.extend(problem.issues)
             continue
@@ -509,7 +509,7 @@ def load_rule_files(directory: Path | str) -> list[LoadedRuleSet]:
         except ValidationError as exc:
             issues.extend(pydantic_issues(exc, document, RuleSetFile, "the rule file"))
             continue
-        digest = hashlib.sha256(file.read_bytes()).hexdigest()
+        digest = hashlib.sha256(data).hexdigest()
         loaded.append(LoadedRuleSet(display, document, model, digest))
     if issues:
         raise RuleError(issues)
