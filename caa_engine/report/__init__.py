@@ -2,7 +2,10 @@
 
 ``text`` (a terminal table, rich), ``json`` (canonical JSON, an array for
 several results) and ``html`` (a self-contained page with the audit trail).
-:func:`render` picks one by name.
+:func:`render` picks one by name.  A report of several areas is a frame
+around one piece per area (:func:`render_piece`, :func:`report_frame`), so a
+round can render each area where it was assessed and write the report as it
+goes, with the same bytes as :func:`render`.
 """
 
 from __future__ import annotations
@@ -10,13 +13,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..result import Result
-from .html import render_html
-from .json import render_json
+from .html import html_frame, render_html, render_html_section
+from .json import JSON_ARRAY, json_array_item, render_json
 from .text import DEFAULT_WIDTH, render_text
 
-__all__ = ["FORMATS", "render", "render_text", "render_json", "render_html", "DEFAULT_WIDTH"]
+__all__ = [
+    "FORMATS",
+    "SUFFIXES",
+    "render",
+    "render_piece",
+    "report_frame",
+    "render_text",
+    "render_json",
+    "render_html",
+    "DEFAULT_WIDTH",
+]
 
 FORMATS = ("text", "json", "html")
+SUFFIXES = {"text": ".txt", "json": ".json", "html": ".html"}  # a report file's name ends so
 
 
 def render(
@@ -27,10 +41,44 @@ def render(
 
     Raises ValueError for an unknown kind.
     """
-    if kind == "text":
-        return render_text(results, width=width, colour=colour)
+    _check(kind)
     if kind == "json":
         return render_json(results, array=array)
     if kind == "html":
         return render_html(results)
-    raise ValueError(f"unknown report format '{kind}': choose one of {', '.join(FORMATS)}")
+    return render_text(results, width=width, colour=colour)
+
+
+def render_piece(
+    result: Result, kind: str, *, index: int, width: int = DEFAULT_WIDTH, colour: bool = False, array: bool = False
+) -> str:
+    """``result``'s part of a report of ``kind`` in which it is the ``index``-th area (from 1).
+
+    ``report_frame``'s head, the pieces joined by its separator, and its tail are :func:`render`'s text.
+    Raises ValueError for an unknown kind.
+    """
+    _check(kind)
+    if kind == "json":
+        return json_array_item(result.to_json()) if array else result.to_json()
+    if kind == "html":
+        return render_html_section(result, index)
+    return render_text([result], width=width, colour=colour)
+
+
+def report_frame(kind: str, areas: Sequence[tuple[str, str]], *, array: bool = False) -> tuple[str, str, str]:
+    """What goes before, between and after the pieces of a report of ``kind`` on ``areas`` (id and name each).
+
+    Raises ValueError for an unknown kind.
+    """
+    _check(kind)
+    if kind == "json":
+        return JSON_ARRAY if array else ("", "", "")
+    if kind == "html":
+        head, tail = html_frame(areas)
+        return head, "", tail
+    return "", "\n", ""  # text: a blank line between areas
+
+
+def _check(kind: str) -> None:
+    if kind not in FORMATS:
+        raise ValueError(f"unknown report format '{kind}': choose one of {', '.join(FORMATS)}")

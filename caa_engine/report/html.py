@@ -6,23 +6,28 @@ cross-reference is a link within the page: a judgement to the event that
 decided it, an overridden event to the one that overrode it, a counted fact
 to the measure event that derived it.  Anchors come from the area's place on
 the page and the event's number in the trail, so the same rules and evidence
-give the same bytes.  The template is ``templates/report.html.j2``;
+give the same bytes.  The templates are ``templates/report.html.j2`` (the page)
+and ``templates/area.html.j2`` (one area's section, rendered on its own so a
+round can write the page as it goes);
 autoescaping is on, so nothing from the evidence or the rules can become markup.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from ..result import Result
 from ._view import ABSENT, audit_trail, finding_groups, humanize, judgement_rows, measure_tables, show
 
-__all__ = ["render_html"]
+__all__ = ["render_html", "render_html_section", "html_frame"]
 
 TEMPLATE = "report.html.j2"
+AREA_TEMPLATE = "area.html.j2"
+_SECTIONS = "<!-- the areas' sections -->"  # where the page is cut to stream its sections in between
 
 
 def event_anchor(area_anchor: str, number: int) -> str:
@@ -35,6 +40,7 @@ def group_anchor(area_anchor: str, index: int) -> str:
     return f"{area_anchor}-events-{index}"
 
 
+@lru_cache(maxsize=1)
 def _environment() -> Environment:
     # autoescape=True rather than select_autoescape(): the template's name ends
     # in ".j2", which select_autoescape's default extensions would not escape.
@@ -55,19 +61,31 @@ def _environment() -> Environment:
 
 def render_html(results: Sequence[Result]) -> str:
     """The page for ``results``, in the order given."""
-    areas: list[dict[str, Any]] = [
-        {
-            "result": result,
-            "anchor": f"area-{index}-{result.area['id']}",
-            "judgements": judgement_rows(result),
-            "measures": measure_tables(result),
-            "findings": finding_groups(result),
-            "trail": audit_trail(result),
-        }
-        for index, result in enumerate(results, start=1)
-    ]
-    if len(results) == 1:
-        title = f"CAA assessment: {results[0].area['name']}"
-    else:
-        title = f"CAA assessment: {len(results)} areas"
-    return _environment().get_template(TEMPLATE).render(title=title, areas=areas, absent=ABSENT)
+    head, tail = html_frame([(result.area["id"], result.area["name"]) for result in results])
+    return head + "".join(render_html_section(result, index) for index, result in enumerate(results, start=1)) + tail
+
+
+def render_html_section(result: Result, index: int) -> str:
+    """The section of the page for ``result``, the ``index``-th area on it (from 1)."""
+    area = {
+        "result": result,
+        "anchor": _area_anchor(index, result.area["id"]),
+        "judgements": judgement_rows(result),
+        "measures": measure_tables(result),
+        "findings": finding_groups(result),
+        "trail": audit_trail(result),
+    }
+    return _environment().get_template(AREA_TEMPLATE).render(area=area, absent=ABSENT)
+
+
+def html_frame(areas: Sequence[tuple[str, str]]) -> tuple[str, str]:
+    """What comes before and after the sections of a page for ``areas`` (each an id and a name, in order)."""
+    nav = [{"anchor": _area_anchor(index, id_), "name": name} for index, (id_, name) in enumerate(areas, start=1)]
+    title = f"CAA assessment: {areas[0][1]}" if len(areas) == 1 else f"CAA assessment: {len(areas)} areas"
+    page = _environment().get_template(TEMPLATE).render(title=title, areas=nav, sections=Markup(_SECTIONS))
+    head, tail = page.split(_SECTIONS)
+    return head, tail
+
+
+def _area_anchor(index: int, area_id: str) -> str:
+    return f"area-{index}-{area_id}"

@@ -4,7 +4,8 @@ Each block has the judgements (one row per element and body), the measures
 behind them (theme scores per body for use of resources), flags, notes and a
 provenance line.  The width is fixed by the caller, and colour is used only
 when asked for, so the text is the same on every run.  Every value from the
-evidence or the rules is shown as plain text, never as rich markup.
+evidence or the rules is shown as plain text, never as rich markup, and with
+its control characters as escapes (``_io.visible``): a report is terminal text.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from .._io import visible
 from ..result import Result
 from ._view import ABSENT, finding_groups, humanize, judgement_rows, measure_tables
 
@@ -50,11 +52,16 @@ def render_text(results: Sequence[Result], *, width: int = DEFAULT_WIDTH, colour
     return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
 
 
+def _plain(text: str, style: str = "") -> Text:
+    """Text from the evidence or the rules, as a terminal should show it: no markup, no control characters."""
+    return Text(visible(text), style=style)
+
+
 def _area(result: Result) -> RenderableType:
-    heading = Text(f"{result.area['name']} ({result.area['id']})", style="bold")
+    heading = _plain(f"{result.area['name']} ({result.area['id']})", style="bold")
     parts: list[RenderableType] = [
         Rule(heading, align="left", characters="═"),
-        Text(f"evidence {result.evidence['file']} (sha256 {result.evidence['sha256'][:12]})", style="dim"),
+        _plain(f"evidence {result.evidence['file']} (sha256 {result.evidence['sha256'][:12]})", style="dim"),
         _judgements(result),
     ]
     for table in measure_tables(result):
@@ -62,10 +69,10 @@ def _area(result: Result) -> RenderableType:
         grid.add_column("Body", min_width=20)
         for column in table.columns:
             grid.add_column(
-                Text(humanize(column) if table.pivoted else column), justify="right" if table.pivoted else "left"
+                _plain(humanize(column) if table.pivoted else column), justify="right" if table.pivoted else "left"
             )
         for body, cells in table.rows:
-            grid.add_row(Text(body), *(Text(cell) for cell in cells))
+            grid.add_row(_plain(body), *(_plain(cell) for cell in cells))
         parts.append(grid)
     parts.extend(_findings(result))
     parts.append(_flags(result))
@@ -79,7 +86,7 @@ def _area(result: Result) -> RenderableType:
 
 def _table(title: str) -> Table:
     return Table(
-        title=Text(title, style="bold"),
+        title=_plain(title, style="bold"),
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
@@ -100,11 +107,11 @@ def _judgements(result: Result) -> RenderableType:
     capped = []
     for row in rows:
         score = Text(ABSENT) if row.score is None else Text(str(row.score), _SCORE_STYLES.get(row.score, ""))
-        table.add_row(Text(row.title), Text(row.body), score, Text(row.shown_label), Text(row.rule))
+        table.add_row(_plain(row.title), _plain(row.body), score, _plain(row.shown_label), _plain(row.rule))
         if row.capped_by is not None:
             where = "" if row.body == "(area)" else f" for {row.body}"
             capped.append(
-                Text(f"{row.title}{where}: {row.uncapped} by {row.rule}, capped at {row.score} by {row.capped_by}")
+                _plain(f"{row.title}{where}: {row.uncapped} by {row.rule}, capped at {row.score} by {row.capped_by}")
             )
     return Group(table, *capped) if capped else table
 
@@ -117,7 +124,7 @@ def _findings(result: Result) -> list[RenderableType]:
         table.add_column(humanize(group.subject_type), no_wrap=True)
         table.add_column("What the rules found")
         for subject, pairs in group.rows:
-            table.add_row(Text(subject), Text("; ".join(f"{name} {value}" for name, value in pairs)))
+            table.add_row(_plain(subject), _plain("; ".join(f"{name} {value}" for name, value in pairs)))
         tables.append(table)
     return tables
 
@@ -136,7 +143,7 @@ def _notes(result: Result) -> RenderableType:
 
 def _section(title: str, noun: str, rows: list[tuple[str, str, str, str]]) -> RenderableType:
     if not rows:
-        return Text(f"{title}: none")
+        return _plain(f"{title}: none")
     return _raised(f"{title} ({len(rows)})", noun, rows)
 
 
@@ -147,13 +154,16 @@ def _raised(title: str, noun: str, rows: list[tuple[str, str, str, str]]) -> Tab
     table.add_column(noun)
     for subject, kind, rule, text in rows:
         style = "bold red" if kind.startswith("red ") else "bold green" if kind.startswith("green ") else "bold"
-        table.add_row(Text(subject), Text.assemble((kind, style), (f"  (rule {rule})", "dim"), "\n", text))
+        table.add_row(
+            _plain(subject),
+            Text.assemble((visible(kind), style), (visible(f"  (rule {rule})"), "dim"), "\n", visible(text)),
+        )
     return table
 
 
 def _provenance(result: Result) -> Text:
     rulesets = ", ".join(f"{name} {info['version']}" for name, info in result.rulesets.items())
-    return Text(
+    return _plain(
         f"rules {rulesets} (sha256 {result.rules_sha256[:12]}), {result.engine['name']} "
         f"{result.engine['version']}, {result.backend or 'unknown'} backend",
         style="dim",
