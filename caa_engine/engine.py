@@ -22,7 +22,7 @@ from .errors import EngineError
 from .evidence.loader import LoadedBundle, bundle_facts, bundle_from_dict, load_bundle
 from .evidence.model import EvidenceBundle
 from .result import Result, build_result
-from .session import run_session
+from .session import Program, run_session
 
 __all__ = ["Engine", "assess", "load_rules", "BACKENDS", "default_backend_name", "default_rules_dir", "__version__"]
 
@@ -77,6 +77,7 @@ class Engine:
         self.plan = rules if isinstance(rules, Plan) else load_rules(rules)
         self.backend = _make_backend(backend)
         self._prepared = self.backend.prepare(self.plan)
+        self._program = Program(self.plan)
 
     @property
     def backend_name(self) -> str:
@@ -95,7 +96,7 @@ class Engine:
             measure.per == "self_assessment" for measure in self.plan.measures
         )
         facts = bundle_facts(loaded, self.plan.tables, self.plan.elements if reads_own else None)
-        outcome = run_session(self.plan, self._prepared, self.backend, facts)
+        outcome = run_session(self.plan, self._prepared, self.backend, facts, self._program)
         return build_result(
             self.plan,
             outcome,

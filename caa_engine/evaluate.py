@@ -20,7 +20,7 @@ from typing import Any
 from .facts import Fact, FactType
 from .rules.expr import Arith, BoolOp, Call, Compare, Const, Expr, ListLit, Neg, Not, Ref, unparse
 
-__all__ = ["FactStore", "Scope", "evaluate", "Read", "lower_median", "follow"]
+__all__ = ["FactStore", "Scope", "evaluate", "compile_expression", "Compiled", "Read", "lower_median", "follow"]
 
 
 class FactStore:
@@ -69,7 +69,7 @@ def _fact_id(fact: Fact) -> str:
     return fact.id
 
 
-@dataclass
+@dataclass(slots=True)
 class Read:
     """One value a rule or measure read, with where it came from."""
 
@@ -81,7 +81,7 @@ class Read:
     among: tuple[str, ...] = ()  # for a share: the facts it was taken over
 
 
-@dataclass
+@dataclass(slots=True)
 class Scope:
     store: FactStore
     subject: Fact | None = None
@@ -283,3 +283,275 @@ def _call(call: Call, scope: Scope) -> Any:
         among = tuple(m.id for m in known) if name == "share" else ()
         scope.record(Read(unparse(call), result, "", "", tuple(m.id for m in counted), among))
     return result
+
+
+# -- compiled evaluation ------------------------------------------------------------------------------------------
+#
+# ``evaluate`` above is the reference: it walks the tree and decides every name at each step.  A plan's
+# expressions are evaluated thousands of times per assessment, always with the same kind of subject (a rule's
+# or measure's ``per`` type) and, inside a ``where``, the same kind of item, so which fact each name reads is
+# known when the rules are loaded.  ``compile_expression`` decides it then, once, and returns a closure that
+# gives exactly what ``evaluate`` gives (values and trace alike): the tests hold the two to each other.
+
+Compiled = Callable[[Scope], Any]
+
+
+def compile_expression(
+    expr: Expr, types: dict[str, FactType], subject_type: str | None, item_type: str | None = None
+) -> Compiled:
+    """A closure equal to ``lambda scope: evaluate(expr, scope)`` for scopes whose subject is of
+    ``subject_type`` (or none) and whose item, inside a ``where``, is of ``item_type``."""
+    return _Compiler(types, subject_type, item_type).compile(expr)
+
+
+class _Compiler:
+    def __init__(self, types: dict[str, FactType], subject_type: str | None, item_type: str | None):
+        self.types = types
+        self.subject_type = subject_type
+        self.item_type = item_type
+
+    def compile(self, expr: Expr) -> Compiled:
+        if isinstance(expr, Const):
+            value = expr.value
+            return lambda scope: value
+        if isinstance(expr, Ref):
+            return self.ref(expr)
+        if isinstance(expr, Neg):
+            inner = self.compile(expr.operand)
+
+            def neg(scope: Scope) -> Any:
+                value = inner(scope)
+                return None if value is None else -value
+
+            return neg
+        if isinstance(expr, Not):
+            inner = self.compile(expr.operand)
+
+            def negation(scope: Scope) -> Any:
+                value = inner(scope)
+                return None if value is None else not value
+
+            return negation
+        if isinstance(expr, BoolOp):
+            return self.boolop(expr)
+        if isinstance(expr, Arith):
+            return self.arith(expr)
+        if isinstance(expr, Compare):
+            return self.compare(expr)
+        if isinstance(expr, Call):
+            return self.call(expr)
+        return lambda scope: evaluate(expr, scope)  # pragma: no cover - every node is handled above
+
+    def boolop(self, expr: BoolOp) -> Compiled:
+        items = tuple(self.compile(item) for item in expr.items)
+        decisive = expr.op == "or"
+        undecided = not decisive
+
+        def boolop(scope: Scope) -> Any:
+            values = [item(scope) for item in items]  # every item, as evaluate does: each read is traced
+            if decisive in values:
+                return decisive
+            if None in values:
+                return None
+            return undecided
+
+        return boolop
+
+    def arith(self, expr: Arith) -> Compiled:
+        left, right, op = self.compile(expr.left), self.compile(expr.right), expr.op
+
+        def arith(scope: Scope) -> Any:
+            a, b = left(scope), right(scope)
+            if a is None or b is None:
+                return None
+            if op == "+":
+                return a + b
+            if op == "-":
+                return a - b
+            if op == "*":
+                return a * b
+            return None if b == 0 else _number(Fraction(a) / Fraction(b))
+
+        return arith
+
+    def compare(self, expr: Compare) -> Compiled:
+        left = self.compile(expr.left)
+        if expr.op in ("in", "not in"):
+            assert isinstance(expr.right, ListLit)
+            options = tuple(item.value for item in expr.right.items)
+            positive = expr.op == "in"
+
+            def member(scope: Scope) -> Any:
+                value = left(scope)
+                if value is None:
+                    return None
+                found = any(value == option for option in options)
+                return found if positive else not found
+
+            return member
+        right, op = self.compile(expr.right), _OPS[expr.op]
+
+        def compare(scope: Scope) -> Any:
+            a = left(scope)
+            b = right(scope)
+            if a is None or b is None:
+                return None
+            return op(a, b)
+
+        return compare
+
+    def reaches(self, type_name: str | None, head: str) -> bool:
+        fact_type = self.types.get(type_name) if type_name is not None else None
+        return fact_type is not None and fact_type.refers_to(head, self.types)
+
+    def follower(self, type_name: str, head: str) -> Callable[[FactStore, Fact], Fact | None]:
+        """``follow`` with its branch decided: through a reference field, or to a companion's same id."""
+        spec = self.types[type_name].fields.get(head)
+        if spec is not None and spec.refers == head:
+
+            def through(store: FactStore, fact: Fact) -> Fact | None:
+                target = fact.fields.get(head)
+                return store.by_key.get((head, target)) if isinstance(target, str) else None
+
+            return through
+        return lambda store, fact: store.by_key.get((head, fact.id))
+
+    def ref(self, ref: Ref) -> Compiled:
+        parts, item_type, subject_type = ref.parts, self.item_type, self.subject_type
+        last = parts[-1]
+        if item_type is not None and (len(parts) == 1 or parts[0] == item_type):
+            if last == "id":
+                return lambda scope: scope.item.id  # type: ignore[union-attr]
+            return lambda scope: scope.item.fields.get(last)  # type: ignore[union-attr]
+        if len(parts) != 2:
+            return lambda scope: _ref(ref, scope)  # pragma: no cover - the checker refuses other names
+        head, name, dotted = parts[0], parts[1], ref.dotted
+        reader = _reader(name)
+        if subject_type is not None and head == subject_type:
+
+            def fetch(scope: Scope) -> Fact | None:
+                return scope.subject
+        elif head == "area":
+
+            def fetch(scope: Scope) -> Fact | None:
+                return scope.store.area()
+        elif item_type is not None and self.reaches(item_type, head):
+            follow_item = self.follower(item_type, head)
+
+            def through_item(scope: Scope) -> Any:
+                target = follow_item(scope.store, scope.item)  # type: ignore[arg-type]
+                return None if target is None else reader(target)
+
+            return through_item
+        elif subject_type is not None and self.reaches(subject_type, head):
+            follow_subject = self.follower(subject_type, head)
+            empty = f"{subject_type}.{head}"
+
+            def fetch(scope: Scope) -> Fact | None:
+                subject = scope.subject
+                fact = follow_subject(scope.store, subject)  # type: ignore[arg-type]
+                if fact is None and scope.trace is not None and scope.item is None:
+                    fields = subject.fields  # type: ignore[union-attr]
+                    if fields.get(head, 0) is None:  # nothing to read through: the trail shows the empty reference
+                        scope.trace.append(Read(empty, None, subject.origin.get(head, ""), subject.id))  # type: ignore[union-attr]
+                return fact
+        else:
+            return lambda scope: _ref(ref, scope)  # pragma: no cover - the checker refuses other names
+
+        def read(scope: Scope) -> Any:
+            fact = fetch(scope)
+            if fact is None:
+                return None
+            value = reader(fact)
+            if scope.trace is not None and scope.item is None:
+                scope.trace.append(Read(dotted, value, fact.origin.get(name, ""), fact.id))
+            return value
+
+        return read
+
+    def call(self, call: Call) -> Compiled:
+        name = call.name
+        if name == "known":
+            inner = self.compile(call.args[0])
+            return lambda scope: inner(scope) is not None
+        if name == "abs" or len(call.args) > 1:
+            args = tuple(self.compile(arg) for arg in call.args)
+
+            def function(scope: Scope) -> Any:
+                values = [arg(scope) for arg in args]
+                if any(v is None for v in values):
+                    return None
+                if name == "abs":
+                    return abs(values[0])
+                return min(values) if name == "min" else max(values)
+
+            return function
+        first = call.args[0]
+        assert isinstance(first, Ref)
+        collection_type = first.parts[0]
+        per_body = self.types[collection_type].per_body if collection_type in self.types else False
+        where = (
+            _Compiler(self.types, self.subject_type, collection_type).compile(call.where)
+            if call.where is not None
+            else None
+        )
+        field_name = first.parts[1] if len(first.parts) > 1 else ""
+        text = unparse(call)
+
+        def aggregate(scope: Scope) -> Any:
+            group = scope.group
+            if group is not None and group[0] == collection_type:
+                members = group[1]
+            else:
+                subject = scope.subject
+                body = subject.body() if subject is not None else None
+                store = scope.store
+                members = (
+                    store.seen_from(collection_type, body)
+                    if per_body and body is not None
+                    else store.of(collection_type)
+                )
+            if where is None:
+                counted = known = members
+            else:
+                inner = Scope(scope.store, scope.subject, group, None)
+                counted, known = [], []
+                for member in members:
+                    inner.item = member
+                    verdict = where(inner)
+                    if verdict is not None:
+                        known.append(member)
+                        if verdict is True:
+                            counted.append(member)
+            result: Any
+            if name == "count":
+                result = len(counted)
+            elif name == "share":
+                result = _number(Fraction(len(counted), len(known))) if known else 0
+            else:
+                counted = [m for m in counted if m.get(field_name) is not None]
+                values = [m.get(field_name) for m in counted]
+                if name == "sum":
+                    result = sum(values)
+                elif not values:
+                    result = None
+                elif name == "min":
+                    result = min(values)
+                elif name == "max":
+                    result = max(values)
+                elif name == "mean":
+                    result = _number(Fraction(sum(values)) / len(values))
+                else:
+                    result = lower_median(values)
+            if scope.trace is not None and scope.item is None:
+                among = tuple(m.id for m in known) if name == "share" else ()
+                scope.trace.append(Read(text, result, "", "", tuple(m.id for m in counted), among))
+            return result
+
+        return aggregate
+
+
+def _reader(name: str) -> Callable[[Fact], Any]:
+    if name == "id":
+        return lambda fact: fact.id
+    return lambda fact: fact.fields.get(name)

@@ -113,8 +113,41 @@ class Result(_Model):
     backend: str = Field(default="", exclude=True, description="the backend that ran (not part of the JSON)")
 
     def to_json(self) -> str:
-        """Canonical JSON: identical for identical rules and evidence, on every backend."""
-        return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+        """Canonical JSON: identical for identical rules and evidence, on every backend.
+
+        The text is ``json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False)`` plus a newline.
+        pydantic-core writes the same bytes several times faster, except that it spells a float below 1e-4
+        without Python's exponent (``0.00005`` for ``5e-05``) and cannot write a lone surrogate: where the
+        text could hold either, the slow spelling is used, so the bytes never depend on the path taken.
+        """
+        try:
+            text = self.model_dump_json(indent=2)
+        except ValueError:  # pragma: no cover - a text pydantic-core cannot encode
+            return _canonical_json(self)
+        if _may_spell_small_float(text):
+            return _canonical_json(self)
+        return text + "\n"
+
+
+def _may_spell_small_float(text: str) -> bool:
+    """Whether pydantic-core may have spelt a float below 1e-4 here.
+
+    Values reach the JSON through ``plain``, which rounds to 6 decimals, so such a float is a multiple of
+    1e-6: pydantic-core writes ``0.00005`` or ``-3e-6`` where Python writes ``5e-05`` or ``-3e-06``.  A text
+    that merely looks like one (an id ending ``e-6``) only costs the slower path.
+    """
+    if "0.0000" in text:
+        return True
+    at = text.find("e-6")
+    while at != -1:
+        if at and text[at - 1].isdigit():
+            return True
+        at = text.find("e-6", at + 3)
+    return False
+
+
+def _canonical_json(result: Result) -> str:
+    return json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 
 def _measures_for(outcome: Outcome, plan: Plan, element: str, subject: str) -> dict[str, list[dict[str, Any]]]:

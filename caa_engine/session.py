@@ -19,10 +19,10 @@ from .audit.events import AuditEvent, EventInput, EventParam, plain, spoken
 from .backends.base import Backend, MatchFact, PreparedPlan
 from .compile import Plan, PlanMeasure, PlanRule
 from .errors import EngineError
-from .evaluate import FactStore, Read, Scope, evaluate
+from .evaluate import Compiled, FactStore, Read, Scope, compile_expression
 from .facts import Fact
 
-__all__ = ["Outcome", "run_session", "INT64"]
+__all__ = ["Outcome", "Program", "run_session", "INT64"]
 
 INT64 = 2**63 - 1
 
@@ -48,12 +48,78 @@ class Outcome:
     findings: dict[tuple[str, str], dict[str, AuditEvent]] = field(default_factory=dict)
 
 
-def run_session(plan: Plan, prepared: PreparedPlan, backend: Backend, facts: list[Fact]) -> Outcome:
-    """Run every stratum of ``plan`` over ``facts``.
+@dataclass(frozen=True)
+class _Operand:
+    left: Compiled
+    right: Compiled
+    valid: str  # the match fact's field names: f"{key}v", f"{key}l", f"{key}r"
+    low: str
+    high: str
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A plan rule with its expressions compiled (see ``compile_expression``)."""
+
+    plan: PlanRule
+    condition: Compiled
+    operands: tuple[_Operand, ...]
+    templates: tuple[tuple[str, Compiled], ...]
+    fields: tuple[tuple[str, str], ...]  # (match fact field, subject field) the match condition reads directly
+
+
+@dataclass(frozen=True)
+class _Measure:
+    plan: PlanMeasure
+    value: Compiled
+    when: Compiled | None
+    read: tuple[str, ...]  # for a grouped measure: the fields of the measured facts it reads
+
+
+class Program:
+    """Every expression of a plan compiled once, for as many sessions as there are bundles."""
+
+    def __init__(self, plan: Plan):
+        types = plan.fact_types
+        self.rules: dict[str, _Rule] = {}
+        for rule in plan.rules:
+            per = rule.per
+            self.rules[rule.id] = _Rule(
+                rule,
+                compile_expression(rule.condition, types, per),
+                tuple(
+                    _Operand(
+                        compile_expression(op.left, types, per),
+                        compile_expression(op.right, types, per),
+                        f"{op.key}v",
+                        f"{op.key}l",
+                        f"{op.key}r",
+                    )
+                    for op in rule.operands
+                ),
+                tuple((text, compile_expression(expr, types, per)) for text, expr in rule.templates),
+                tuple((f"f_{name}", name) for name in rule.fields if name != "id"),
+            )
+        self.measures: dict[str, _Measure] = {}
+        for measure in plan.measures:
+            self.measures[measure.id] = _Measure(
+                measure,
+                compile_expression(measure.value, types, measure.per),
+                compile_expression(measure.when, types, measure.per) if measure.when is not None else None,
+                tuple(_fields_read(measure)) if measure.per is None else (),
+            )
+
+
+def run_session(
+    plan: Plan, prepared: PreparedPlan, backend: Backend, facts: list[Fact], program: Program | None = None
+) -> Outcome:
+    """Run every stratum of ``plan`` over ``facts`` (``program``: the plan compiled, if already at hand).
 
     Raises :class:`EngineError` if the backend fails or disagrees with the
     exact evaluation of a condition.
     """
+    if program is None:
+        program = Program(plan)
     store = FactStore(plan.fact_types)
     for fact in facts:
         store.add(fact)
@@ -65,31 +131,34 @@ def run_session(plan: Plan, prepared: PreparedPlan, backend: Backend, facts: lis
                 _resolve(plan, element, candidates.pop(element, []), outcome)
             for measure in stratum.measures:
                 if measure.per is not None:
-                    _compute_per_fact(measure, store, outcome)
+                    _compute_per_fact(program.measures[measure.id], store, outcome)
                 else:
-                    _compute_measure(measure, store, outcome)
+                    _compute_measure(program.measures[measure.id], store, outcome)
             if not stratum.rules:
                 continue
-            match_facts = _match_facts(stratum.rules, store)
+            match_facts = _match_facts(stratum.rules, store, program)
             fired = matcher.match(stratum.index, match_facts)
             for rule in stratum.rules:  # file order, then subject id: the audit order
+                compiled = program.rules[rule.id]
                 for subject in store.of(rule.per):
                     if (rule.id, subject.id) in fired:
-                        _fire(rule, subject, store, outcome, candidates)
+                        _fire(compiled, subject, store, outcome, candidates)
     for element in sorted(candidates):
         _resolve(plan, element, candidates[element], outcome)
     return outcome
 
 
-def _compute_per_fact(measure: PlanMeasure, store: FactStore, outcome: Outcome) -> None:
+def _compute_per_fact(compiled: _Measure, store: FactStore, outcome: Outcome) -> None:
     """One value per fact of the measure's 'per' type, kept on the fact's companion (``into.field``)."""
+    measure = compiled.plan
     assert measure.per is not None
     where = f"{measure.file}:{measure.line}"
     for subject in list(store.of(measure.per)):
         trace: list[Read] = []
-        if measure.when is not None and evaluate(measure.when, Scope(store, subject=subject, trace=trace)) is not True:
+        scope = Scope(store, subject=subject, trace=trace)
+        if compiled.when is not None and compiled.when(scope) is not True:
             continue
-        value = evaluate(measure.value, Scope(store, subject=subject, trace=trace))
+        value = compiled.value(scope)
         effect: dict[str, Any] = {"fact": measure.into, "per": measure.per}
         if value is None and measure.if_unknown is not None:
             value = measure.if_unknown
@@ -124,10 +193,11 @@ def _inputs(trace: list[Read]) -> list[EventInput]:
     return inputs
 
 
-def _compute_measure(measure: PlanMeasure, store: FactStore, outcome: Outcome) -> None:
+def _compute_measure(compiled: _Measure, store: FactStore, outcome: Outcome) -> None:
+    measure = compiled.plan
     assert measure.from_type is not None
     from_type = measure.from_type
-    read = _fields_read(measure)
+    read = compiled.read
     groups: dict[tuple[Any, ...], list[Fact]] = {}
     for fact in store.of(from_type):
         key = tuple(fact.get(k) for k in measure.group_by)
@@ -138,7 +208,7 @@ def _compute_measure(measure: PlanMeasure, store: FactStore, outcome: Outcome) -
         members = groups[key]
         trace: list[Read] = []
         scope = Scope(store, subject=None, group=(from_type, members), trace=trace)
-        value = evaluate(measure.value, scope)
+        value = compiled.value(scope)
         unknown = value is None and measure.if_unknown is not None
         if unknown:
             value = measure.if_unknown
@@ -227,30 +297,38 @@ def _derived_id(into: str, group_by: tuple[str, ...], key: tuple[Any, ...]) -> s
     return "/".join([into, *parts])
 
 
-def _match_facts(rules: tuple[PlanRule, ...], store: FactStore) -> list[MatchFact]:
+def _match_facts(rules: tuple[PlanRule, ...], store: FactStore, program: Program | None = None) -> list[MatchFact]:
     """One flat fact per (match group, subject): the subject's fields read directly plus exact operands."""
+    if program is None:
+        program = Program(_plan_of(rules, store))
     out: dict[tuple[str, str], dict[str, Any]] = {}
     for rule in rules:
+        compiled = program.rules[rule.id]
+        group = rule.group
         for subject in store.of(rule.per):
             # durable-rules takes a fact's 'id' as its identity, so each match fact gets its own
             # (type + subject) and the subject travels as 'subject'.
-            fact = out.setdefault(
-                (rule.group, subject.id),
-                {"type": rule.group, "id": f"{rule.group}:{subject.id}", "subject": subject.id},
-            )
-            for name in rule.fields:
-                if name != "id":
-                    fact[f"f_{name}"] = subject.get(name)
-            if rule.operands:
+            fact = out.get((group, subject.id))
+            if fact is None:
+                fact = out[(group, subject.id)] = {"type": group, "id": f"{group}:{subject.id}", "subject": subject.id}
+            fields = subject.fields
+            for key, name in compiled.fields:
+                fact[key] = fields.get(name)
+            if compiled.operands:
                 scope = Scope(store, subject=subject)
-                for operand in rule.operands:
-                    fact.update(
-                        _operand_fields(operand.key, evaluate(operand.left, scope), evaluate(operand.right, scope))
-                    )
+                for operand in compiled.operands:
+                    _put_operand(fact, operand, operand.left(scope), operand.right(scope))
     return [out[key] for key in sorted(out)]
 
 
-def _operand_fields(key: str, left: Any, right: Any) -> dict[str, Any]:
+def _plan_of(rules: tuple[PlanRule, ...], store: FactStore) -> Plan:
+    """A plan holding just ``rules`` (for callers that have no compiled program at hand)."""
+    from .compile import Stratum
+
+    return Plan((), store.fact_types, {}, (Stratum(0, (), (), rules),), "")
+
+
+def _put_operand(fact: dict[str, Any], operand: _Operand, left: Any, right: Any) -> None:
     """Two integers (or texts/booleans) whose comparison equals the exact comparison of left and right.
 
     Numbers are cross-multiplied.  Where a product leaves int64 (what durable-rules compares), the
@@ -258,30 +336,46 @@ def _operand_fields(key: str, left: Any, right: Any) -> dict[str, Any]:
     every operator compares the same way: a rule's large or very precise number is never an error.
     """
     if left is None or right is None:
-        return {f"{key}v": 0, f"{key}l": 0, f"{key}r": 0}
+        fact[operand.valid] = fact[operand.low] = fact[operand.high] = 0
+        return
     if isinstance(left, date) and isinstance(right, date):
         left, right = left.toordinal(), right.toordinal()  # a day number: backends compare integers
-    if isinstance(left, (int, Fraction)) and not isinstance(left, bool):
-        a, b = Fraction(left), Fraction(right)
+    elif isinstance(left, (int, Fraction)) and not isinstance(left, bool):
+        a, b = left, right
         left, right = a.numerator * b.denominator, b.numerator * a.denominator
-        if abs(left) > INT64 or abs(right) > INT64:
+        if left > INT64 or -left > INT64 or right > INT64 or -right > INT64:
+            a, b = Fraction(a), Fraction(b)
             left, right = (a > b) - (a < b), 0
-    return {f"{key}v": 1, f"{key}l": left, f"{key}r": right}
+    fact[operand.valid] = 1
+    fact[operand.low] = left
+    fact[operand.high] = right
+
+
+def _operand_fields(key: str, left: Any, right: Any) -> dict[str, Any]:
+    """The fields ``_put_operand`` gives one operand, as a dict (for tests and callers without a program)."""
+    fact: dict[str, Any] = {}
+    _put_operand(fact, _Operand(_unused, _unused, f"{key}v", f"{key}l", f"{key}r"), left, right)
+    return fact
+
+
+def _unused(scope: Scope) -> Any:  # pragma: no cover - a placeholder operand expression
+    raise AssertionError("not evaluated")
 
 
 def _fire(
-    rule: PlanRule, subject: Fact, store: FactStore, outcome: Outcome, candidates: dict[str, list[Candidate]]
+    compiled: _Rule, subject: Fact, store: FactStore, outcome: Outcome, candidates: dict[str, list[Candidate]]
 ) -> None:
+    rule = compiled.plan
     trace: list[Read] = []
-    verdict = evaluate(rule.condition, Scope(store, subject=subject, trace=trace))
+    verdict = compiled.condition(Scope(store, subject=subject, trace=trace))
     if verdict is not True:
         raise EngineError(f"backend fired rule '{rule.id}' on '{subject.id}' but its condition is {verdict!r}")
     inputs = _inputs(trace)
     effect: dict[str, Any] = {}
     rendered: dict[str, str] = {}
-    if rule.templates:
+    if compiled.templates:
         scope = Scope(store, subject=subject)
-        rendered = {text: spoken(evaluate(expr, scope)) for text, expr in rule.templates}
+        rendered = {text: spoken(expr(scope)) for text, expr in compiled.templates}
     body = subject.body()
     where = f"{rule.file}:{rule.line}"
     if rule.score is not None:
