@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .._yaml import Document, YamlProblem, read_yaml
+from .._yaml import Document, YamlProblem, key_path, read_yaml
 from ..errors import EvidenceError, Issue
 from ..facts import Fact, normalise_number
 from ..rules.loader import did_you_mean, pydantic_issues, safe_repr
@@ -424,8 +424,18 @@ def _element_facts(bundle: EvidenceBundle, doc: Document) -> list[Fact]:
     """Facts for the indicator set, direction of travel, risk assessment and self-assessments."""
     facts: list[Fact] = []
 
+    located, file = doc.marks, doc.file
+
+    def where(path: tuple[Any, ...]) -> str:
+        """``_at(doc, path)``, quicker for the common cases: a value written in the file, or a bundle given as
+        data (no marks at all)."""
+        mark = located.get(path)
+        if mark is not None:
+            return f"{file}:{mark.line}"
+        return f"{file}:{key_path(path)}" if not located else _at(doc, path)
+
     def add(type_name: str, fact_id: str, path: tuple[Any, ...], fields: dict[str, Any], at: dict[str, Any]) -> None:
-        origin = {name: _at(doc, path + at.get(name, (name,))) for name in fields}
+        origin = {name: where(path + at.get(name, (name,))) for name in fields}
         facts.append(Fact(type_name, fact_id, fields, origin, path))
 
     if bundle.indicator_set is not None:
