@@ -224,7 +224,7 @@ def _compute_measure(compiled: _Measure, store: FactStore, outcome: Outcome) -> 
         fact = Fact(measure.into, fact_id, fields, origin)
         store.add(fact)
         inputs = [
-            EventInput(f"{measure.from_type}.{name}", plain(m.get(name)), m.origin.get(name, ""), m.id)
+            EventInput.of(f"{measure.from_type}.{name}", plain(m.get(name)), m.origin.get(name, ""), m.id, [], [])
             for m in members
             for name in read
         ]
@@ -255,7 +255,7 @@ def _event(
     priority: int | None = None,
 ) -> AuditEvent:
     """One audit event: what ran (and where it is written), on what, reading what, doing what."""
-    return AuditEvent(
+    return AuditEvent.of(
         kind=kind,
         id=node.id,
         ruleset=node.ruleset,
@@ -268,7 +268,7 @@ def _event(
         body=body,
         priority=priority,
         inputs=inputs,
-        params=[EventParam(p.name, plain(p.value), p.location) for p in node.params],
+        params=[EventParam.of(p.name, plain(p.value), p.location) for p in node.params],
         effect=effect,
         status="applied",
     )
@@ -287,7 +287,7 @@ def _fields_read(measure: PlanMeasure) -> list[str]:
 
 
 def _aggregate_input(read: Read) -> EventInput:
-    return EventInput(read.name, plain(read.value), read.source, read.fact, list(read.facts), list(read.among))
+    return EventInput.of(read.name, plain(read.value), read.source, read.fact, list(read.facts), list(read.among))
 
 
 def _derived_id(into: str, group_by: tuple[str, ...], key: tuple[Any, ...]) -> str:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 from datetime import date
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 __all__ = ["EventInput", "EventParam", "AuditEvent", "plain", "spoken", "show"]
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 def plain(value: Any) -> Any:
@@ -46,6 +48,23 @@ def show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+_set = object.__setattr__
+
+
+def _built(cls: type[_M], values: dict[str, Any]) -> _M:
+    """A model of ``cls`` holding ``values`` (every field, in declaration order), without validation.
+
+    The session builds about a thousand events per area from values it has already checked; validating
+    each again cost more than judging the area.  What ``model_construct`` does, without its per-field walk.
+    """
+    model = cls.__new__(cls)
+    _set(model, "__dict__", values)
+    _set(model, "__pydantic_fields_set__", set(values))
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", None)
+    return model
+
+
 class EventInput(BaseModel):
     """One value read: its name, value, and where it came from."""
 
@@ -76,6 +95,13 @@ class EventInput(BaseModel):
             name=name, value=value, source=source, fact=fact, facts=facts or [], among=among or [], **extra
         )
 
+    @classmethod
+    def of(cls, name: str, value: Any, source: str, fact: str, facts: list[str], among: list[str]) -> EventInput:
+        """An input from values the session has checked (no validation)."""
+        return _built(
+            cls, {"name": name, "value": value, "source": source, "fact": fact, "facts": facts, "among": among}
+        )
+
     @model_serializer(mode="wrap")
     def _without_empty_among(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
@@ -93,6 +119,11 @@ class EventParam(BaseModel):
 
     def __init__(self, name: str, value: Any, source: str, **extra: Any):
         super().__init__(name=name, value=value, source=source, **extra)
+
+    @classmethod
+    def of(cls, name: str, value: Any, source: str) -> EventParam:
+        """A parameter from values the session has checked (no validation)."""
+        return _built(cls, {"name": name, "value": value, "source": source})
 
 
 class AuditEvent(BaseModel):
@@ -114,3 +145,10 @@ class AuditEvent(BaseModel):
     effect: dict[str, Any]
     status: Literal["applied", "overridden"]
     overridden_by: str | None = None
+
+    @classmethod
+    def of(cls, **values: Any) -> AuditEvent:
+        """An event from values the session has checked (no validation); every field but
+        ``overridden_by`` must be given, in declaration order."""
+        values.setdefault("overridden_by", None)
+        return _built(cls, values)
