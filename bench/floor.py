@@ -30,9 +30,16 @@ How the shipped rules read the brief, where the brief leaves a choice (rules/*.y
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import sys
 from datetime import date
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 COUNCILS = frozenset(("county", "district", "unitary", "metropolitan", "london_borough"))
 THEME = {
@@ -438,3 +445,41 @@ def differences(floor: dict[str, Any], engine: dict[str, Any]) -> list[str]:
         for key in sorted(set(floor) | set(engine))
         if floor.get(key) != engine.get(key)
     ]
+
+
+# -- the national round, as a command -------------------------------------------------------------------------------
+
+
+def load_catalogue(rules: str | os.PathLike[str]) -> dict[str, str]:
+    """The indicator catalogue's polarity by code, from the rules folder's indicators.yaml."""
+    with open(os.path.join(rules, "indicators.yaml"), "rb") as handle:
+        document = yaml.load(handle, Loader=yaml.CSafeLoader)
+    return {code: row["polarity"] for code, row in document["tables"]["indicator"]["rows"].items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python bench/floor.py DIR --out-dir OUT``: the floor's national round, the like of ``caa assess``.
+
+    Reads every ``*.yaml`` bundle in DIR with PyYAML's C loader, judges it, and writes one JSON summary per area
+    into OUT, one area at a time. The bench times this command against the engine's.
+    """
+    parser = argparse.ArgumentParser(description=main.__doc__.split("\n\n")[0] if main.__doc__ else None)
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--out-dir", type=Path, required=True)
+    parser.add_argument("--rules", type=Path, default=Path(__file__).resolve().parent.parent / "rules")
+    args = parser.parse_args(argv)
+    catalogue = load_catalogue(args.rules)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for path in sorted(args.folder.glob("*.yaml")):
+        with open(path, "rb") as handle:
+            bundle = yaml.load(handle, Loader=yaml.CSafeLoader)
+        summary = assess_area(bundle, catalogue)
+        (args.out_dir / f"{path.stem}.json").write_text(json.dumps(summary), encoding="utf-8")
+        count += 1
+    print(f"{count} areas judged")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

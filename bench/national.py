@@ -37,12 +37,14 @@ import json
 import math
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import traceback
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -338,9 +340,17 @@ def check_bodies(native: Engine, decision: Any, bodies: list[tuple[dict[str, Any
 # -- cold rules load ------------------------------------------------------------------------------------------------
 
 COLD_LOAD = """
-import sys, time
+import importlib, pkgutil, sys, time
 start = time.perf_counter()
 import caa_engine
+if sys.argv[2] == "modules-first":
+    # Every module of the package imported before the clock starts, so that an import the package defers until
+    # load_rules needs it is not counted as loading rules.
+    for module in pkgutil.walk_packages(caa_engine.__path__, "caa_engine."):
+        try:
+            importlib.import_module(module.name)
+        except Exception:
+            pass
 imported = time.perf_counter()
 caa_engine.load_rules(sys.argv[1])
 print(imported - start, time.perf_counter() - imported)
@@ -348,30 +358,42 @@ print(imported - start, time.perf_counter() - imported)
 
 
 def cold_load(rules: Path, runs: int) -> dict[str, Any]:
-    """``load_rules`` in fresh processes: the median of ``runs`` (and the import of caa_engine, for context)."""
-    loads, imports = [], []
+    """``load_rules`` in fresh processes, ``runs`` of each kind, alternating: with every module of caa_engine imported
+    first (the rules' own cost: the target), and as a user's first call sees it (``import caa_engine`` then
+    ``load_rules``)."""
+    loads, imports, starts = [], [], []
     for _ in range(runs):
-        done = subprocess.run(
-            [sys.executable, "-c", COLD_LOAD, str(rules)], capture_output=True, text=True, check=False, cwd=ROOT
-        )
-        if done.returncode != 0:
-            raise Failure(f"load_rules failed in a fresh process:\n{done.stderr[-2000:]}")
-        imported, loaded = map(float, done.stdout.split()[-2:])
-        imports.append(imported)
-        loads.append(loaded)
-    return {"load": summary(loads), "import": summary(imports), "runs": runs}
+        for kind in ("modules-first", "plain"):
+            done = subprocess.run(
+                [sys.executable, "-c", COLD_LOAD, str(rules), kind], capture_output=True, text=True, cwd=ROOT
+            )
+            if done.returncode != 0:
+                raise Failure(f"load_rules failed in a fresh process:\n{done.stderr[-2000:]}")
+            imported, loaded = map(float, done.stdout.split()[-2:])
+            if kind == "modules-first":
+                imports.append(imported)
+                loads.append(loaded)
+            else:
+                starts.append(imported + loaded)
+    return {
+        "load": summary(loads),
+        "import_every_module": summary(imports),
+        "import_caa_engine_and_load": summary(starts),
+        "runs": runs,
+    }
 
 
 # -- the national round through the command line --------------------------------------------------------------------
 
 
-def tree_rss(root: int) -> int:
-    """The resident memory (bytes) of a process and all its descendants, from /proc; 0 where /proc is missing."""
+def tree_memory(root: int) -> tuple[int, int]:
+    """The resident memory (bytes) of a process and all its descendants, from /proc: the sum of their RSS, and the
+    sum of their PSS (shared pages divided among the processes sharing them). (0, 0) where /proc is missing."""
     parents: dict[int, list[int]] = {}
     try:
         entries = os.listdir("/proc")
     except OSError:
-        return 0
+        return 0, 0
     for entry in entries:
         if not entry.isdigit():
             continue
@@ -382,32 +404,37 @@ def tree_rss(root: int) -> int:
             continue
         ppid = int(text[text.rindex(b")") + 2 :].split()[1])
         parents.setdefault(ppid, []).append(int(entry))
-    total, todo = 0, [root]
-    page = os.sysconf("SC_PAGE_SIZE")
+    rss = pss = 0
+    todo = [root]
     while todo:
         pid = todo.pop()
         try:
-            with open(f"/proc/{pid}/statm", "rb") as statm:
-                total += int(statm.read().split()[1]) * page
+            with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+                for line in rollup:
+                    if line.startswith(b"Rss:"):
+                        rss += int(line.split()[1]) * 1024
+                    elif line.startswith(b"Pss:"):
+                        pss += int(line.split()[1]) * 1024
         except (OSError, ValueError, IndexError):
             pass
         todo.extend(parents.get(pid, ()))
-    return total
+    return rss, pss
 
 
 def run_measured(command: list[str], log: Path) -> dict[str, Any]:
-    """Run a command; its wall time, exit status, peak RSS of its process tree (sampled every 10 ms) and the largest
-    single process's peak RSS (wait4's ru_maxrss)."""
-    peak = 0
+    """Run a command; its wall time, exit status, the peak RSS (and PSS) of its process tree, sampled every 10 ms,
+    and the largest single process's peak RSS (wait4's ru_maxrss)."""
+    peak_rss = peak_pss = 0
     done = threading.Event()
     with open(log, "wb") as output:
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT)
 
         def sample() -> None:
-            nonlocal peak
+            nonlocal peak_rss, peak_pss
             while not done.is_set():
-                peak = max(peak, tree_rss(process.pid))
+                rss, pss = tree_memory(process.pid)
+                peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
                 done.wait(0.01)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -421,7 +448,8 @@ def run_measured(command: list[str], log: Path) -> dict[str, Any]:
         "command": command,
         "wall": wall,
         "status": process.returncode,
-        "peak_tree_rss": peak or None,
+        "peak_tree_rss": peak_rss or None,
+        "peak_tree_pss": peak_pss or None,
         "largest_process_rss": usage.ru_maxrss * 1024,  # KiB on Linux
     }
 
@@ -434,7 +462,12 @@ def caa_command() -> list[str]:
 
 
 def national_round(areas: list[dict[str, Any]], rules: Path, workdir: Path, floor_runs: int) -> dict[str, Any]:
-    """Write the bundles as YAML files, then time the floor's command and the CLI's on them, interleaved."""
+    """Write the bundles as YAML files, then time the floor's command and the CLI's on them, interleaved.
+
+    With --out-dir and --jobs, two CLI runs: with ``--format json`` (each area's full result and audit trail, as the
+    issue's baseline wrote them; the targets are judged on it, and its results are checked against the floor) and
+    the target's command verbatim (text reports, the CLI's default format). Without them, the older form alone.
+    """
     bundles = workdir / "bundles"
     bundles.mkdir()
     for bundle in areas:
@@ -443,51 +476,53 @@ def national_round(areas: list[dict[str, Any]], rules: Path, workdir: Path, floo
     size = sum(path.stat().st_size for path in bundles.iterdir())
     caa = caa_command()
     help_text = subprocess.run(caa + ["assess", "--help"], capture_output=True, text=True, cwd=ROOT).stdout
-    out = workdir / "out"
+    base = caa + ["assess", str(bundles), "--rules", str(rules)]
+    forms: list[tuple[str, str, bool, list[str]]] = []  # key, form, the target's own command?, arguments
     if "--out-dir" in help_text and "--jobs" in help_text:
-        form = "caa assess DIR --out-dir OUT --jobs 2"
-        command = caa + ["assess", str(bundles), "--rules", str(rules), "--out-dir", str(out), "--jobs", "2"]
+        forms.append(
+            ("json", "caa assess DIR --out-dir OUT --jobs 2 --format json", True, ["--jobs", "2", "--format", "json"])
+        )
+        forms.append(("text", "caa assess DIR --out-dir OUT --jobs 2 (text reports)", True, ["--jobs", "2"]))
     else:
-        form = "caa assess DIR --format json --out F (fallback: this caa has no --out-dir/--jobs yet)"
-        out.mkdir()
-        command = caa + [
-            "assess",
-            str(bundles),
-            "--rules",
-            str(rules),
-            "--format",
-            "json",
-            "--out",
-            str(out / "all.json"),
-        ]
+        forms.append(("fallback", "caa assess DIR --format json --out F (no --out-dir/--jobs yet)", False, []))
     floor_command = [sys.executable, str(HERE / "floor.py"), str(bundles), "--rules", str(rules)]
 
     floors = []
 
-    def floor_once(number: int) -> None:
-        target = workdir / f"floor-{number}"
-        run = run_measured(floor_command + ["--out-dir", str(target)], workdir / f"floor-{number}.log")
+    def floor_once() -> None:
+        number = len(floors)
+        run = run_measured(floor_command + ["--out-dir", str(workdir / f"floor-{number}")], workdir / "floor.log")
         if run["status"] != 0:
-            raise Failure(f"the floor's command failed:\n{(workdir / f'floor-{number}.log').read_text()[-2000:]}")
+            raise Failure(f"the floor's command failed:\n{(workdir / 'floor.log').read_text()[-2000:]}")
         floors.append(run)
 
+    runs = []
     print("national round: the floor's command ...", file=sys.stderr, flush=True)
-    floor_once(0)
-    print(f"national round: {form} ...", file=sys.stderr, flush=True)
-    cli = run_measured(command, workdir / "cli.log")
-    log = (workdir / "cli.log").read_text(encoding="utf-8", errors="replace")
-    for number in range(1, floor_runs):
-        floor_once(number)
-    if cli["status"] != 0:
-        raise Failure(f"the national round through the CLI failed (status {cli['status']}):\n{log[-3000:]}")
-    output_bytes = sum(path.stat().st_size for path in out.rglob("*") if path.is_file())
-    checked = check_cli_output(out, workdir / "floor-0", len(areas))
+    floor_once()
+    for key, form, target_form, extra in forms:
+        out = workdir / f"out-{key}"
+        if key == "fallback":
+            out.mkdir()
+            command = base + ["--format", "json", "--out", str(out / "all.json")]
+        else:
+            command = base + ["--out-dir", str(out)] + extra
+        print(f"national round: {form} ...", file=sys.stderr, flush=True)
+        run = run_measured(command, workdir / f"cli-{key}.log")
+        log = (workdir / f"cli-{key}.log").read_text(encoding="utf-8", errors="replace")
+        entry: dict[str, Any] = {"key": key, "form": form, "target_form": target_form, "run": run, "error": None}
+        if run["status"] != 0:
+            entry["error"] = f"{form} failed (status {run['status']}):\n{log[-3000:]}"
+        else:
+            entry["files"] = sum(1 for path in out.rglob("*") if path.is_file())
+            entry["output_bytes"] = sum(path.stat().st_size for path in out.rglob("*") if path.is_file())
+            entry["results_checked"] = check_cli_output(out, workdir / "floor-0", len(areas))
+        runs.append(entry)
+        shutil.rmtree(out, ignore_errors=True)
+        floor_once()
+    while len(floors) < floor_runs:
+        floor_once()
     return {
-        "form": form,
-        "target_form": form.startswith("caa assess DIR --out-dir"),
-        "cli": cli,
-        "cli_output_bytes": output_bytes,
-        "cli_results_checked": checked,
+        "cli": runs,
         "floor": {
             "command": floor_command,
             "wall": summary([run["wall"] for run in floors]),
@@ -590,6 +625,9 @@ def main(argv: list[str] | None = None) -> int:
     except EngineError as error:
         print(f"FAIL: the engine failed: {error}", file=sys.stderr)
         return 1
+    except Exception:  # an engine mid-edit can raise anything: say so, with where, and exit 1
+        print(f"FAIL: unexpected error:\n{traceback.format_exc()}", file=sys.stderr)
+        return 1
 
 
 def run(args: argparse.Namespace, rules: Path, machine: dict[str, Any], started: float) -> int:
@@ -630,7 +668,10 @@ def run(args: argparse.Namespace, rules: Path, machine: dict[str, Any], started:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(figures, indent=2, default=str) + "\n", encoding="utf-8")
     print(f"\nfigures written to {shown(args.json)}")
-    return 0
+    failed = [entry["error"] for entry in national["cli"] if entry["error"]]
+    for error in failed:
+        print(f"FAIL: {error}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def shown(path: Path) -> str:
@@ -731,36 +772,39 @@ def report(
         print(f"{'zen-engine':<44}{'not measured (pip install zen-engine)':>46}")
     row("floor.uor_score(kloes)", "floor_uor", floor_body)
     print()
-    cli, floor_round = national["cli"], national["floor"]
+    floor_round = national["floor"]
+    floor_wall = floor_round["wall"]["median"]
     print(
         f"rules load + check + compile, cold: {duration(cold['load']['median'])} (median of {cold['runs']} fresh "
         f"processes; min {duration(cold['load']['min'])}, max {duration(cold['load']['max'])}); "
-        f"import caa_engine before it: {duration(cold['import']['median'])}"
+        f"importing every module of caa_engine before it: {duration(cold['import_every_module']['median'])}; "
+        f"a fresh process's 'import caa_engine' + load_rules(): {duration(cold['import_caa_engine_and_load']['median'])}"
     )
-    print(f"national round of {shape['areas']} areas ({national['bundle_bytes'] / MB:.1f} MB of YAML):")
     print(
-        f"  {national['form']}: {duration(cli['wall'])} wall, peak RSS {fmt_mb(cli['peak_tree_rss'])} "
-        f"(process tree, sampled every 10 ms; largest single process {fmt_mb(cli['largest_process_rss'])}), "
-        f"{national['cli_output_bytes'] / MB:.0f} MB written"
-        + (
-            f", {national['cli_results_checked']} results checked against the floor"
-            if national["cli_results_checked"]
-            else ""
+        f"national round of {shape['areas']} areas ({national['bundle_bytes'] / MB:.1f} MB of YAML), each command once:"
+    )
+    for entry in national["cli"]:
+        run_ = entry["run"]
+        if entry["error"]:
+            print(f"  {entry['form']}: FAILED, not measured (see the end of the output)")
+            continue
+        print(
+            f"  {entry['form']}: {duration(run_['wall'])} wall ({times(run_['wall'] / floor_wall)} the floor), "
+            f"peak RSS {fmt_mb(run_['peak_tree_rss'])} summed over the process tree (PSS "
+            f"{fmt_mb(run_['peak_tree_pss'])}; largest single process {fmt_mb(run_['largest_process_rss'])}); "
+            f"{entry['files']} files, {entry['output_bytes'] / MB:,.1f} MB written"
+            + (f"; {entry['results_checked']} results checked against the floor" if entry["results_checked"] else "")
         )
-    )
     print(
-        f"  floor, python bench/floor.py DIR --out-dir OUT: {duration(floor_round['wall']['median'])} wall (median of "
-        f"{floor_round['runs']}), peak RSS {fmt_mb(floor_round['peak_tree_rss'])}; it includes "
-        f"{floor_round['includes']}"
+        f"  floor, python bench/floor.py DIR --out-dir OUT: {duration(floor_wall)} wall (median of "
+        f"{floor_round['runs']}, run before, between and after the CLI), peak RSS "
+        f"{fmt_mb(floor_round['peak_tree_rss'])}; it includes {floor_round['includes']}"
     )
     print()
 
     native_area = med["native"]
     uor_native, uor_zen = med["native_uor"], med.get("zen_uor")
     durable_ratio = med["durable"] / native_area if "durable" in med else None
-    cli_ratio = cli["wall"] / floor_round["wall"]["median"]
-    rss = cli["peak_tree_rss"]
-    on_target_form = national["target_form"]
     targets = [
         {
             "target": "Realistic area, native, all elements, assess()",
@@ -786,22 +830,35 @@ def report(
             "wanted": "<= 20%",
             "status": status(stats["to_json_share"]["median"], 0.20),
         },
-        {
-            "target": f"National round, {shape['areas']} areas, wall time",
-            "measured": f"{duration(cli['wall'])} vs floor {duration(floor_round['wall']['median'])}",
-            "ratio": cli_ratio,
-            "ratio_text": f"{times(cli_ratio)} the floor",
-            "wanted": "<= 40x the floor",
-            "status": status(cli_ratio, 40) if on_target_form else "NOT MEASURED",
-        },
-        {
-            "target": f"National round, {shape['areas']} areas, peak RSS",
-            "measured": fmt_mb(rss),
-            "ratio": rss / MB if rss else None,
-            "ratio_text": "-",
-            "wanted": "<= 300 MB",
-            "status": status(rss / MB if rss else None, 300) if on_target_form else "NOT MEASURED",
-        },
+    ]
+    for entry in national["cli"]:
+        run_ = entry["run"]
+        measured = not entry["error"] and entry["target_form"]
+        wall_ratio = run_["wall"] / floor_wall if not entry["error"] else None
+        rss = run_["peak_tree_rss"] if not entry["error"] else None
+        name = {"json": "--format json", "text": "text reports", "fallback": "older form"}[entry["key"]]
+        note = " (failed)" if entry["error"] else "" if entry["target_form"] else " (not the target's command)"
+        targets.append(
+            {
+                "target": f"National round of {shape['areas']}, {name}: wall",
+                "measured": (f"{duration(run_['wall'])} vs floor {duration(floor_wall)}" if wall_ratio else "-") + note,
+                "ratio": wall_ratio,
+                "ratio_text": f"{times(wall_ratio)} the floor" if wall_ratio else "-",
+                "wanted": "<= 40x the floor",
+                "status": status(wall_ratio, 40) if measured else "NOT MEASURED",
+            }
+        )
+        targets.append(
+            {
+                "target": f"National round of {shape['areas']}, {name}: peak RSS",
+                "measured": fmt_mb(rss) + " (process tree)" + note,
+                "ratio": rss / MB if rss else None,
+                "ratio_text": "-",
+                "wanted": "<= 300 MB",
+                "status": status(rss / MB if rss else None, 300) if measured else "NOT MEASURED",
+            }
+        )
+    targets += [
         {
             "target": "Durable backend, per area",
             "measured": f"{duration(med['durable'])}, byte-identical" if "durable" in med else "not available",
@@ -819,9 +876,6 @@ def report(
             "status": status(cold["load"]["median"], 0.040),
         },
     ]
-    if not on_target_form:
-        for entry in targets[3:5]:
-            entry["measured"] += " (fallback form)"
     columns = ("target", "measured", "ratio_text", "wanted", "status")
     titles = {"target": "target (issue 9)", "measured": "measured", "ratio_text": "ratio", "wanted": "wanted"}
     titles["status"] = "status"
@@ -831,8 +885,6 @@ def report(
     print("-" * len(header))
     for entry in targets:
         print("".join(f"{entry[key]!s:<{widths[key]}}" for key in columns).rstrip())
-    if not on_target_form:
-        print(f"  (the national round ran as: {national['form']})")
     met = sum(entry["status"] == "MET" for entry in targets)
     print(f"\n{met} of {len(targets)} targets met; the run took {elapsed:.0f} s")
     return {
@@ -854,7 +906,9 @@ def report(
             "native_uor_per_zen": uor_native / uor_zen if uor_zen else None,
             "native_uor_per_floor_uor": uor_native / floor_body,
             "zen_per_floor_uor": uor_zen / floor_body if uor_zen else None,
-            "cli_round_per_floor_round": cli_ratio,
+            "cli_round_per_floor_round": {
+                entry["key"]: entry["run"]["wall"] / floor_wall for entry in national["cli"] if not entry["error"]
+            },
         },
         "cold_rules_load": cold,
         "national_round": national,
