@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from fractions import Fraction
 from typing import Any, Union
 
@@ -333,7 +334,17 @@ def parse_expression(text: str) -> Expr:
 
     Raises :class:`ExprSyntaxError` with the position inside ``text``.
     """
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
+        raise ExprSyntaxError("the condition is empty", 1, 1, "write a condition such as 'kloe.score <= 1'")
+    return _parse(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> Expr:
+    """``parse_expression``, remembered: the tree is immutable and its positions are inside ``text``, so the same
+    text gives the same tree wherever it is written (a rules folder names the same aggregate many times, and a
+    tuner's session loads the same folder again and again)."""
+    if not text.strip():
         raise ExprSyntaxError("the condition is empty", 1, 1, "write a condition such as 'kloe.score <= 1'")
     masked = _mask_quoted(text)
     bare = _bare_equals(masked)
