@@ -21,7 +21,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -56,7 +56,9 @@ _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 class InputTooLarge(ValueError):
     """An input is larger than the size limit; ``size`` is its size when known (a regular file)."""
 
-    hint = f"raise the limit with --max-bytes SIZE (e.g. --max-bytes 256MiB) or the {MAX_BYTES_ENV} environment variable"
+    hint = (
+        f"raise the limit with --max-bytes SIZE (e.g. --max-bytes 256MiB) or the {MAX_BYTES_ENV} environment variable"
+    )
 
     def __init__(self, limit: int, size: int | None):
         self.limit = limit
@@ -129,10 +131,11 @@ def read_input(path: Path | str, limit: int | None = None) -> bytes:
 
 
 def _stdin() -> BinaryIO:
-    stream = sys.stdin
+    stream: Any = sys.stdin
     if stream is None:
         raise OSError("standard input is closed")
-    return getattr(stream, "buffer", stream)  # type: ignore[no-any-return]
+    binary: BinaryIO = getattr(stream, "buffer", stream)
+    return binary
 
 
 def _read_limited(handle: BinaryIO, limit: int) -> bytes:

@@ -26,6 +26,7 @@ __all__ = [
     "YamlProblem",
     "load_yaml",
     "read_yaml",
+    "read_source",
     "parse_yaml",
     "key_path",
     "text_position",
@@ -497,28 +498,35 @@ def load_yaml(path: Path | str, display: str | None = None) -> Document:
     return read_yaml(path, display)[0]
 
 
-def read_yaml(path: Path | str, display: str | None = None) -> tuple[Document, bytes]:
+def read_yaml(path: Path | str, display: str | None = None, data: bytes | None = None) -> tuple[Document, bytes]:
     """:func:`load_yaml`, and the bytes it parsed: the file is read once (``-`` is standard input), so what is
-    hashed is what was parsed.  An input over the size limit (``_io.max_bytes``) is refused unparsed.
+    hashed is what was parsed.  An input over the size limit (``_io.max_bytes``) is refused unparsed.  ``data``:
+    the file's bytes, when the caller has read them already (:func:`read_source`).
 
     Raises :class:`YamlProblem` if the file cannot be read, is too large, or cannot be parsed.
     """
     name = display or display_name(path)
+    if data is None:
+        data = read_source(path, name)
     try:
-        data = read_input(path)
         # Universal newlines, as Path.read_text gave: '\r\n' and a lone '\r' end a line.
         text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as exc:
+        raise YamlProblem([_unreadable(exc, name)]) from None
+    return parse_yaml(text, name), data
+
+
+def read_source(path: Path | str, name: str) -> bytes:
+    """The bytes of ``path`` (``-``: standard input), within the size limit.  Raises :class:`YamlProblem`."""
+    try:
+        return read_input(path)
     except InputTooLarge as exc:
         raise YamlProblem([Issue("too-large", str(exc), Location(name), InputTooLarge.hint)]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise YamlProblem(
-            [
-                Issue(
-                    "unreadable-file",
-                    f"cannot read the file: {exc}",
-                    Location(name),
-                    "check the path and that the file is UTF-8 text",
-                )
-            ]
-        ) from None
-    return parse_yaml(text, name), data
+    except OSError as exc:
+        raise YamlProblem([_unreadable(exc, name)]) from None
+
+
+def _unreadable(exc: Exception, name: str) -> Issue:
+    return Issue(
+        "unreadable-file", f"cannot read the file: {exc}", Location(name), "check the path and that the file is UTF-8 text"
+    )

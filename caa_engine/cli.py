@@ -11,37 +11,76 @@ no traceback is ever shown for bad input.
 
 from __future__ import annotations
 
-import json
-import re
-import shutil
+import signal
 import sys
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import NoReturn
 
-import click
-from pydantic import BaseModel
 
-from . import (
-    BACKENDS,
-    Engine,
-    EngineError,
-    EvidenceBundle,
-    EvidenceError,
-    Issue,
-    Location,
-    Result,
-    RuleError,
-    __version__,
-)
-from .audit.explain import explain, judged_subjects
-from .backends.durable import durable_import_error
-from .engine import default_backend_name, default_rules_dir, load_rules
-from .errors import InvalidInputError
-from .report import DEFAULT_WIDTH, FORMATS, render
-from .report.impact import render_impact_json, render_impact_text
-from .rules.loader import did_you_mean
-from .rules.model import RuleSetFile
+class Interrupted(BaseException):
+    """Ctrl-C, raised by our SIGINT handler: not a KeyboardInterrupt, so click never turns it into "Aborted!"."""
+
+
+def _interrupted() -> NoReturn:
+    """The one line Ctrl-C gives, and status 130 (128 + SIGINT), as shells expect."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the goodbye
+    sys.stderr.write("caa: interrupted\n")
+    sys.stderr.flush()
+    sys.exit(130)
+
+
+# The imports take a noticeable fraction of a second: Ctrl-C during them is still one line, never a traceback.
+try:
+    import json
+    import re
+    import shutil
+    import tempfile
+    from collections.abc import Callable, Iterator
+    from contextlib import contextmanager
+    from pathlib import Path
+    from typing import IO, Any, TypeVar
+
+    import click
+    from pydantic import BaseModel
+
+    from . import (
+        BACKENDS,
+        Engine,
+        EngineError,
+        EvidenceBundle,
+        EvidenceError,
+        Issue,
+        Location,
+        Plan,
+        Result,
+        RuleError,
+        __version__,
+    )
+    from ._io import (
+        DEFAULT_MAX_BYTES,
+        MAX_BYTES_ENV,
+        STDIN,
+        atomic_writer,
+        display_name,
+        input_limit,
+        parse_size,
+        same_file,
+        show_size,
+        visible,
+        visible_lines,
+    )
+    from ._yaml import YamlProblem, read_source
+    from .audit.explain import explain, judged_subjects
+    from .backends.durable import DurableBackend, durable_import_error
+    from .engine import default_backend_name, default_rules_dir, load_rules
+    from .errors import InvalidInputError
+    from .evidence.loader import LoadedBundle, load_bundle
+    from .report import DEFAULT_WIDTH, FORMATS, SUFFIXES, report_frame
+    from .report.impact import render_impact_json, render_impact_text
+    from .round import AreaOutcome, ReportStyle, Round, RoundTask, default_jobs
+    from .rules.loader import did_you_mean
+    from .rules.model import RuleSetFile
+except KeyboardInterrupt:
+    _interrupted()
 
 __all__ = ["main", "cli"]
 
@@ -53,13 +92,18 @@ SCHEMAS: dict[str, type[BaseModel]] = {"evidence": EvidenceBundle, "rules": Rule
 
 def _fail(*errors: InvalidInputError) -> NoReturn:
     for error in errors:
-        click.echo(error.render(), err=True)
+        click.echo(error.render(), err=True)  # Issue.render shows control characters as escapes
     sys.exit(2)
 
 
 def _stop(message: str, status: int) -> NoReturn:
-    click.echo(f"caa: error: {message}", err=True)
+    click.echo(f"caa: error: {visible(message)}", err=True)
     sys.exit(status)
+
+
+def _shown(path: Path | str) -> str:
+    """A path in a message: its control characters and undecodable bytes as escapes."""
+    return visible(display_name(path))
 
 
 def _bundle_paths(paths: tuple[Path, ...]) -> tuple[list[Path], list[Issue]]:
@@ -67,14 +111,17 @@ def _bundle_paths(paths: tuple[Path, ...]) -> tuple[list[Path], list[Issue]]:
     found: list[Path] = []
     issues: list[Issue] = []
     for path in paths:
-        if path.is_dir():
+        if str(path) == STDIN:
+            found.append(path)
+        elif path.is_dir():
             inside = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in BUNDLE_SUFFIXES)
             if not inside:
                 issues.append(
                     Issue(
                         "no-bundles",
-                        f"no evidence bundles ({', '.join('*' + s for s in BUNDLE_SUFFIXES)}) in folder '{path}'",
-                        Location(str(path)),
+                        f"no evidence bundles ({', '.join('*' + s for s in BUNDLE_SUFFIXES)}) in folder "
+                        f"'{display_name(path)}'",
+                        Location(display_name(path)),
                         "pass a bundle file or a folder of them",
                     )
                 )
@@ -85,16 +132,17 @@ def _bundle_paths(paths: tuple[Path, ...]) -> tuple[list[Path], list[Issue]]:
             issues.append(
                 Issue(
                     "no-such-path",
-                    f"no file or folder '{path}'",
-                    Location(str(path)),
+                    f"no file or folder '{display_name(path)}'",
+                    Location(display_name(path)),
                     "check the path; give an evidence bundle (.yaml, .yml, .json) or a folder of them",
                 )
             )
     unique: list[Path] = []
     seen: set[Path] = set()
     for path in found:
-        if path.resolve() not in seen:
-            seen.add(path.resolve())
+        key = path if str(path) == STDIN else path.resolve()
+        if key not in seen:
+            seen.add(key)
             unique.append(path)
     return unique, issues
 
@@ -135,6 +183,32 @@ def _rules_option(text: str) -> Callable[[F], F]:
     )
 
 
+def _limit_option(command: F) -> F:
+    return click.option(
+        "--max-bytes",
+        "max_bytes",
+        type=_SIZE,
+        default=None,
+        envvar=MAX_BYTES_ENV,
+        show_envvar=True,
+        help=f"Refuse any bundle or rule file larger than this (e.g. 256MiB).  [default: {show_size(DEFAULT_MAX_BYTES)}]",
+    )(command)
+
+
+class _Size(click.ParamType):
+    name = "SIZE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_size(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+_SIZE = _Size()
+
 _backend_option = click.option(
     "--backend",
     type=click.Choice(BACKENDS),
@@ -143,8 +217,8 @@ _backend_option = click.option(
 )
 
 
-def _engines(rule_folders: list[Path | None], backend: str | None, path_issues: list[Issue]) -> list[Engine]:
-    """One engine per rules folder; every rule and path problem is printed before exiting 2."""
+def _plans(rule_folders: list[Path | None], path_issues: list[Issue]) -> list[Plan]:
+    """Each rules folder compiled; every rule and path problem is printed before exiting 2."""
     plans = []
     problems: list[InvalidInputError] = []
     for folder in rule_folders:
@@ -154,6 +228,12 @@ def _engines(rule_folders: list[Path | None], backend: str | None, path_issues: 
             problems.append(error)
     if problems or path_issues:
         _fail(*problems, *([EvidenceError(path_issues)] if path_issues else []))
+    return plans
+
+
+def _engines(rule_folders: list[Path | None], backend: str | None, path_issues: list[Issue]) -> list[Engine]:
+    """One engine per rules folder; every rule and path problem is printed before exiting 2."""
+    plans = _plans(rule_folders, path_issues)
     name = _backend_name(backend)
     try:
         return [Engine(plan, name) for plan in plans]
@@ -161,19 +241,33 @@ def _engines(rule_folders: list[Path | None], backend: str | None, path_issues: 
         _stop(str(error), 2)
 
 
+def _check_backend(name: str) -> None:
+    """Exit 2 here, before any worker starts, if the backend cannot run at all."""
+    if name == "durable":
+        try:
+            DurableBackend()
+        except EngineError as error:
+            _stop(str(error), 2)
+
+
 def _assess_all(engines: list[Engine], bundles: list[Path]) -> list[list[Result]]:
-    """Each engine's results for every bundle; all evidence problems are printed before exiting 2."""
+    """Each engine's results for every bundle (each read once); all evidence problems are printed before exiting 2."""
     results: list[list[Result]] = [[] for _ in engines]
     issues: list[Issue] = []
     for bundle in bundles:
+        try:
+            loaded: LoadedBundle = load_bundle(bundle, display_name(bundle))
+        except EvidenceError as error:
+            issues.extend(error.issues)  # the same evidence is invalid for every engine: report it once
+            continue
         for index, engine in enumerate(engines):
             try:
-                results[index].append(engine.assess(bundle))
+                results[index].append(engine.assess(loaded))
             except EvidenceError as error:
                 issues.extend(error.issues)
-                break  # the same evidence is invalid for every engine: report it once
+                break
             except EngineError as error:
-                _stop(f"{bundle}: the {engine.backend_name} backend failed: {error}", 1)
+                _stop(f"{display_name(bundle)}: the {engine.backend_name} backend failed: {error}", 1)
     if issues:
         _fail(EvidenceError(issues))
     return results
@@ -188,25 +282,212 @@ def _assess_all(engines: list[Engine], bundles: list[Path]) -> list[list[Result]
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Write the report to this file instead of stdout.",
+    help="Write the report to this file instead of stdout (whole or not at all: never half-written).",
 )
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write one report per area into this folder, named after its bundle (NAME.json, .html or .txt), "
+    "each as soon as it is judged; a bad bundle is reported and every other area is still judged.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Assess in this many worker processes; the output is the same as with one.  [default: the CPUs]",
+)
+@_limit_option
 def assess_command(
-    paths: tuple[Path, ...], rules_dir: Path | None, kind: str, backend: str | None, out: Path | None
+    paths: tuple[Path, ...],
+    rules_dir: Path | None,
+    kind: str,
+    backend: str | None,
+    out: Path | None,
+    out_dir: Path | None,
+    jobs: int | None,
+    max_bytes: int | None,
 ) -> None:
-    """Assess evidence bundles: each PATH is a bundle file or a folder of them."""
-    bundles, path_issues = _bundle_paths(paths)
-    (results,) = _assess_all(_engines([rules_dir], backend, path_issues), bundles)
-    colour = out is None and kind == "text" and sys.stdout.isatty()
-    width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns if colour else DEFAULT_WIDTH
-    several = len(paths) > 1 or any(path.is_dir() for path in paths)
-    report = render(results, kind, width=width, colour=colour, array=several)
-    if out is None:
-        click.echo(report, nl=False)
-        return
+    """Assess evidence bundles: each PATH is a bundle file, a folder of them, or - (standard input)."""
+    if out is not None and out_dir is not None:
+        raise click.UsageError("give --out FILE (one report) or --out-dir FOLDER (one per area), not both")
+    with input_limit(max_bytes):
+        bundles, path_issues = _bundle_paths(paths)
+        folder = rules_dir if rules_dir is not None else default_rules_dir()
+        plan = _plans([rules_dir], path_issues)[0]
+        name = _backend_name(backend)
+        rule_files = _rule_files(folder)
+        if out is not None:
+            _refuse_own_input(out, bundles, rule_files)
+        targets = _targets(out_dir, bundles, kind, rule_files) if out_dir is not None else [None] * len(bundles)
+        colour = out is None and out_dir is None and kind == "text" and sys.stdout.isatty()
+        width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns if colour else DEFAULT_WIDTH
+        several = len(paths) > 1 or any(str(path) != STDIN and path.is_dir() for path in paths)
+        style = ReportStyle(kind, width, colour, array=several and kind == "json" and out_dir is None)
+        tasks = [_task(bundle, target) for bundle, target in zip(bundles, targets, strict=True)]
+        jobs = default_jobs() if jobs is None else jobs
+        if jobs > 1 and len(tasks) > 1:
+            _check_backend(name)
+        try:
+            with Round(plan, name, tasks, style, jobs=jobs, limit=max_bytes) as assessing:
+                if out_dir is None:
+                    _report(assessing, style, out, progress=len(tasks) > 1 and not sys.stdout.isatty())
+                else:
+                    _report_each(assessing, out_dir, progress=len(tasks) > 1)
+        except EngineError as error:
+            _stop(str(error), 2)
+
+
+def _task(bundle: Path, target: Path | None) -> RoundTask:
+    """A round's task for ``bundle``; standard input is read here, once, since a worker process cannot."""
+    shown = display_name(bundle)
+    out = None if target is None else str(target)
+    if str(bundle) != STDIN:
+        return RoundTask(str(bundle), shown, out=out)
     try:
-        out.write_text(report, encoding="utf-8")
+        return RoundTask(str(bundle), shown, data=read_source(STDIN, shown), out=out)
+    except YamlProblem as problem:
+        return RoundTask(str(bundle), shown, issues=tuple(problem.issues), out=out)
+
+
+def _report(assessing: Round, style: ReportStyle, out: Path | None, *, progress: bool) -> None:
+    """One report of every area, to ``out`` or stdout: all of it, or (if any bundle is bad) none of it."""
+    separator = report_frame(style.kind, [], array=style.array)[1]
+    areas: list[tuple[str, str]] = []
+    issues: list[Issue] = []
+    # The report is complete only when the last area is: until then it waits in memory, then on disk.
+    with (
+        tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as spool,
+        _progress(len(assessing.tasks), progress) as (advance, _say),
+    ):
+        for outcome in assessing:
+            advance()
+            _stop_on_failure(outcome)
+            if outcome.issues:
+                issues.extend(outcome.issues)
+                continue
+            assert outcome.area is not None and outcome.text is not None
+            if areas:
+                spool.write(separator.encode("utf-8"))
+            spool.write(outcome.text.encode("utf-8"))
+            areas.append(outcome.area)
+        if issues:
+            _fail(EvidenceError(issues))
+        head, _, tail = report_frame(style.kind, areas, array=style.array)
+        spool.seek(0)
+        if out is None:
+            sys.stdout.flush()
+            _copy(head, spool, tail, sys.stdout.buffer)  # UTF-8 bytes, whatever the locale: as --out writes
+            return
+        try:
+            with atomic_writer(out) as handle:
+                _copy(head, spool, tail, handle)
+        except OSError as error:
+            _stop(f"cannot write '{display_name(out)}': {error.strerror or error}", 2)
+
+
+def _copy(head: str, body: IO[bytes], tail: str, stream: IO[bytes]) -> None:
+    stream.write(head.encode("utf-8"))
+    shutil.copyfileobj(body, stream)
+    stream.write(tail.encode("utf-8"))
+    stream.flush()
+
+
+def _report_each(assessing: Round, out_dir: Path, *, progress: bool) -> None:
+    """Each area's report written to its file as it comes; every bad bundle reported; exit 2 if there was one."""
+    judged = refused = 0
+    with _progress(len(assessing.tasks), progress) as (advance, say):
+        for outcome in assessing:
+            advance()
+            _stop_on_failure(outcome)
+            if outcome.issues:
+                refused += 1
+                say(EvidenceError(outcome.issues).render())
+            else:
+                judged += 1
+    if refused:
+        click.echo(
+            f"caa: {judged} area{'' if judged == 1 else 's'} judged and written to {_shown(out_dir)}, "
+            f"{refused} refused",
+            err=True,
+        )
+        sys.exit(2)
+
+
+def _stop_on_failure(outcome: AreaOutcome) -> None:
+    if outcome.failure is not None:
+        _stop(f"{outcome.display}: {outcome.failure}", 1)
+    if outcome.write_error is not None:
+        target = f" for {outcome.display}" if outcome.display else ""
+        _stop(f"cannot write the report{target}: {outcome.write_error}", 2)
+
+
+@contextmanager
+def _progress(total: int, wanted: bool) -> Iterator[tuple[Callable[[], None], Callable[[str], None]]]:
+    """A progress bar on stderr when it is a terminal (and ``wanted``); yields (advance, say-on-stderr)."""
+
+    def say(text: str) -> None:
+        click.echo(text, err=True)
+
+    if not (wanted and sys.stderr.isatty()):
+        yield (lambda: None), say
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True, highlight=False, markup=False, emoji=False)
+    columns = (TextColumn("assessing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("assessing", total=total)
+        yield (lambda: bar.advance(task)), (lambda text: console.out(text, highlight=False))
+
+
+def _rule_files(folder: Path) -> list[Path]:
+    try:
+        return [p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()]
+    except OSError:
+        return []
+
+
+def _refuse_own_input(target: Path, bundles: list[Path], rule_files: list[Path]) -> None:
+    """Exit 2 if writing ``target`` would overwrite one of the command's own inputs (a bundle or a rule file)."""
+    for what, paths in (("evidence bundle", bundles), ("rule file", rule_files)):
+        for path in paths:
+            if str(path) != STDIN and same_file(target, path):
+                _stop(
+                    f"refusing to write the report over '{display_name(target)}': it is an input of this command "
+                    f"(the {what} '{display_name(path)}'); write the report somewhere else",
+                    2,
+                )
+
+
+def _targets(out_dir: Path, bundles: list[Path], kind: str, rule_files: list[Path]) -> list[Path | None]:
+    """The report file for each bundle: OUT_DIR/<bundle name without suffix><report suffix>.
+
+    Exits 2 if two bundles would share a file (names compared case-insensitively, as some file systems do)
+    or a file would overwrite an input.
+    """
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        _stop(f"cannot write '{out}': {error.strerror or error}", 2)
+        _stop(f"cannot create the folder '{display_name(out_dir)}': {error.strerror or error}", 2)
+    targets: list[Path | None] = []
+    claimed: dict[str, Path] = {}
+    for bundle in bundles:
+        stem = "stdin" if str(bundle) == STDIN else bundle.stem
+        target = out_dir / f"{stem}{SUFFIXES[kind]}"
+        key = target.name.casefold()
+        if key in claimed:
+            _stop(
+                f"'{display_name(claimed[key])}' and '{display_name(bundle)}' would both be reported in "
+                f"'{display_name(target)}': rename one, or assess them into different folders",
+                2,
+            )
+        claimed[key] = bundle
+        _refuse_own_input(target, bundles, rule_files)
+        targets.append(target)
+    return targets
 
 
 @cli.command("impact")
@@ -221,14 +502,23 @@ def assess_command(
 )
 @click.option("--format", "kind", type=click.Choice(("text", "json")), default="text", show_default=True)
 @_backend_option
+@_limit_option
 def impact_command(
-    paths: tuple[Path, ...], rules_dir: Path | None, baseline_dir: Path, kind: str, backend: str | None
+    paths: tuple[Path, ...],
+    rules_dir: Path | None,
+    baseline_dir: Path,
+    kind: str,
+    backend: str | None,
+    max_bytes: int | None,
 ) -> None:
     """Show what changed rules do to every area: judgements, caps, findings, flags and notes that differ."""
-    bundles, path_issues = _bundle_paths(paths)
-    before, after = _assess_all(_engines([baseline_dir, rules_dir], backend, path_issues), bundles)
-    render_impact = render_impact_json if kind == "json" else render_impact_text
-    click.echo(render_impact(before, after), nl=False)
+    with input_limit(max_bytes):
+        bundles, path_issues = _bundle_paths(paths)
+        before, after = _assess_all(_engines([baseline_dir, rules_dir], backend, path_issues), bundles)
+    if kind == "json":
+        click.echo(render_impact_json(before, after), nl=False)
+    else:
+        click.echo(visible_lines(render_impact_text(before, after)), nl=False)
 
 
 @cli.command("explain")
@@ -237,14 +527,21 @@ def impact_command(
 @click.option("--body", "subject", default=None, help="The body's id (for an element judged per body).")
 @_rules_option("Folder of rule files.")
 @_backend_option
+@_limit_option
 def explain_command(
-    path: Path, element: str | None, subject: str | None, rules_dir: Path | None, backend: str | None
+    path: Path,
+    element: str | None,
+    subject: str | None,
+    rules_dir: Path | None,
+    backend: str | None,
+    max_bytes: int | None,
 ) -> None:
     """Explain one judgement of one bundle: the deciding rule, the values it read and where each came from."""
     bundles, path_issues = _bundle_paths((path,))
     if len(bundles) > 1:
-        _stop(f"explain takes one bundle; {path} holds {len(bundles)}: name one of its files", 2)
-    ((result, *_),) = _assess_all(_engines([rules_dir], backend, path_issues), bundles)
+        _stop(f"explain takes one bundle; {display_name(path)} holds {len(bundles)}: name one of its files", 2)
+    with input_limit(max_bytes):
+        ((result, *_),) = _assess_all(_engines([rules_dir], backend, path_issues), bundles)
     if element is None:
         judged = [name for name in result.elements if judged_subjects(result, name)]
         if not judged:
@@ -266,18 +563,20 @@ def explain_command(
             _stop(f"say which body to explain with --body ({', '.join(candidates)})", 2)
         subject = candidates[0]
     try:
-        click.echo(explain(result, element, subject), nl=False)
+        click.echo(visible_lines(explain(result, element, subject)), nl=False)
     except LookupError as error:
         _stop(str(error), 2)
 
 
 @cli.command("check")
 @click.argument("rules_dir", required=False, type=click.Path(path_type=Path))
-def check_command(rules_dir: Path | None) -> None:
+@_limit_option
+def check_command(rules_dir: Path | None, max_bytes: int | None) -> None:
     """Validate a rules folder (default: ./rules) and summarise it."""
     directory = rules_dir if rules_dir is not None else default_rules_dir()
     try:
-        plan = load_rules(directory)
+        with input_limit(max_bytes):
+            plan = load_rules(directory)
     except RuleError as error:
         _fail(error)
     counts = [
@@ -287,9 +586,11 @@ def check_command(rules_dir: Path | None) -> None:
     ]
     for warning in sorted(plan.warnings, key=Issue.sort_key):
         click.echo(
-            f"{warning.location}: warning: {warning.code}: {warning.message}\n    hint: {warning.hint}", err=True
+            f"{_shown(str(warning.location))}: warning: {warning.code}: {visible(warning.message)}\n"
+            f"    hint: {visible(warning.hint)}",
+            err=True,
         )
-    click.echo(f"{directory}: OK, {', '.join(counts)}")
+    click.echo(f"{_shown(directory)}: OK, {', '.join(counts)}")
 
 
 def _count(number: int, noun: str) -> str:
@@ -305,5 +606,18 @@ def schema_command(which: str) -> None:
 
 
 def main() -> None:
-    """The console-script entry point."""
-    cli(prog_name="caa")
+    """The console-script entry point.
+
+    Ctrl-C at any moment exits 130 with the one line "caa: interrupted": SIGINT raises :class:`Interrupted`
+    rather than KeyboardInterrupt (which click would answer with "Aborted!" and status 1), so it unwinds
+    through every ``finally`` (temporary files removed, worker processes stopped) before the line is printed.
+    """
+    try:
+
+        def interrupt(signum: int, frame: Any) -> None:
+            raise Interrupted()
+
+        signal.signal(signal.SIGINT, interrupt)
+        cli(prog_name="caa")
+    except (Interrupted, KeyboardInterrupt):
+        _interrupted()

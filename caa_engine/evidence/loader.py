@@ -36,13 +36,13 @@ class LoadedBundle:
         return self.document.file
 
 
-def load_bundle(path: Path | str, display: str | None = None) -> LoadedBundle:
+def load_bundle(path: Path | str, display: str | None = None, data: bytes | None = None) -> LoadedBundle:
     """Load and validate one bundle file (``-``: standard input), read once: the sha256 is of the bytes judged.
 
-    Raises :class:`EvidenceError`.
+    ``data``: the file's bytes, when read already.  Raises :class:`EvidenceError`.
     """
     try:
-        document, data = read_yaml(path, display)
+        document, data = read_yaml(path, display, data)
     except YamlProblem as problem:
         raise EvidenceError(problem.issues) from None
     return LoadedBundle(_validate(document), document, hashlib.sha256(data).hexdigest())

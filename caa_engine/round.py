@@ -1,0 +1,216 @@
+"""A round: many evidence bundles assessed and reported one area at a time, in input order.
+
+:class:`Round` runs its tasks in this process or in worker processes (each builds one :class:`Engine` from the
+compiled plan, once, when it starts) and yields one :class:`AreaOutcome` per bundle, in the order given, whatever
+order the workers finish in.  Only a few tasks are in flight at once and each area's report is rendered (and,
+given a file, written atomically) where it was assessed, so memory stays flat however many areas there are; a
+worker returns text or an outcome, never a :class:`Result`.  A bundle that is invalid gives its issues and the
+round goes on.  The reports are rendered by the same code in every case, so a run with workers has the same
+bytes as a serial one.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from ._io import input_limit, write_atomic
+from .compile import Plan
+from .engine import Engine
+from .errors import EngineError, EvidenceError, Issue
+from .evidence.loader import load_bundle
+from .report import DEFAULT_WIDTH, render, render_piece
+
+__all__ = ["RoundTask", "ReportStyle", "AreaOutcome", "Round"]
+
+
+@dataclass(frozen=True)
+class RoundTask:
+    """One bundle to assess: its path, the name results and messages give it, and where its report goes."""
+
+    path: str
+    display: str
+    data: bytes | None = None  # the bundle's bytes, when read already (standard input)
+    issues: tuple[Issue, ...] = ()  # why it could not even be read, when the caller tried
+    out: str | None = None  # write the area's whole report to this file instead of returning it
+
+
+@dataclass(frozen=True)
+class ReportStyle:
+    """How each area's report is rendered: a piece of a report of several (``render_piece``), or whole."""
+
+    kind: str
+    width: int = DEFAULT_WIDTH
+    colour: bool = False
+    array: bool = False  # JSON: the pieces are items of an array
+
+
+@dataclass(frozen=True)
+class AreaOutcome:
+    """What became of one task: the area's id and name and its report (or the file written), or why not."""
+
+    index: int  # the task's place in the round, from 1
+    display: str
+    area: tuple[str, str] | None = None
+    text: str | None = None
+    issues: tuple[Issue, ...] = ()  # the evidence is invalid: nothing was judged
+    failure: str | None = None  # the engine failed (a bug, never bad input)
+    write_error: str | None = None  # the report could not be written
+
+    @property
+    def judged(self) -> bool:
+        return self.area is not None
+
+
+class _Assessor:
+    """An engine and a report style: assesses one task and renders or writes its report."""
+
+    def __init__(self, engine: Engine, style: ReportStyle):
+        self.engine = engine
+        self.style = style
+
+    def run(self, index: int, task: RoundTask) -> AreaOutcome:
+        if task.issues:
+            return AreaOutcome(index, task.display, issues=task.issues)
+        try:
+            result = self.engine.assess(load_bundle(task.path, task.display, task.data))
+        except EvidenceError as error:
+            return AreaOutcome(index, task.display, issues=tuple(error.issues))
+        except EngineError as error:
+            return AreaOutcome(index, task.display, failure=f"the {self.engine.backend_name} backend failed: {error}")
+        area = (str(result.area["id"]), str(result.area["name"]))
+        style = self.style
+        if task.out is None:
+            text = render_piece(
+                result, style.kind, index=index, width=style.width, colour=style.colour, array=style.array
+            )
+            return AreaOutcome(index, task.display, area, text)
+        try:
+            write_atomic(task.out, render([result], style.kind, width=style.width, colour=style.colour, array=False))
+        except OSError as error:
+            return AreaOutcome(index, task.display, area, write_error=error.strerror or str(error))
+        return AreaOutcome(index, task.display, area)
+
+
+# A worker process's assessor, built once by the pool's initializer; each process has its own.
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(plan: Plan, backend: str, style: ReportStyle, limit: int | None) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
+    _WORKER["limit"] = limit
+    try:
+        _WORKER["assessor"] = _Assessor(Engine(plan, backend), style)
+    except EngineError as error:  # reported with the first task, so the pool does not restart the worker
+        _WORKER["setup"] = str(error)
+
+
+def _work(index: int, task: RoundTask) -> AreaOutcome:
+    if "setup" in _WORKER:
+        return AreaOutcome(index, task.display, failure=_WORKER["setup"])
+    with input_limit(_WORKER["limit"]):
+        outcome: AreaOutcome = _WORKER["assessor"].run(index, task)
+    return outcome
+
+
+class Round:
+    """Assess ``tasks`` with ``plan`` on ``backend`` in ``jobs`` processes (1: in this one); iterate for outcomes.
+
+    Use it as a context manager: the worker processes start on entry (before any other thread, such as a
+    progress bar's, exists) and are stopped on exit, at once if the round did not finish.  ``limit`` is the
+    input size limit for the workers (``_io.input_limit``).  Raises EngineError on entry, in this process, if
+    the engine cannot be built.
+    """
+
+    def __init__(
+        self,
+        plan: Plan,
+        backend: str,
+        tasks: Sequence[RoundTask],
+        style: ReportStyle,
+        *,
+        jobs: int = 1,
+        limit: int | None = None,
+    ):
+        self.plan = plan
+        self.backend = backend
+        self.tasks = list(tasks)
+        self.style = style
+        self.jobs = max(1, min(jobs, len(self.tasks)))
+        self.limit = limit
+        self._pool: ProcessPoolExecutor | None = None
+        self._assessor: _Assessor | None = None
+
+    def __enter__(self) -> Round:
+        if self.jobs == 1:
+            self._assessor = _Assessor(Engine(self.plan, self.backend), self.style)
+        else:
+            self._pool = ProcessPoolExecutor(
+                self.jobs,
+                mp_context=_context(),
+                initializer=_start_worker,
+                initargs=(self.plan, self.backend, self.style, self.limit),
+            )
+            # Start the workers now: forking later, once the caller has started threads, is unsafe.
+            self._pool.submit(int).result()
+        return self
+
+    def __iter__(self) -> Iterator[AreaOutcome]:
+        if self._assessor is not None:
+            for index, task in enumerate(self.tasks, start=1):
+                yield self._assessor.run(index, task)
+            return
+        assert self._pool is not None, "a Round is used inside 'with'"
+        pending: deque[tuple[int, RoundTask, Future[AreaOutcome]]] = deque()
+        queued = iter(enumerate(self.tasks, start=1))
+        for index, task in queued:  # a few tasks per worker in flight: enough to keep each busy
+            pending.append((index, task, self._pool.submit(_work, index, task)))
+            if len(pending) >= 2 * self.jobs:
+                break
+        while pending:
+            index, task, future = pending.popleft()
+            try:
+                outcome = future.result()
+            except BrokenProcessPool:
+                outcome = AreaOutcome(index, task.display, failure="a worker process died (out of memory?)")
+            yield outcome
+            for index, task in queued:
+                pending.append((index, task, self._pool.submit(_work, index, task)))
+                break
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if kind is not None:  # interrupted or stopped early: the workers' work is no longer wanted
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
+        else:
+            pool.shutdown()
+
+
+def _context() -> Any:
+    """fork where it is safe and quickest (Linux: the workers share the parent's imports), else the default."""
+    if sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+def default_jobs() -> int:
+    """The number of CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
