@@ -9,11 +9,12 @@ ran is kept on the object, not in the JSON, for exactly that reason).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+import pydantic_core
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from .audit.events import AuditEvent, plain, spoken
+from .audit.events import AuditEvent, EventRecord, event_model, plain, spoken
 from .compile import Plan
 from .facts import Fact
 from .session import Outcome
@@ -111,6 +112,37 @@ class Result(_Model):
     rules_sha256: str
     evidence: dict[str, str]
     backend: str = Field(default="", exclude=True, description="the backend that ran (not part of the JSON)")
+    # The session's events in their JSON form.  A result from the engine is made without 'audit': the models are
+    # made from these the first time 'audit' is read, and to_json() writes these directly.
+    _events: list[EventRecord] | None = PrivateAttr(default=None)
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            if name == "audit":
+                return self._audit()
+            return super().__getattr__(name)
+
+    def _audit(self) -> list[AuditEvent]:
+        """The audit trail as models, made once from the recorded events."""
+        events = self.__dict__.get("audit")
+        if events is None:
+            events = self.__dict__["audit"] = [event_model(record) for record in self._events or ()]
+        return events  # type: ignore[no-any-return]
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        self._audit()
+        return super().model_dump(**kwargs)
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        self._audit()
+        return super().model_dump_json(**kwargs)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Result):
+            self._audit()
+            other._audit()
+        return super().__eq__(other)
 
     def to_json(self) -> str:
         """Canonical JSON: identical for identical rules and evidence, on every backend.
@@ -121,12 +153,24 @@ class Result(_Model):
         text could hold either, the slow spelling is used, so the bytes never depend on the path taken.
         """
         try:
-            text = self.model_dump_json(indent=2)
+            if "audit" in self.__dict__:  # the models were read (or replaced): they are the trail
+                text = self.model_dump_json(indent=2)
+            else:
+                text = pydantic_core.to_json(self._json_form(), indent=2).decode()
         except ValueError:  # pragma: no cover - a text pydantic-core cannot encode
             return _canonical_json(self)
         if _may_spell_small_float(text):
             return _canonical_json(self)
         return text + "\n"
+
+    def _json_form(self) -> dict[str, Any]:
+        """The JSON form of a result whose trail is still only recorded: every field in order, 'audit' the
+        recorded events themselves."""
+        data = super().model_dump(mode="json", exclude={"audit"})
+        return {name: self._events if name == "audit" else data[name] for name in _JSON_FIELDS}
+
+
+_JSON_FIELDS = tuple(name for name, info in Result.model_fields.items() if not info.exclude)
 
 
 def _may_spell_small_float(text: str) -> bool:
@@ -202,18 +246,19 @@ def _findings(outcome: Outcome, plan: Plan) -> dict[str, dict[str, dict[str, Fin
         entry = out.setdefault(subject_type, {}).setdefault(subject, {})
         for name, event in by_field.items():
             evidence = []
-            for read in event.inputs:
-                where = f" ({read.source})" if read.source else ""
-                if read.among:  # a share: how many of how many, and which
-                    counted = f" ({len(read.facts)} of {len(read.among)}{': ' if read.facts else ''}"
-                    counted += ", ".join(read.facts) + ")"
+            for read in event["inputs"]:
+                where = f" ({read['source']})" if read["source"] else ""
+                facts, among = read["facts"], read.get("among")
+                if among:  # a share: how many of how many, and which
+                    counted = f" ({len(facts)} of {len(among)}{': ' if facts else ''}" + ", ".join(facts) + ")"
                 else:
-                    counted = f" over {', '.join(read.facts)}" if read.facts else ""
-                evidence.append(f"{read.name} = {spoken(read.value)}{counted}{where}")
+                    counted = f" over {', '.join(facts)}" if facts else ""
+                evidence.append(f"{read['name']} = {spoken(read['value'])}{counted}{where}")
+            source = event["source"]
             entry[type_name if name == "label" else f"{type_name}.{name}"] = Finding(
                 value=plain(fact.fields.get(name)),
-                by=event.id,
-                source=f"{event.source['file']}:{event.source['line']}",
+                by=event["id"],
+                source=f"{source['file']}:{source['line']}",
                 evidence=evidence,
             )
     # The area, then bodies, then each other type; subjects in id order.
@@ -266,7 +311,7 @@ def build_result(
         NoteResult(**{k: n.fields[k] for k in ("kind", "subject", "rule", "text", "body")})
         for n in sorted(outcome.notes, key=lambda n: (n.fields["subject"], n.fields["rule"]))
     ]
-    return Result(
+    result = Result.model_construct(
         area={"id": area.id, "name": area.fields["name"]},
         bodies={
             b.id: BodyInfo(name=b.fields["name"], kind=b.fields["kind"], lead=b.fields["lead"])
@@ -277,7 +322,6 @@ def build_result(
         flags=flags,
         findings=_findings(outcome, plan),
         notes=notes,
-        audit=outcome.events,
         engine={"name": "caa-engine", "version": engine_version},
         rulesets={
             i.ruleset: {"element": i.element, "version": i.version, "file": i.file, "sha256": i.sha256}
@@ -287,3 +331,5 @@ def build_result(
         evidence={"file": evidence_file, "sha256": evidence_sha256},
         backend=backend,
     )
+    result._events = outcome.events
+    return result

@@ -15,7 +15,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any, Literal
 
-from .audit.events import AuditEvent, EventInput, EventParam, plain, spoken
+from .audit.events import EventRecord, plain, spoken
 from .backends.base import Backend, MatchFact, PreparedPlan
 from .compile import Plan, PlanMeasure, PlanRule
 from .errors import EngineError
@@ -31,7 +31,7 @@ INT64 = 2**63 - 1
 class Candidate:
     rule: PlanRule
     subject: Fact
-    event: AuditEvent
+    event: EventRecord
     label: str | None = None  # for a classification: the label the rule gives
 
 
@@ -40,12 +40,12 @@ class Outcome:
     """What one assessment produced, before it is shaped into a result."""
 
     store: FactStore
-    events: list[AuditEvent]
+    events: list[EventRecord]  # each event in its JSON form; Result.audit gives them as AuditEvent models
     judgements: dict[str, dict[str, Fact]] = field(default_factory=dict)  # element -> subject id -> judgement fact
     flags: list[Fact] = field(default_factory=list)
     notes: list[Fact] = field(default_factory=list)
     # (companion type, subject id) -> {field: the event that gave it}: classifications and per-fact measures
-    findings: dict[tuple[str, str], dict[str, AuditEvent]] = field(default_factory=dict)
+    findings: dict[tuple[str, str], dict[str, EventRecord]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,8 @@ class _Rule:
     """A plan rule with its expressions compiled (see ``compile_expression``)."""
 
     plan: PlanRule
+    header: EventRecord  # what every event of this rule says about the rule itself
+    params: list[dict[str, Any]]
     condition: Compiled
     operands: tuple[_Operand, ...]
     templates: tuple[tuple[str, Compiled], ...]
@@ -71,6 +73,8 @@ class _Rule:
 @dataclass(frozen=True)
 class _Measure:
     plan: PlanMeasure
+    header: EventRecord
+    params: list[dict[str, Any]]
     value: Compiled
     when: Compiled | None
     read: tuple[str, ...]  # for a grouped measure: the fields of the measured facts it reads
@@ -86,6 +90,8 @@ class Program:
             per = rule.per
             self.rules[rule.id] = _Rule(
                 rule,
+                _header("rule", rule),
+                _params(rule),
                 compile_expression(rule.condition, types, per),
                 tuple(
                     _Operand(
@@ -104,6 +110,8 @@ class Program:
         for measure in plan.measures:
             self.measures[measure.id] = _Measure(
                 measure,
+                _header("measure", measure),
+                _params(measure),
                 compile_expression(measure.value, types, measure.per),
                 compile_expression(measure.when, types, measure.per) if measure.when is not None else None,
                 tuple(_fields_read(measure)) if measure.per is None else (),
@@ -177,20 +185,19 @@ def _compute_per_fact(compiled: _Measure, store: FactStore, outcome: Outcome) ->
             store.add(companion)
         companion.fields[measure.field] = value
         companion.origin[measure.field] = where
-        event = _event("measure", measure, subject.id, subject.body(), _inputs(trace), effect)
+        event = _event(compiled, subject.id, subject.body(), _inputs(trace), effect)
         outcome.events.append(event)
         outcome.findings.setdefault((measure.into, subject.id), {})[measure.field] = event
 
 
-def _inputs(trace: list[Read]) -> list[EventInput]:
+def _inputs(trace: list[Read]) -> list[dict[str, Any]]:
     """Each value read once, in the order first read."""
-    seen: set[tuple[str, str]] = set()
-    inputs = []
+    inputs: dict[tuple[str, str], dict[str, Any]] = {}
     for read in trace:
-        if (read.name, read.fact) not in seen:
-            seen.add((read.name, read.fact))
-            inputs.append(_aggregate_input(read))
-    return inputs
+        key = (read.name, read.fact)
+        if key not in inputs:
+            inputs[key] = _input(read)
+    return list(inputs.values())
 
 
 def _compute_measure(compiled: _Measure, store: FactStore, outcome: Outcome) -> None:
@@ -224,17 +231,22 @@ def _compute_measure(compiled: _Measure, store: FactStore, outcome: Outcome) -> 
         fact = Fact(measure.into, fact_id, fields, origin)
         store.add(fact)
         inputs = [
-            EventInput.of(f"{measure.from_type}.{name}", plain(m.get(name)), m.origin.get(name, ""), m.id, [], [])
+            {
+                "name": f"{from_type}.{name}",
+                "value": plain(m.get(name)),
+                "source": m.origin.get(name, ""),
+                "fact": m.id,
+                "facts": [],
+            }
             for m in members
             for name in read
         ]
         outcome.events.append(
             _event(
-                "measure",
-                measure,
+                compiled,
                 fact_id,
                 fact.body(),
-                inputs + [_aggregate_input(r) for r in trace],
+                inputs + [_input(r) for r in trace],
                 {"fact": measure.into, measure.field: plain(value)}
                 | (
                     {"unknown": f"the value is unknown, so if_unknown gives {json.dumps(plain(value))}"}
@@ -245,33 +257,44 @@ def _compute_measure(compiled: _Measure, store: FactStore, outcome: Outcome) -> 
         )
 
 
+def _header(kind: Literal["measure", "rule"], node: PlanMeasure | PlanRule) -> EventRecord:
+    """What every event of ``node`` says about the node: what ran, where it is written, what it says."""
+    return {
+        "kind": kind,
+        "id": node.id,
+        "ruleset": node.ruleset,
+        "element": node.element,
+        "source": {"file": node.file, "line": node.line},
+        "description": " ".join(node.description.split()),
+        "expression": node.text,
+        "citation": node.citation,
+    }
+
+
+def _params(node: PlanMeasure | PlanRule) -> list[dict[str, Any]]:
+    return [{"name": p.name, "value": plain(p.value), "source": p.location} for p in node.params]
+
+
 def _event(
-    kind: Literal["measure", "rule"],
-    node: PlanMeasure | PlanRule,
+    node: _Rule | _Measure,
     subject: str,
     body: str | None,
-    inputs: list[EventInput],
+    inputs: list[dict[str, Any]],
     effect: dict[str, Any],
     priority: int | None = None,
-) -> AuditEvent:
-    """One audit event: what ran (and where it is written), on what, reading what, doing what."""
-    return AuditEvent.of(
-        kind=kind,
-        id=node.id,
-        ruleset=node.ruleset,
-        element=node.element,
-        source={"file": node.file, "line": node.line},
-        description=" ".join(node.description.split()),
-        expression=node.text,
-        citation=node.citation,
-        subject=subject,
-        body=body,
-        priority=priority,
-        inputs=inputs,
-        params=[EventParam.of(p.name, plain(p.value), p.location) for p in node.params],
-        effect=effect,
-        status="applied",
-    )
+) -> EventRecord:
+    """One audit event, in its JSON form: what ran (and where it is written), on what, reading what, doing
+    what.  The keys are AuditEvent's fields, in their order (tests/test_speed_paths.py holds the two equal)."""
+    event = dict(node.header)
+    event["subject"] = subject
+    event["body"] = body
+    event["priority"] = priority
+    event["inputs"] = inputs
+    event["params"] = node.params
+    event["effect"] = effect
+    event["status"] = "applied"
+    event["overridden_by"] = None
+    return event
 
 
 def _fields_read(measure: PlanMeasure) -> list[str]:
@@ -286,8 +309,13 @@ def _fields_read(measure: PlanMeasure) -> list[str]:
     return names or ["id"]
 
 
-def _aggregate_input(read: Read) -> EventInput:
-    return EventInput.of(read.name, plain(read.value), read.source, read.fact, list(read.facts), list(read.among))
+def _input(read: Read) -> dict[str, Any]:
+    """A value read, as an input of an event's JSON form (``among`` only for a share)."""
+    entry = {"name": read.name, "value": plain(read.value), "source": read.source, "fact": read.fact}
+    entry["facts"] = list(read.facts)
+    if read.among:
+        entry["among"] = list(read.among)
+    return entry
 
 
 def _derived_id(into: str, group_by: tuple[str, ...], key: tuple[Any, ...]) -> str:
@@ -400,7 +428,7 @@ def _fire(
         raised = Fact(fact_type, f"{subject.id}/{fact_type}/{rule.id}", fields, dict.fromkeys(fields, where))
         store.add(raised)
         (outcome.flags if fact_type == "flag" else outcome.notes).append(raised)
-    event = _event("rule", rule, subject.id, body, inputs, effect, rule.priority)
+    event = _event(compiled, subject.id, body, inputs, effect, rule.priority)
     outcome.events.append(event)
     if rule.score is not None or rule.cap is not None:
         candidates.setdefault(rule.element, []).append(Candidate(rule, subject, event))
@@ -434,12 +462,12 @@ def _resolve(plan: Plan, settled_type: str, candidates: list[Candidate], outcome
         )
         if not ranked:
             for cap in caps:
-                cap.event.status = "overridden"  # nothing to cap
+                cap.event["status"] = "overridden"  # nothing to cap
             continue
         winner = ranked[0]
         for loser in ranked[1:]:
-            loser.event.status = "overridden"
-            loser.event.overridden_by = winner.rule.id
+            loser.event["status"] = "overridden"
+            loser.event["overridden_by"] = winner.rule.id
         rule = winner.rule
         where = f"{rule.file}:{rule.line}"
         subject = winner.subject
@@ -460,8 +488,8 @@ def _resolve(plan: Plan, settled_type: str, candidates: list[Candidate], outcome
             )
             for cap in caps:
                 if cap is not binding:
-                    cap.event.status = "overridden"
-                    cap.event.overridden_by = rule.id if binding is None else binding.rule.id
+                    cap.event["status"] = "overridden"
+                    cap.event["overridden_by"] = rule.id if binding is None else binding.rule.id
             if binding is not None:
                 fields.update(score=binding.rule.cap, label=binding.rule.label)
                 fields["uncapped"] = score

@@ -13,7 +13,11 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
-__all__ = ["EventInput", "EventParam", "AuditEvent", "plain", "spoken", "show"]
+__all__ = ["EventInput", "EventParam", "AuditEvent", "EventRecord", "event_model", "plain", "spoken", "show"]
+
+# An audit event in its JSON form: AuditEvent's fields, in order, with JSON-ready values.  The session records
+# events this way (a thousand per area); the AuditEvent models are made from them only when someone asks.
+EventRecord = dict[str, Any]
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -152,3 +156,16 @@ class AuditEvent(BaseModel):
         ``overridden_by`` must be given, in declaration order."""
         values.setdefault("overridden_by", None)
         return _built(cls, values)
+
+
+def event_model(record: EventRecord) -> AuditEvent:
+    """The AuditEvent model of an event recorded in its JSON form (its own copies of every list and dict)."""
+    values = dict(record)
+    values["source"] = dict(record["source"])
+    values["inputs"] = [
+        EventInput.of(i["name"], i["value"], i["source"], i["fact"], list(i["facts"]), list(i.get("among", ())))
+        for i in record["inputs"]
+    ]
+    values["params"] = [EventParam.of(p["name"], p["value"], p["source"]) for p in record["params"]]
+    values["effect"] = {key: dict(v) if isinstance(v, dict) else v for key, v in record["effect"].items()}
+    return AuditEvent.of(**values)
