@@ -125,9 +125,18 @@ class Result(_Model):
 
     def _audit(self) -> list[AuditEvent]:
         """The audit trail as models, made once from the recorded events."""
-        events = self.__dict__.get("audit")
+        values = self.__dict__
+        events = values.get("audit")
         if events is None:
-            events = self.__dict__["audit"] = [event_model(record) for record in self._events or ()]
+            events = [event_model(record) for record in self._events or ()]
+            # In its place among the fields: pydantic-core writes a constructed model's fields in this order.
+            ordered = {
+                name: events if name == "audit" else values[name]
+                for name in _ALL_FIELDS
+                if name in values or name == "audit"
+            }
+            values.clear()
+            values.update(ordered)
         return events  # type: ignore[no-any-return]
 
     def model_dump(self, **kwargs: Any) -> dict[str, Any]:
@@ -144,24 +153,33 @@ class Result(_Model):
             other._audit()
         return super().__eq__(other)
 
-    def to_json(self) -> str:
+    def to_json(self, trail: str = "full") -> str:
         """Canonical JSON: identical for identical rules and evidence, on every backend.
+
+        ``trail`` (one of TRAILS) says how much of the audit trail to write: ``full`` (the default) every event
+        as the model gives it; ``compact`` every event with every input's value and source, but the texts each
+        rule or measure repeats in all its events (description, expression, citation) written once, under
+        ``rule_texts``; ``none`` no events (the judgements, findings with their evidence, flags and notes stay).
+        Raises ValueError for another ``trail``.
 
         The text is ``json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False)`` plus a newline.
         pydantic-core writes the same bytes several times faster, except that it spells a float below 1e-4
         without Python's exponent (``0.00005`` for ``5e-05``) and cannot write a lone surrogate: where the
         text could hold either, the slow spelling is used, so the bytes never depend on the path taken.
         """
-        try:
-            if "audit" in self.__dict__:  # the models were read (or replaced): they are the trail
-                text = self.model_dump_json(indent=2)
-            else:
-                text = pydantic_core.to_json(self._json_form(), indent=2).decode()
-        except ValueError:  # pragma: no cover - a text pydantic-core cannot encode
-            return _canonical_json(self)
-        if _may_spell_small_float(text):
-            return _canonical_json(self)
-        return text + "\n"
+        if trail != "full":
+            return _leaner_json(self, trail)
+        if "audit" not in self.__dict__:  # the trail is still only recorded: write the records
+            return _dumps(self._json_form())
+        # The models were read (or replaced, by model_copy(update=...), which puts them last): they are the trail.
+        data = BaseModel.model_dump(self, mode="json")
+        return _dumps({name: data[name] for name in _JSON_FIELDS})
+
+    def _events_json(self) -> list[EventRecord]:
+        """The trail in its JSON form, whichever way this result holds it."""
+        if "audit" in self.__dict__:
+            return [event.model_dump(mode="json") for event in self.__dict__["audit"]]
+        return self._events or []
 
     def _json_form(self) -> dict[str, Any]:
         """The JSON form of a result whose trail is still only recorded: every field in order, 'audit' the
@@ -170,6 +188,7 @@ class Result(_Model):
         return {name: self._events if name == "audit" else data[name] for name in _JSON_FIELDS}
 
 
+_ALL_FIELDS = tuple(Result.model_fields)
 _JSON_FIELDS = tuple(name for name, info in Result.model_fields.items() if not info.exclude)
 
 
@@ -190,8 +209,46 @@ def _may_spell_small_float(text: str) -> bool:
     return False
 
 
-def _canonical_json(result: Result) -> str:
-    return json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+TRAILS = ("full", "compact", "none")
+# What an event repeats from its rule or measure, written once per rule under 'rule_texts' in a compact trail.
+_RULE_TEXTS = ("description", "expression", "citation")
+
+
+def _leaner_json(result: Result, trail: str) -> str:
+    """A result's JSON with a compact trail, or none: the full form with the trail's repeated texts (or all of
+    it) left out, and a ``trail`` key saying which, so a reader never mistakes it for the full trail."""
+    if trail not in TRAILS:
+        raise ValueError(f"unknown trail '{trail}': choose one of {', '.join(TRAILS)}")
+    data = BaseModel.model_dump(result, mode="json", exclude={"audit"})
+    out: dict[str, Any] = {}
+    for name in _JSON_FIELDS:
+        if name != "audit":
+            out[name] = data[name]
+            continue
+        out["trail"] = trail
+        if trail == "none":
+            continue
+        texts: dict[str, dict[str, Any]] = {}
+        events = []
+        for event in result._events_json():
+            key = f"{event['kind']}:{event['id']}"
+            if key not in texts:
+                texts[key] = {"source": event["source"], **{text: event[text] for text in _RULE_TEXTS}}
+            events.append({k: v for k, v in event.items() if k not in _RULE_TEXTS})
+        out["rule_texts"] = dict(sorted(texts.items()))
+        out["audit"] = events
+    return _dumps(out)
+
+
+def _dumps(data: Any) -> str:
+    """``json.dumps(data, indent=2, ensure_ascii=False)`` and a newline, by pydantic-core where the bytes agree."""
+    try:
+        text = pydantic_core.to_json(data, indent=2).decode()
+    except ValueError:  # pragma: no cover - a text pydantic-core cannot encode
+        text = "0.0000"
+    if _may_spell_small_float(text):
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+    return text + "\n"
 
 
 def _measures_for(outcome: Outcome, plan: Plan, element: str, subject: str) -> dict[str, list[dict[str, Any]]]:

@@ -1,0 +1,147 @@
+"""The fast paths give exactly what the plain ones give.
+
+The engine evaluates compiled closures instead of walking expression trees, records audit events in their JSON
+form and makes the models only when ``Result.audit`` is read, and writes JSON through pydantic-core. Each of
+those is held here to the slower, obviously-right way it replaced, on every fixture and both backends.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from caa_engine import Engine
+from caa_engine.evaluate import Scope, evaluate
+from caa_engine.result import TRAILS, _may_spell_small_float
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = sorted(p.relative_to(ROOT) for p in (ROOT / "fixtures").iterdir() if p.suffix in (".yaml", ".json"))
+
+
+def python_json(data: object) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+@pytest.fixture(scope="module")
+def engines() -> dict[str, Engine]:
+    return {}
+
+
+def engine_for(engines: dict[str, Engine], backend: str) -> Engine:
+    if backend not in engines:
+        engines[backend] = Engine(ROOT / "rules", backend=backend)
+    return engines[backend]
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[p.stem for p in FIXTURES])
+def test_compiled_expressions_judge_every_fixture_as_the_tree_walking_evaluator_does(
+    fixture: Path, backend: str, monkeypatch: pytest.MonkeyPatch, engines: dict[str, Engine]
+) -> None:
+    compiled = engine_for(engines, backend).assess(fixture).to_json()
+
+    def interpreted(expr, types, subject_type, item_type=None):  # type: ignore[no-untyped-def]
+        return lambda scope: evaluate(expr, scope)
+
+    monkeypatch.setattr("caa_engine.session.compile_expression", interpreted)
+    walked = Engine(ROOT / "rules", backend=backend).assess(fixture).to_json()
+    assert compiled == walked
+
+
+def test_a_compiled_expression_records_the_same_trail_as_the_evaluator(engines: dict[str, Engine]) -> None:
+    from caa_engine.evaluate import FactStore, compile_expression
+    from caa_engine.evidence.loader import bundle_facts, load_bundle
+
+    engine = engine_for(engines, "native")
+    plan = engine.plan
+    store = FactStore(plan.fact_types)
+    for fact in bundle_facts(load_bundle(ROOT / "fixtures" / "calderbridge.yaml"), plan.tables, plan.elements):
+        store.add(fact)
+    checked = 0
+    for rule in plan.rules:
+        fn = compile_expression(rule.condition, plan.fact_types, rule.per)
+        for subject in store.of(rule.per):
+            walked_trace: list = []
+            compiled_trace: list = []
+            walked = evaluate(rule.condition, Scope(store, subject=subject, trace=walked_trace))
+            assert fn(Scope(store, subject=subject, trace=compiled_trace)) == walked
+            assert compiled_trace == walked_trace
+            checked += 1
+    assert checked > 100
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[p.stem for p in FIXTURES])
+def test_to_json_is_json_dumps_of_the_models_byte_for_byte(fixture: Path, engines: dict[str, Engine]) -> None:
+    result = engine_for(engines, "native").assess(fixture)
+    recorded = result.to_json()
+    assert "audit" not in result.__dict__  # written from the records, the models never made
+    data = result.model_dump(mode="json")  # makes the models
+    assert recorded == python_json(data)
+    assert result.to_json() == recorded  # and from the models, the same bytes
+
+
+def test_reading_the_audit_gives_models_whose_json_is_the_recorded_trail(engines: dict[str, Engine]) -> None:
+    result = engine_for(engines, "native").assess(ROOT / "fixtures" / "eastwold.yaml")
+    trail = json.loads(result.to_json())["audit"]
+    assert [event.model_dump(mode="json") for event in result.audit] == trail
+    assert result.audit is result.audit  # made once
+
+
+def test_a_trail_replaced_with_model_copy_is_the_trail_written(engines: dict[str, Engine]) -> None:
+    result = engine_for(engines, "native").assess(ROOT / "fixtures" / "cheltenham.yaml")
+    shorter = result.model_copy(update={"audit": result.audit[:1]})
+    written = json.loads(shorter.to_json())
+    assert len(written["audit"]) == 1
+    assert list(written) == list(json.loads(result.to_json()))  # 'audit' still in its place among the keys
+
+
+def test_a_float_below_1e_4_is_spelt_as_python_spells_it(engines: dict[str, Engine]) -> None:
+    # pydantic-core writes 5e-05 as 0.00005 and 3e-06 as 3e-6; the canonical JSON is Python's spelling.
+    result = engine_for(engines, "native").assess(ROOT / "fixtures" / "cheltenham.yaml")
+    odd = result.model_copy(update={"overall": {"small": 5e-05, "smaller": -3e-06, "ordinary": 0.75}})
+    text = odd.to_json()
+    assert '"small": 5e-05' in text and '"smaller": -3e-06' in text
+    odd.audit  # noqa: B018 - read the models, so the other path writes
+    assert odd.to_json() == text == python_json(odd.model_dump(mode="json"))
+
+
+@pytest.mark.parametrize(
+    ("text", "may"),
+    [("0.00005", True), ("-3e-6", True), ("area-e-6", False), ("0.0001", False), ("1e-06", False)],
+)
+def test_the_small_float_check_flags_only_what_pydantic_core_may_spell_differently(text: str, may: bool) -> None:
+    assert _may_spell_small_float(f'{{"v": {text}}}') is may
+
+
+def test_the_compact_trail_keeps_every_event_and_input_and_writes_each_rules_texts_once(
+    engines: dict[str, Engine],
+) -> None:
+    result = engine_for(engines, "native").assess(ROOT / "fixtures" / "calderbridge.yaml")
+    full = json.loads(result.to_json())
+    compact = json.loads(result.to_json("compact"))
+    assert compact["trail"] == "compact"
+    assert len(compact["audit"]) == len(full["audit"])
+    for whole, lean in zip(full["audit"], compact["audit"], strict=True):
+        texts = compact["rule_texts"][f"{whole['kind']}:{whole['id']}"]
+        assert {**lean, **{k: texts[k] for k in ("description", "expression", "citation")}} == whole
+        assert texts["source"] == whole["source"]
+    assert {k: v for k, v in compact.items() if k not in ("trail", "rule_texts", "audit")} == {
+        k: v for k, v in full.items() if k != "audit"
+    }
+    assert len(result.to_json("compact")) < len(result.to_json())
+
+
+def test_no_trail_keeps_the_judgements_and_says_it_has_no_trail(engines: dict[str, Engine]) -> None:
+    result = engine_for(engines, "native").assess(ROOT / "fixtures" / "calderbridge.yaml")
+    full = json.loads(result.to_json())
+    bare = json.loads(result.to_json("none"))
+    assert bare["trail"] == "none" and "audit" not in bare
+    assert {k: v for k, v in bare.items() if k != "trail"} == {k: v for k, v in full.items() if k != "audit"}
+
+
+def test_an_unknown_trail_is_refused_with_the_choices() -> None:
+    result = Engine(ROOT / "rules", backend="native").assess(ROOT / "fixtures" / "cheltenham.yaml")
+    with pytest.raises(ValueError, match="unknown trail 'short': choose one of full, compact, none"):
+        result.to_json("short")
+    assert TRAILS == ("full", "compact", "none")
