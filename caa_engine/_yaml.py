@@ -5,20 +5,44 @@ builds plain Python values itself, rejects duplicate keys, and returns a
 :class:`Document`: the data plus a map from each value's path (a tuple of keys
 and list indices) to its :class:`Mark`.  Everything downstream turns a path
 into ``file:line:column`` through :meth:`Document.locate`.
+
+Scalars are read as YAML 1.2's core schema says (``012`` is refused rather than
+read as octal, ``1:30`` and ``yes`` are text, ``1e-07`` is a number), plus
+dates written ``2008-04-01``; a number that a float cannot hold exactly is
+refused.  Only ``\n``, ``\r\n`` and ``\r`` end a line, as in an editor.
+
+Events come from libyaml (PyYAML's C binding) when it is installed, composed
+by PyYAML's Python composer, which checks the nesting depth; anything libyaml
+refuses is parsed again by the pure-Python parser, whose errors are the ones
+worded for people, so the same input always gives the same message.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
+from yaml.composer import Composer
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import BaseResolver
+from yaml.scanner import Scanner
 
 from ._io import InputTooLarge, display_name, read_input
 from .errors import Issue, Location
+
+try:  # libyaml, through PyYAML's C binding: the same events, about ten times faster
+    import yaml._yaml as _libyaml
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _libyaml = None  # type: ignore[assignment]
+CParser: Any = getattr(_libyaml, "CParser", None)
 
 __all__ = [
     "Mark",
@@ -52,9 +76,11 @@ _TAG_WORDS = {
 }
 
 
-@dataclass(frozen=True)
-class Mark:
-    """Where a value (and, inside a mapping, its key) stands in the file."""
+class Mark(NamedTuple):
+    """Where a value (and, inside a mapping, its key) stands in the file.
+
+    A named tuple, not a dataclass: a bundle has tens of thousands of them, and a tuple is built fastest.
+    """
 
     key_line: int
     key_column: int
@@ -114,6 +140,14 @@ class Document:
             # More lines than the scalar has in the file: escapes such as \n made them; point at its start.
             return Location(self.file, mark.line, mark.column)
         return Location(self.file, mark.line + line - 1, column)
+
+    def written(self, path: PathKey) -> str | None:
+        """The text of the scalar at ``path`` as it is written on its line, or None if unknown."""
+        mark = self.marks.get(tuple(path))
+        if mark is None or not self.source or mark.line != mark.end_line:
+            return None
+        lines = self.source.split("\n")
+        return lines[mark.line - 1][mark.column - 1 : mark.end_column - 1] if mark.line <= len(lines) else None
 
     def _value(self, path: PathKey) -> Any:
         value = self.data
@@ -187,41 +221,252 @@ class _TooDeep(Exception):
         self.mark = mark
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, refusing to compose values nested deeper than MAX_DEPTH (it recurses per level)."""
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
 
-    def __init__(self, stream: str):
-        super().__init__(stream)
-        self.depth = 0
+
+class _Resolver(BaseResolver):
+    """YAML 1.2's core schema, plus dates and '<<' merges as PyYAML reads them.
+
+    YAML 1.1 (PyYAML's default) reads ``012`` as octal 10, ``1:30`` as 90, ``yes`` and ``off`` as
+    booleans, and ``1e-07`` as text; none of these is what a spreadsheet means.
+    """
+
+
+for _tag, _pattern, _first in (
+    (_BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    (_INT, r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    (
+        _FLOAT,
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
+    (_NULL, r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:merge", r"^(?:<<)$", "<"),
+):
+    _Resolver.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+# Dates as PyYAML reads them (YAML 1.1's timestamp): 2008-04-01 is a date, in quotes or not.
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_Resolver.add_implicit_resolver(
+    _TIMESTAMP,
+    next(regexp for tag, regexp in yaml.resolver.Resolver.yaml_implicit_resolvers["2"] if tag == _TIMESTAMP),
+    list("0123456789"),
+)
+
+
+class _DepthLimit(Composer):
+    """PyYAML's composer, refusing to compose values nested deeper than MAX_DEPTH (it recurses per level)."""
+
+    depth = 0
+    peek_event: Callable[[], yaml.Event]  # from the parser it is mixed with
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         self.depth += 1
         try:
             if self.depth > MAX_DEPTH:
-                raise _TooDeep(self.peek_event().start_mark)
+                raise _TooDeep(self.peek_event().start_mark)  # type: ignore[arg-type]
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
 
 
+class _Loader(Reader, Scanner, Parser, _DepthLimit, _Resolver):
+    """The pure-Python parser: the reference for what is valid, and the words of every syntax error."""
+
+    def __init__(self, stream: str):
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        _DepthLimit.__init__(self)
+        _Resolver.__init__(self)
+
+
+def _compose(loader_class: Any, text: str) -> yaml.Node | None:
+    loader = loader_class(text)
+    try:
+        node: yaml.Node | None = loader.get_single_node()
+        return node
+    finally:
+        loader.dispose()
+
+
+def _fast_loader() -> Any:
+    """The loader for libyaml: it composes in C when libyaml refuses deep nesting itself (0.2.6 on, at 1,000
+    levels, which C recursion survives), else in Python with the depth checked; None without libyaml."""
+    if CParser is None:
+        return None
+
+    class CLoader(CParser, _Resolver):  # type: ignore[misc, valid-type]
+        def __init__(self, stream: str):
+            CParser.__init__(self, stream)
+            _Resolver.__init__(self)
+
+    try:
+        _compose(CLoader, "[" * 1001 + "]" * 1001)
+    except yaml.YAMLError:
+        return CLoader
+
+    class CEventLoader(_DepthLimit, CParser, _Resolver):  # type: ignore[misc, valid-type]
+        def __init__(self, stream: str):
+            CParser.__init__(self, stream)
+            _DepthLimit.__init__(self)
+            _Resolver.__init__(self)
+
+    return CEventLoader
+
+
+_FAST_LOADER = _fast_loader()
+
+
+# YAML 1.1 (and libyaml) end a line at these too; an editor does not, so they would shift every later line.
+_UNICODE_BREAKS = "\x85\u2028\u2029"
+
+
+def _without_unicode_breaks(text: str) -> tuple[str, dict[int, int] | None]:
+    """``text`` with NEL, LS and PS swapped for private-use characters absent from it, and the way back.
+
+    One character for one, so every line and column stays where an editor shows it; values get the
+    original characters back when they are built.
+    """
+    if not any(char in text for char in _UNICODE_BREAKS):
+        return text, None
+    spare = (chr(code) for code in range(0xE000, 0xF900) if chr(code) not in text)
+    there: dict[int, int] = {}
+    back: dict[int, int] = {}
+    for char in _UNICODE_BREAKS:
+        if char in text:
+            stand_in = next(spare)
+            there[ord(char)] = ord(stand_in)
+            back[ord(stand_in)] = ord(char)
+    return text.translate(there), back
+
+
+class _Unreadable(Exception):
+    """A scalar written in a form we refuse to guess at: its message and hint."""
+
+    def __init__(self, message: str, hint: str):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def _read_int(text: str) -> int:
+    if text.startswith(("0x", "0o")):
+        return int(text[2:], 16 if text[1] == "x" else 8)
+    digits = text.lstrip("+-")
+    if len(digits) > 1 and digits.startswith("0") and digits.isdigit():
+        meant = (text[0] if text[0] in "+-" else "") + (digits.lstrip("0") or "0")
+        raise _Unreadable(
+            f"the number {text} starts with 0, which older YAML reads as octal",
+            f"write {meant} if that is the number meant, or put it in quotes if it is a code: '{text}'",
+        )
+    return int(text)
+
+
+def _read_float(text: str) -> float:
+    lowered = text.lower()
+    if lowered.endswith((".inf", ".nan")):
+        return float(lowered.replace(".", ""))
+    if "_" in text:
+        raise ValueError(text)  # Python's float() would take 1_000; YAML 1.2 does not
+    value = float(text)
+    try:
+        written = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(text) from None
+    if math.isinf(value):
+        raise _Unreadable(
+            f"the number {text} is too large to be held",
+            "write a number below 1e308, or put it in quotes if it is text",
+        )
+    if written != Decimal(repr(value)):
+        if value == 0:
+            raise _Unreadable(
+                f"the number {text} is too small to be held: it would be read as 0",
+                "write 0 if that is what is meant, or put it in quotes if it is text",
+            )
+        raise _Unreadable(
+            f"the number {text} has more digits than can be held exactly: it would be read as {value!r}",
+            "write it with at most 15 significant digits, or put it in quotes if it is text",
+        )
+    return value
+
+
+def _read_bool(text: str) -> bool:
+    lowered = text.lower()
+    if lowered not in ("true", "false"):
+        raise KeyError(text)
+    return lowered == "true"
+
+
+def _read_null(text: str) -> None:
+    if text not in ("", "~", "null", "Null", "NULL"):
+        raise ValueError(text)
+    return None
+
+
+_SCALAR_READERS: dict[str, Callable[[str], Any]] = {
+    _INT: _read_int,
+    _FLOAT: _read_float,
+    _BOOL: _read_bool,
+    _NULL: _read_null,
+}
+
+
+def _end_of_text(text: str) -> tuple[int, int]:
+    """Where the pure parser puts the end of a text with no final line break (line, column from 0).
+
+    libyaml puts it at the start of a line after the last; values that end there are moved back.
+    """
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return breaks, len(text) - (max(text.rfind("\n"), text.rfind("\r")) + 1)
+
+
+def _implicit_tag(value: str) -> str:
+    """The tag a plain scalar gets from its text alone."""
+    for tag, regexp in _Resolver.yaml_implicit_resolvers.get(value[:1], ()):
+        if regexp.match(value):
+            return str(tag)
+    return _STR
+
+
+class _Diverged(Exception):
+    """libyaml composed something the pure-Python parser would refuse."""
+
+
 class _Builder:
-    def __init__(self, file: str):
+    def __init__(
+        self, file: str, restore: dict[int, int] | None = None, fast: bool = False, end: tuple[int, int] | None = None
+    ):
         self.file = file
+        self.fast = fast  # composed by libyaml: watch for what only libyaml accepts
+        self.end = end  # the end of a text with no final line break, for marks libyaml puts past it
+        self.restore = restore  # private-use stand-ins back to the line-break characters they replaced
         self.marks: dict[PathKey, Mark] = {}
         self.issues: list[Issue] = []
         self.constructor = yaml.constructor.SafeConstructor()
         self.building: set[int] = set()  # the nodes being built, outermost to here: an alias back to one is a loop
         self.failed: set[yaml.Node] = set()  # values already reported as unreadable
         self.count = 0
+        self.depth = 0  # libyaml composes up to 1,000 levels; building recurses, so it stops at MAX_DEPTH
 
     def build(self, node: yaml.Node, path: PathKey, key_mark: yaml.Mark | None) -> Any:
         start = node.start_mark
         km = key_mark or start
-        style = getattr(node, "style", None)
+        style = getattr(node, "style", None) or None  # libyaml says '' for plain, PyYAML None
         end = node.end_mark
-        self.marks[path] = Mark(
-            km.line + 1, km.column + 1, start.line + 1, start.column + 1, style, end.line + 1, end.column + 1
-        )
+        if self.end is not None and end.line > self.end[0]:
+            end_line, end_column = self.end
+            self.marks[path] = Mark(
+                km.line + 1, km.column + 1, start.line + 1, start.column + 1, style, end_line + 1, end_column + 1
+            )
+        else:
+            self.marks[path] = Mark(
+                km.line + 1, km.column + 1, start.line + 1, start.column + 1, style, end.line + 1, end.column + 1
+            )
         self.count += 1
         if self.count > MAX_VALUES:
             raise _TooLarge(start)
@@ -244,21 +489,36 @@ class _Builder:
             )
             return None
         self.building.add(id(node))
+        self.depth += 1
         try:
+            if self.depth >= MAX_DEPTH:  # its items would be deeper than the composer allows
+                raise _TooDeep(
+                    node.value[0][0].start_mark
+                    if isinstance(node, yaml.MappingNode) and node.value
+                    else node.value[0].start_mark
+                    if node.value
+                    else start
+                )
             return self.build_collection(node, path)
         finally:
             self.building.discard(id(node))
+            self.depth -= 1
 
     def build_collection(self, node: yaml.Node, path: PathKey) -> Any:
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             self.constructor.flatten_mapping(node)
+            if self.fast and getattr(node, "flow_style", False):
+                self._check_flow([part for pair in node.value for part in pair])
             for key_node, value_node in node.value:
-                key = self.construct(key_node)
-                if isinstance(key_node, yaml.ScalarNode) and key is not None and not isinstance(key, str):
-                    # A key is a name: '1.10', 'true' and '2009-01-01' mean the text written, not a number,
-                    # a boolean or a date ('true:' would otherwise silently replace a later '1:').
-                    key = str(key_node.value)
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag in (_INT, _FLOAT, _BOOL):
+                    # A key is a name: '1.10', '012' and 'true' mean the text written, not a number or
+                    # a boolean ('true:' would otherwise silently replace a later '1:').
+                    key = self._text(key_node.value)
+                else:
+                    key = self.construct(key_node)
+                    if isinstance(key_node, yaml.ScalarNode) and key is not None and not isinstance(key, str):
+                        key = self._text(str(key_node.value))  # a date: the text written
                 if not isinstance(key, str):
                     if key_node not in self.failed:
                         self._issue(
@@ -279,12 +539,34 @@ class _Builder:
                     continue
                 result[key] = self.build(value_node, path + (key,), key_node.start_mark)
             return result
+        if self.fast and getattr(node, "flow_style", False):
+            self._check_flow(node.value)
         return [self.build(item, path + (index,), None) for index, item in enumerate(node.value)]
+
+    @staticmethod
+    def _check_flow(nodes: list[yaml.Node]) -> None:
+        # PyYAML ends a plain scalar inside [...] or {...} at '?', libyaml does not.
+        for item in nodes:
+            if isinstance(item, yaml.ScalarNode) and not item.style and "?" in item.value:
+                raise _Diverged
+
+    def _text(self, value: str) -> str:
+        return value.translate(self.restore) if self.restore else value
 
     def construct(self, node: yaml.Node) -> Any:
         """The value of a scalar (or of a complex key), or None with an issue if it cannot be read."""
         try:
+            if isinstance(node, yaml.ScalarNode):
+                if node.tag == _STR:
+                    if self.fast and not node.style and _implicit_tag(node.value) != _STR:
+                        raise _Diverged  # '! 12': PyYAML resolves a plain scalar under '!', libyaml keeps text
+                    return self._text(node.value)
+                reader = _SCALAR_READERS.get(node.tag)
+                if reader is not None:
+                    return reader(node.value)
             return self.constructor.construct_object(node, deep=True)
+        except _Unreadable as exc:
+            self._issue("yaml-value", exc.message, node.start_mark, exc.hint)
         except yaml.constructor.ConstructorError as exc:
             mark = exc.problem_mark or node.start_mark
             self._issue(
@@ -298,13 +580,13 @@ class _Builder:
             # 2009-13-45, or a number of more than 4,300 digits.
             text = str(node.value) if isinstance(node, yaml.ScalarNode) else ""
             digits = sum(char.isdigit() for char in text)
-            if node.tag == "tag:yaml.org,2002:int" and digits > sys.get_int_max_str_digits():
+            if node.tag == _INT and digits > sys.get_int_max_str_digits():
                 message = f"this number has {digits:,} digits; at most {sys.get_int_max_str_digits():,} can be read"
             else:
                 shown = text if len(text) <= 40 else text[:39] + "…"
                 message = f"cannot read '{shown}' as {_TAG_WORDS.get(node.tag, 'a value of its type')}"
             hint = "write a value of that kind, or put it in quotes to keep it as text"
-            if node.tag == "tag:yaml.org,2002:timestamp" and re.match(r"^\d{4}-\d\d?-\d\d?$", text):
+            if node.tag == _TIMESTAMP and re.match(r"^\d{4}-\d\d?-\d\d?$", text):
                 message += ": that day does not exist"
                 hint = "write a date that exists, as YYYY-MM-DD (e.g. 2008-02-29), or put it in quotes if it is text"
             self._issue("yaml-value", message, node.start_mark, hint)
@@ -323,42 +605,24 @@ class _TooLarge(Exception):
 
 def parse_yaml(text: str, file: str) -> Document:
     """Parse YAML text safely; raise :class:`YamlProblem` on any problem."""
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        raise YamlProblem([_syntax_issue(exc, text, file)]) from None
-    except _TooDeep as exc:
-        raise YamlProblem(
-            [
-                Issue(
-                    "yaml-depth",
-                    f"values are nested more than {MAX_DEPTH} levels deep here",
-                    Location(file, exc.mark.line + 1, exc.mark.column + 1),
-                    "a rule file or bundle nests only a few levels: look for a run of unclosed '[' or '{'",
-                )
-            ]
-        ) from None
-    except yaml.reader.ReaderError as exc:
-        line, column = text_position(text, exc.position)
-        raise YamlProblem(
-            [
-                Issue(
-                    "yaml-syntax",
-                    f"the character {_character(exc.character)} is not allowed in YAML",
-                    Location(file, line, column),
-                    "remove it; inside double quotes it can be written as an escape such as \\x00",
-                )
-            ]
-        ) from None
-    except yaml.YAMLError as exc:
-        raise YamlProblem(
-            [Issue("yaml-syntax", f"YAML syntax error: {exc}", Location(file, 1, 1), "check the file is valid YAML")]
-        ) from None
+    work, restore = _without_unicode_breaks(text)
+    node = _compose_fast(work)
+    fast = node is not _REFUSED
+    if not fast:
+        node = _compose_described(work, file)
     if node is None:
         return Document(file, None, {(): Mark(1, 1, 1, 1, None)}, text)
-    builder = _Builder(file)
+    builder = _Builder(file, restore, fast, _end_of_text(work) if fast and work[-1] not in "\r\n" else None)
     try:
-        data = builder.build(node, (), None)
+        try:
+            data = builder.build(node, (), None)
+        except _Diverged:  # libyaml accepted what PyYAML refuses: PyYAML's verdict stands, as it always did
+            builder = _Builder(file, restore)
+            pure = _compose_described(work, file)
+            data = None if pure is None else builder.build(pure, (), None)
+    except _TooDeep as exc:  # composed in C: the pure parser says where, in the same words as always
+        _compose_described(work, file)
+        raise YamlProblem([_depth_issue(file, exc.mark)]) from None  # only aliases, repeated, nest this deep
     except yaml.constructor.ConstructorError as exc:  # a '<<' merge of something that is not a mapping
         mark = exc.problem_mark
         loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
@@ -387,6 +651,58 @@ def parse_yaml(text: str, file: str) -> Document:
     if builder.issues:
         raise YamlProblem(builder.issues)
     return Document(file, data, builder.marks, text)
+
+
+_REFUSED: Any = object()
+
+
+def _compose_fast(text: str) -> Any:
+    """The node tree through libyaml, or _REFUSED when libyaml is absent or finds anything wrong.
+
+    Text with a tab or a byte-order mark is left to the pure parser: libyaml accepts tabs where PyYAML
+    refuses them, and counts U+FEFF in columns where PyYAML does not.
+    """
+    if _FAST_LOADER is None or "\t" in text or "\ufeff" in text:
+        return _REFUSED
+    try:
+        return _compose(_FAST_LOADER, text)
+    except Exception:  # noqa: BLE001 - whatever it was, the pure parser finds it again and words it
+        return _REFUSED
+
+
+def _depth_issue(file: str, mark: yaml.Mark) -> Issue:
+    return Issue(
+        "yaml-depth",
+        f"values are nested more than {MAX_DEPTH} levels deep here",
+        Location(file, mark.line + 1, mark.column + 1),
+        "a rule file or bundle nests only a few levels: look for a run of unclosed '[' or '{'",
+    )
+
+
+def _compose_described(text: str, file: str) -> yaml.Node | None:
+    """The node tree through the pure-Python parser, whose errors become located, worded issues."""
+    try:
+        return _compose(_Loader, text)
+    except yaml.MarkedYAMLError as exc:
+        raise YamlProblem([_syntax_issue(exc, text, file)]) from None
+    except _TooDeep as exc:
+        raise YamlProblem([_depth_issue(file, exc.mark)]) from None
+    except yaml.reader.ReaderError as exc:
+        line, column = text_position(text, exc.position)
+        raise YamlProblem(
+            [
+                Issue(
+                    "yaml-syntax",
+                    f"the character {_character(exc.character)} is not allowed in YAML",
+                    Location(file, line, column),
+                    "remove it; inside double quotes it can be written as an escape such as \\x00",
+                )
+            ]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(
+            [Issue("yaml-syntax", f"YAML syntax error: {exc}", Location(file, 1, 1), "check the file is valid YAML")]
+        ) from None
 
 
 def _character(code: Any) -> str:

@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_profiles import examples
+from test_backends import conditions, facts
 
 from caa_engine import Engine
+from caa_engine.backends.native import compile_condition, compile_group, rename_fields
+from caa_engine.compile import AllOf, Always, Cmp, MatchCondition
 from caa_engine.evaluate import Scope, evaluate
 from caa_engine.result import TRAILS, _may_spell_small_float
 
@@ -145,3 +152,22 @@ def test_an_unknown_trail_is_refused_with_the_choices() -> None:
     with pytest.raises(ValueError, match="unknown trail 'short': choose one of full, compact, none"):
         result.to_json("short")
     assert TRAILS == ("full", "compact", "none")
+
+
+@settings(max_examples=examples(200), suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(conditions, min_size=1, max_size=4), facts())
+def test_the_native_backends_generated_source_fires_what_its_closures_fire(
+    conds: list[MatchCondition], match_facts: list[dict[str, Any]]
+) -> None:
+    rules = [(f"r{number}", rename_fields(cond)) for number, cond in enumerate(conds)]
+    group = compile_group(rules)
+    for fact in match_facts:
+        assert group(fact) == [rule_id for rule_id, cond in rules if compile_condition(cond)(fact)]
+
+
+def test_a_condition_too_deep_for_pythons_compiler_is_still_matched() -> None:
+    deep: MatchCondition = Cmp("f_i0", "==", 1)
+    for _ in range(250):  # past the nesting Python's parser takes (the rule parser allows far less)
+        deep = AllOf((deep, Always(True)))
+    group = compile_group([("deep", deep)])
+    assert group({"f_i0": 1}) == ["deep"] and group({"f_i0": 2}) == []

@@ -81,7 +81,7 @@ def rename_fields(cond: MatchCondition) -> MatchCondition:
 @dataclass(frozen=True)
 class _Prepared:
     plan: Plan
-    index: dict[str, list[tuple[str, Test]]]  # match-fact type -> [(rule id, test)] in file order
+    index: dict[str, Callable[[MatchFact], list[str]]]  # match-fact type -> the ids of its rules that hold, in order
 
 
 class _Matcher:
@@ -90,21 +90,68 @@ class _Matcher:
 
     def match(self, stratum: int, facts: list[MatchFact]) -> set[tuple[str, str]]:
         fired: set[tuple[str, str]] = set()
+        index = self.prepared.index
         for fact in facts:
-            for rule_id, test in self.prepared.index.get(fact["type"], ()):
-                if test(fact):
-                    fired.add((rule_id, fact["subject"]))
+            group = index.get(fact["type"])
+            if group is not None:
+                subject = fact["subject"]
+                fired.update((rule_id, subject) for rule_id in group(fact))
         return fired
+
+
+def compile_group(rules: list[tuple[str, MatchCondition]]) -> Callable[[MatchFact], list[str]]:
+    """One function for every rule matching one type of match fact: the ids of those whose condition holds.
+
+    Generated as Python source, as a template engine compiles a template: each condition becomes one boolean
+    expression over the fact, so a fact costs one call, not a call per comparison.  The source is built from
+    the plan's typed conditions (field names and constants written with repr), never from rule text.  A
+    condition too deep for Python's compiler is tested by its closures instead (``compile_condition``).
+    """
+    lines = ["def group(fact):", "    get = fact.get", "    fired = []"]
+    namespace: dict[str, Any] = {}
+    for number, (rule_id, cond) in enumerate(rules):
+        try:
+            source = _source(cond)
+            compile(source, "<match condition>", "eval")
+        except (RecursionError, MemoryError, SyntaxError, TypeError):
+            namespace[f"test{number}"] = compile_condition(cond)
+            source = f"test{number}(fact)"
+        lines.append(f"    if {source}:")
+        lines.append(f"        fired.append({rule_id!r})")
+    lines.append("    return fired")
+    exec(compile("\n".join(lines), "<native match group>", "exec"), namespace)  # noqa: S102 - generated from the plan
+    return namespace["group"]  # type: ignore[no-any-return]
+
+
+_PY_OPS = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+
+def _source(cond: MatchCondition) -> str:
+    """A Python boolean expression for ``cond`` over ``get`` (the match fact's get): what compile_condition's
+    closures compute, a comparison with a missing or null value false whatever the operator."""
+    if isinstance(cond, Always):
+        return "True" if cond.value else "False"
+    if isinstance(cond, (AllOf, AnyOf)):
+        if not cond.items:
+            return "True" if isinstance(cond, AllOf) else "False"
+        joiner = " and " if isinstance(cond, AllOf) else " or "
+        return "(" + joiner.join(_source(item) for item in cond.items) + ")"
+    op = _PY_OPS[cond.op]
+    if not cond.is_field and type(cond.value) not in (int, str, bool):
+        raise TypeError(f"a constant the compiler never emits: {cond.value!r}")  # tested by its closure instead
+    if cond.is_field:
+        return f"((a := get({cond.field!r})) is not None and (b := get({cond.value!r})) is not None and a {op} b)"
+    return f"((v := get({cond.field!r})) is not None and v {op} {cond.value!r})"
 
 
 class NativeBackend:
     name = "native"
 
     def prepare(self, plan: Plan) -> _Prepared:
-        index: dict[str, list[tuple[str, Test]]] = {}
+        groups: dict[str, list[tuple[str, MatchCondition]]] = {}
         for rule in plan.rules:
-            index.setdefault(rule.group, []).append((rule.id, compile_condition(rename_fields(rule.match))))
-        return _Prepared(plan, index)
+            groups.setdefault(rule.group, []).append((rule.id, rename_fields(rule.match)))
+        return _Prepared(plan, {group: compile_group(rules) for group, rules in groups.items()})
 
     @contextmanager
     def open(self, prepared: _Prepared) -> Iterator[_Matcher]:

@@ -135,6 +135,33 @@ def _cross_checks(bundle: EvidenceBundle, document: Document) -> list[Issue]:
                 )
             seen.setdefault(assessment.body, index)
     issues += _reference_checks(bundle, document, ids)
+    issues += _benchmark_checks(bundle, document)
+    return issues
+
+
+def _benchmark_checks(bundle: EvidenceBundle, document: Document) -> list[Issue]:
+    """An indicator's quartiles are values, lowest first: lower quartile <= median <= upper quartile."""
+    issues: list[Issue] = []
+    if bundle.indicator_set is None:
+        return issues
+    for index, indicator in enumerate(bundle.indicator_set.indicators):
+        marks = indicator.benchmarks
+        if marks is None:
+            continue
+        lower, median, upper = (normalise_number(v) for v in (marks.lower_quartile, marks.median, marks.upper_quartile))
+        if lower <= median <= upper:
+            continue
+        wrong = "median" if lower > median else "upper_quartile"
+        issues.append(
+            Issue(
+                "benchmarks-out-of-order",
+                f"indicator '{indicator.code}' for body '{indicator.body}' has its benchmarks out of order: "
+                f"lower quartile {marks.lower_quartile}, median {marks.median}, upper quartile {marks.upper_quartile}",
+                document.locate(("indicator_set", "indicators", index, "benchmarks", wrong), at_value=True),
+                "give the quartiles as values, lowest first (lower_quartile <= median <= upper_quartile), "
+                "whichever way is better for the indicator",
+            )
+        )
     return issues
 
 

@@ -7,10 +7,22 @@ a misspelled section must never be silently ignored.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Literal, Union
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
+from pydantic_core import PydanticCustomError
 
 from .facts import BODY_KINDS
 
@@ -40,11 +52,32 @@ INDICATOR_CODE = r"^[A-Z]{1,6} [0-9]{1,4}[a-z]?$"  # 'NI 192', 'LPI 12' (the loa
 BodyKind = Literal[BODY_KINDS]  # type: ignore[valid-type]
 Score = Annotated[StrictInt, Field(ge=1, le=4)]
 Number = Union[StrictInt, Annotated[StrictFloat, Field(allow_inf_nan=False)]]
-Text = Annotated[StrictStr, Field(min_length=1, max_length=1000)]
+
+
+def _not_blank(value: str) -> str:
+    if value and not value.strip():
+        raise PydanticCustomError("blank_text", "only spaces")  # worded by the loader, which knows the field
+    return value
+
+
+def _date_as_written(value: Any) -> Any:
+    """A date is a date (2008-04-01, in quotes or not), never a number: pydantic would read 0, "86400" or
+    1199145600000 as seconds (or milliseconds) since 1970, and a date-and-time is not a date."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return value  # pydantic reads it, and refuses a day that does not exist
+    raise PydanticCustomError("date_type", "not a date")  # worded by the loader
+
+
+# Text that says something: empty and whitespace-only texts are refused (' ' is not a mitigation).
+Text = Annotated[StrictStr, Field(min_length=1, max_length=1000), AfterValidator(_not_blank)]
+Date = Annotated[date, BeforeValidator(_date_as_written)]
 # Ids and names travel in facts to the backends, and durable-rules compares text of at most 32,000
 # bytes: far more than any real id or name, but a bound, so a runaway value is refused here, located.
 MAX_ID = 100
 MAX_NAME = 1000
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME), AfterValidator(_not_blank)]
 
 
 class _Strict(BaseModel):
@@ -53,13 +86,13 @@ class _Strict(BaseModel):
 
 class Area(_Strict):
     id: str = Field(pattern=SLUG, max_length=MAX_ID, description="a short stable id, e.g. 'cheltenham'")
-    name: str = Field(min_length=1, max_length=MAX_NAME)
+    name: Name
     tier: Literal["single", "two"] = Field(default="single", description="'two' for a county with district councils")
 
 
 class Body(_Strict):
     id: str = Field(pattern=SLUG, max_length=MAX_ID, description="a short stable id, e.g. 'cheltenham-bc'")
-    name: str = Field(min_length=1, max_length=MAX_NAME)
+    name: Name
     kind: BodyKind = Field(description="what kind of public body it is")
     lead: StrictBool = Field(default=False, description="the area's lead council (the county in a two-tier area)")
 
@@ -130,7 +163,7 @@ class _Initiative(_Strict):
     title: Text
     body: str = Field(description="the id of the body that owns it")
     vulnerable: StrictBool = Field(default=False, description="whether it concerns vulnerable people or safeguarding")
-    started_on: date | None = Field(default=None, description="when the initiative started")
+    started_on: Date | None = Field(default=None, description="when the initiative started")
     risk: str | None = Field(default=None, description="the id of its entry in the risk register, if it has one")
     fraud_found: StrictBool = Field(default=False, description="whether fraud was found in it")
     negligence_found: StrictBool = Field(default=False, description="whether negligence was found in it")
@@ -156,7 +189,7 @@ class RiskEntry(_Strict):
 
     id: str = Field(pattern=SLUG, max_length=MAX_ID, description="a short stable id that outcomes and innovations cite")
     title: Text
-    recorded_on: date = Field(description="when the risk was first recorded in the register")
+    recorded_on: Date = Field(description="when the risk was first recorded in the register")
     mitigations: list[Text] = Field(default_factory=list, description="the mitigations recorded")
     contingency: Text | None = Field(default=None, description="the contingency plan recorded, if any")
     exposure: Literal["pilot", "staged", "capped_cost", "open"] = Field(

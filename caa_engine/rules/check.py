@@ -14,12 +14,27 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from ..errors import Issue, RuleError
 from ..evidence.facts import INPUT_FACT_TYPES
 from ..facts import FactType, FieldSpec, normalise_number, value_type_of
-from .expr import Arith, BoolOp, Call, Compare, Const, Expr, ExprSyntaxError, Neg, Not, Ref, parse_expression, unparse
+from .expr import (
+    Arith,
+    BoolOp,
+    Call,
+    Compare,
+    Const,
+    Expr,
+    ExprSyntaxError,
+    Neg,
+    Not,
+    Ref,
+    parse_expression,
+    unparse,
+    walk,
+)
 from .infer import JUDGEMENT, NUMERIC, RESERVED, Scope, TypeInfo, comparable, compare_hint, word_for
 from .loader import LoadedRuleSet, did_you_mean, safe_repr
 from .model import Measure, Rule
@@ -735,9 +750,41 @@ def check_rules(rulesets: list[LoadedRuleSet]) -> CheckedRules:
         tables,
         measures,
         rules,
-        _unused_parameters(rulesets, measures, rules),
+        _unused_parameters(rulesets, measures, rules) + _divisions_by_zero(measures, rules),
         checker.combined,
     )
+
+
+def _divisions_by_zero(measures: list[CheckedMeasure], rules: list[CheckedRule]) -> list[Issue]:
+    """'/ 0' or '/ params.NAME' holding 0: the value is unknown for every fact, silently."""
+    found: list[Issue] = []
+    sources: list[tuple[LoadedRuleSet, tuple[Any, ...], Expr | None]] = []
+    for measure in measures:
+        sources.append((measure.ruleset, ("measures", measure.index, "value"), measure.value))
+        sources.append((measure.ruleset, ("measures", measure.index, "when"), measure.when))
+    sources += [(rule.ruleset, ("rules", rule.index, "when"), rule.condition) for rule in rules]
+    for rs, path, expr in sources:
+        for node in walk(expr) if expr is not None else ():
+            if not (isinstance(node, Arith) and node.op == "/"):
+                continue
+            divisor = node.right
+            if isinstance(divisor, Ref) and len(divisor.parts) == 2 and divisor.parts[0] == "params":
+                param = rs.model.parameters.get(divisor.parts[1])
+                value = param.value if param is not None else None
+                why = f"params.{divisor.parts[1]} is 0"
+            else:
+                value = divisor.value if isinstance(divisor, Const) else None
+                why = "it divides by 0"
+            if isinstance(value, (int, float, Fraction)) and not isinstance(value, bool) and value == 0:
+                found.append(
+                    Issue(
+                        "division-by-zero",
+                        f"{why}, so this value is unknown for every fact",
+                        rs.document.text_location(path, divisor.line, divisor.column),
+                        "divide by something that is not 0, or give the parameter another value",
+                    )
+                )
+    return found
 
 
 def _unused_parameters(

@@ -256,13 +256,34 @@ def _issue(
         shown = (".nan" if value != value else ("-.inf" if value < 0 else ".inf")) if isinstance(value, float) else got
         return Issue("wrong-type", f"{name} must be a finite number, not {shown}", at, advice(_FINITE))
     if any(e["type"].startswith("date_") for e in errors):
+        value = error.get("input")
+        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if numeric or (isinstance(value, str) and value.strip().isdigit()):
+            hint = "write the date itself, e.g. 2008-04-01: a number is never read as a date"
+        elif isinstance(value, datetime.datetime):
+            hint = "write the day alone, without a time, e.g. 2008-04-01"
+        else:
+            hint = "write a date that exists, e.g. 2008-04-01"
+        return Issue("wrong-type", f"{name} must be a date written YYYY-MM-DD, not {got}", at, advice(hint))
+    if kind == "blank_text":
+        optional = field_info is not None and not field_info.is_required() and not isinstance(path[-1], int)
         return Issue(
-            "wrong-type",
-            f"{name} must be a date written YYYY-MM-DD, not {got}",
+            "invalid-value",
+            f"{name} must not be only spaces",
             at,
-            advice("write a date that exists, e.g. 2008-04-01"),
+            advice("write the text" + (", or leave the key out" if optional else "")),
         )
     if all(kinds) and isinstance(error.get("input"), str) and set(kinds) <= {"int", "float"}:
+        sexagesimal = re.fullmatch(r"([-+]?)([0-9]+(?::[0-5]?[0-9])+)", error["input"])
+        if sexagesimal:  # YAML 1.1 read 1:30 as 90; YAML 1.2 reads text
+            parts = [int(part) for part in sexagesimal.group(2).split(":")]
+            total = sum(part * 60**power for power, part in enumerate(reversed(parts)))
+            return Issue(
+                "wrong-type",
+                f"{name} must be a number, not {got}",
+                at,
+                advice(f"write the number itself (older YAML read {error['input']} as {sexagesimal.group(1)}{total})"),
+            )
         number = PERCENT.match(error["input"])
         if number:  # '35%' where a value is wanted: the number as it is, not as a share
             return Issue(
@@ -508,6 +529,18 @@ def load_rule_files(directory: Path | str) -> list[LoadedRuleSet]:
             model = RuleSetFile.model_validate(document.data)
         except ValidationError as exc:
             issues.extend(pydantic_issues(exc, document, RuleSetFile, "the rule file"))
+            continue
+        version = document.data.get("version")
+        written = document.written(("version",))
+        if isinstance(version, float) and written is not None and written != model.version:
+            issues.append(
+                Issue(
+                    "version-as-number",
+                    f"version {written} is read as the number {model.version}, not as written",
+                    document.locate(("version",), at_value=True),
+                    f'put the version in quotes: version: "{written}"',
+                )
+            )
             continue
         digest = hashlib.sha256(data).hexdigest()
         loaded.append(LoadedRuleSet(display, document, model, digest))

@@ -1,0 +1,295 @@
+"""Input that used to be read quietly and wrongly (issue 10): each is now a located error, or read as written.
+
+Every test feeds the exact input and asserts the exact text of the error, as a person would see it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from caa_engine import EvidenceError, RuleError, assess, load_rules
+from caa_engine import _yaml as yaml_module
+from caa_engine._yaml import parse_yaml
+from caa_engine.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+CALDERBRIDGE = (ROOT / "fixtures" / "calderbridge.yaml").read_text(encoding="utf-8")
+CHELTENHAM = (ROOT / "tests" / "broken" / "valid_bundle.yaml").read_text(encoding="utf-8")
+
+
+def refusal(tmp_path: Path, text: str, name: str = "bundle.yaml") -> str:
+    """The rendered evidence error for ``text`` written to a file, with the file shown as ``name``."""
+    file = tmp_path / name
+    file.write_text(text, encoding="utf-8")
+    with pytest.raises(EvidenceError) as caught:
+        assess(file, rules=ROOT / "rules", backend="native")
+    return caught.value.render().replace(str(file), name)
+
+
+def edited(text: str, old: str, new: str) -> str:
+    assert text.count(old) == 1, old
+    return text.replace(old, new)
+
+
+# --- dates: a date is written as a date --------------------------------------------------------------------------
+
+RECORDED = "recorded_on: 2008-06-20"
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [("0", "0"), ('"86400"', "the text '86400'"), ("1199145600000", "1199145600000")],
+)
+def test_a_number_where_a_date_belongs_is_a_located_error_not_a_unix_timestamp(
+    tmp_path: Path, written: str, shown: str
+) -> None:
+    assert refusal(tmp_path, edited(CALDERBRIDGE, RECORDED, f"recorded_on: {written}")) == (
+        "1 evidence error occurred:\n"
+        "bundle.yaml:160:20: wrong-type: risk_assessment.risk_register item 1.recorded_on must be a date written "
+        f"YYYY-MM-DD, not {shown}\n"
+        "    hint: write the date itself, e.g. 2008-04-01: a number is never read as a date — recorded_on: when the "
+        "risk was first recorded in the register"
+    )
+
+
+def test_a_number_as_an_initiatives_start_is_a_located_error_too(tmp_path: Path) -> None:
+    assert refusal(tmp_path, edited(CALDERBRIDGE, "started_on: 2008-06-02", "started_on: 1212364800")) == (
+        "1 evidence error occurred:\n"
+        "bundle.yaml:143:19: wrong-type: risk_assessment.innovations item 1.started_on must be a date written "
+        "YYYY-MM-DD, not 1212364800\n"
+        "    hint: write the date itself, e.g. 2008-04-01: a number is never read as a date — started_on: when the "
+        "initiative started"
+    )
+
+
+def test_a_date_with_a_time_is_not_a_date(tmp_path: Path) -> None:
+    assert refusal(tmp_path, edited(CALDERBRIDGE, RECORDED, "recorded_on: 2008-06-20T10:00:00")) == (
+        "1 evidence error occurred:\n"
+        "bundle.yaml:160:20: wrong-type: risk_assessment.risk_register item 1.recorded_on must be a date written "
+        "YYYY-MM-DD, not the date 2008-06-20T10:00:00\n"
+        "    hint: write the day alone, without a time, e.g. 2008-04-01 — recorded_on: when the risk was first "
+        "recorded in the register"
+    )
+
+
+def test_a_date_in_quotes_is_still_a_date(backend: str, tmp_path: Path) -> None:
+    file = tmp_path / "bundle.yaml"
+    file.write_text(edited(CALDERBRIDGE, RECORDED, 'recorded_on: "2008-06-20"'), encoding="utf-8")
+    quoted = assess(file, rules=ROOT / "rules", backend=backend)
+    plain = assess(ROOT / "fixtures" / "calderbridge.yaml", rules=ROOT / "rules", backend=backend)
+    assert [f.kind for f in quoted.flags] == [f.kind for f in plain.flags]
+
+
+# --- numbers: YAML 1.2's core schema, and only numbers a float holds exactly ------------------------------------
+
+VALUE = "value: 11.0"
+
+
+def value_refusal(tmp_path: Path, written: str) -> str:
+    return refusal(tmp_path, edited(CALDERBRIDGE, VALUE, f"value: {written}"))
+
+
+def test_a_number_with_a_leading_zero_is_refused_not_read_as_octal(tmp_path: Path) -> None:
+    assert value_refusal(tmp_path, "012") == (
+        "1 evidence error occurred:\n"
+        "bundle.yaml:52:14: yaml-value: the number 012 starts with 0, which older YAML reads as octal\n"
+        "    hint: write 12 if that is the number meant, or put it in quotes if it is a code: '012'"
+    )
+
+
+def test_hours_and_minutes_are_text_not_a_base_60_number(tmp_path: Path) -> None:
+    assert value_refusal(tmp_path, "1:30") == (
+        "1 evidence error occurred:\n"
+        "bundle.yaml:52:14: wrong-type: indicator_set.indicators item 1.value must be a number, not the text '1:30'\n"
+        "    hint: write the number itself (older YAML read 1:30 as 90) — value: this year's value"
+    )
+
+
+def test_more_digits_than_a_float_holds_are_refused_not_rounded(tmp_path: Path) -> None:
+    assert value_refusal(tmp_path, "9.9999999999999999999") == (
+        "1 evidence error occurred:\n"
+        "bundle.yaml:52:14: yaml-value: the number 9.9999999999999999999 has more digits than can be held exactly: "
+        "it would be read as 10.0\n"
+        "    hint: write it with at most 15 significant digits, or put it in quotes if it is text"
+    )
+
+
+def test_a_number_too_small_to_hold_is_refused_not_read_as_0(tmp_path: Path) -> None:
+    assert value_refusal(tmp_path, "1.0e-400") == (
+        "1 evidence error occurred:\n"
+        "bundle.yaml:52:14: yaml-value: the number 1.0e-400 is too small to be held: it would be read as 0\n"
+        "    hint: write 0 if that is what is meant, or put it in quotes if it is text"
+    )
+
+
+def test_yes_is_text_not_true(tmp_path: Path) -> None:
+    assert refusal(tmp_path, edited(CHELTENHAM, "lead: true", "lead: yes")) == (
+        "1 evidence error occurred:\n"
+        "bundle.yaml:11:11: wrong-type: body 'cheltenham-bc': lead must be true or false, not the text 'yes'\n"
+        "    hint: write true or false, without quotes — lead: the area's lead council (the county in a two-tier area)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [("0x1F", 31), ("0o17", 15), ("1e-07", 1e-07), ("-1.5E+3", -1500.0), ("012.5", 12.5), ("+7", 7), ("1.", 1.0)],
+)
+def test_yaml_1_2_core_numbers_are_read_as_that_schema_says(written: str, value: object) -> None:
+    number = parse_yaml(f"n: {written}\n", "x.yaml").data["n"]
+    assert (number, type(number)) == (value, type(value))
+
+
+@pytest.mark.parametrize("written", ["yes", "No", "on", "OFF", "1:30", "1_000", "0b101", "=", "0x", ".5.5"])
+def test_yaml_1_1_only_forms_are_text(written: str) -> None:
+    assert parse_yaml(f"n: {written}\n", "x.yaml").data["n"] == written
+
+
+def test_a_key_is_the_text_written_even_with_a_leading_zero() -> None:
+    assert parse_yaml("012: a\n1.10: b\ntrue: c\n", "x.yaml").data == {"012": "a", "1.10": "b", "true": "c"}
+
+
+# --- quiet nonsense --------------------------------------------------------------------------------------------
+
+
+def test_a_whitespace_only_mitigation_is_a_located_error(tmp_path: Path) -> None:
+    text = edited(CALDERBRIDGE, "- Roll out one benefit type at a time", '- " "')
+    assert refusal(tmp_path, text) == (
+        "1 evidence error occurred:\n"
+        "bundle.yaml:162:11: invalid-value: risk_assessment.risk_register item 1.mitigations item 1 must not be "
+        "only spaces\n"
+        "    hint: write the text — mitigations: the mitigations recorded"
+    )
+
+
+def test_a_whitespace_only_contingency_is_a_located_error(tmp_path: Path) -> None:
+    text = edited(CALDERBRIDGE, "contingency: Reopen the paper claim route", 'contingency: " "')
+    assert refusal(tmp_path, text) == (
+        "1 evidence error occurred:\n"
+        "bundle.yaml:164:20: invalid-value: risk_assessment.risk_register item 1.contingency must not be only spaces\n"
+        "    hint: write the text, or leave the key out — contingency: the contingency plan recorded, if any"
+    )
+
+
+def test_benchmarks_out_of_order_are_a_located_error(tmp_path: Path) -> None:
+    text = edited(
+        CALDERBRIDGE,
+        "benchmarks: {lower_quartile: 5.0, median: 6.4, upper_quartile: 8.0}",
+        "benchmarks: {lower_quartile: 80, median: 50, upper_quartile: 20}",
+    )
+    assert refusal(tmp_path, text) == (
+        "1 evidence error occurred:\n"
+        "bundle.yaml:55:48: benchmarks-out-of-order: indicator 'NI 117' for body 'calderbridge-mbc' has its "
+        "benchmarks out of order: lower quartile 80, median 50, upper quartile 20\n"
+        "    hint: give the quartiles as values, lowest first (lower_quartile <= median <= upper_quartile), whichever "
+        "way is better for the indicator"
+    )
+
+
+def test_a_median_above_the_upper_quartile_points_at_the_upper_quartile(tmp_path: Path) -> None:
+    text = edited(
+        CALDERBRIDGE,
+        "benchmarks: {lower_quartile: 5.0, median: 6.4, upper_quartile: 8.0}",
+        "benchmarks: {lower_quartile: 5.0, median: 6.4, upper_quartile: 6.3}",
+    )
+    assert refusal(tmp_path, text).split("\n")[1].startswith("bundle.yaml:55:70: benchmarks-out-of-order:")
+
+
+def test_a_line_separator_in_a_comment_does_not_shift_later_lines(tmp_path: Path) -> None:
+    text = edited(CHELTENHAM, "# (the brief's check, Cheltenham 2008/09).", "# (the brief's\u2028check,\u2029\x85 2008/09).")
+    text = edited(text, '"2.2": 2', '"2.2": 5')
+    assert refusal(tmp_path, text).split("\n")[1].startswith("bundle.yaml:21:16: invalid-value:")
+
+
+def test_a_line_separator_inside_a_text_is_kept_as_written() -> None:
+    document = parse_yaml("a: x\u2028y\nb: 'p\u2029q'\nc: 1\n", "x.yaml")
+    assert document.data == {"a": "x\u2028y", "b": "p\u2029q", "c": 1}
+    assert document.locate(("c",), at_value=True).line == 3
+
+
+def rules_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", folder)
+    return folder
+
+
+def test_an_unquoted_version_that_loses_a_digit_is_a_located_error(tmp_path: Path) -> None:
+    folder = rules_copy(tmp_path)
+    file = folder / "overall.yaml"
+    file.write_text(edited(file.read_text(encoding="utf-8"), 'version: "2009.1"', "version: 2009.10"), "utf-8")
+    with pytest.raises(RuleError) as caught:
+        load_rules(folder)
+    assert caught.value.render().replace(str(file), "overall.yaml") == (
+        "1 rule error occurred:\n"
+        "overall.yaml:7:10: version-as-number: version 2009.10 is read as the number 2009.1, not as written\n"
+        '    hint: put the version in quotes: version: "2009.10"'
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "column"),
+    [
+        ("min(kloe.score) + params.theme_cap_above_lowest)", "min(kloe.score) + params.theme_cap_above_lowest) / 0", 93),
+        (
+            "min(kloe.score) + params.theme_cap_above_lowest)",
+            "min(kloe.score) / params.theme_cap_above_lowest)",
+            60,
+        ),
+    ],
+)
+def test_a_division_by_zero_in_a_measure_is_a_check_warning_naming_the_line(
+    tmp_path: Path, old: str, new: str, column: int
+) -> None:
+    folder = rules_copy(tmp_path)
+    file = folder / "use_of_resources.yaml"
+    text = edited(file.read_text(encoding="utf-8"), old, new)
+    if "/ params" in new:
+        text = edited(text, "theme_cap_above_lowest:\n    value: 1", "theme_cap_above_lowest:\n    value: 0")
+    file.write_text(text, encoding="utf-8")
+    outcome = CliRunner().invoke(cli, ["check", str(folder)])
+    why = "params.theme_cap_above_lowest is 0" if "/ params" in new else "it divides by 0"
+    assert outcome.exit_code == 0
+    assert (
+        f"{file}:83:{column}: warning: division-by-zero: {why}, so this value is unknown for every fact\n"
+        "    hint: divide by something that is not 0, or give the parameter another value"
+    ) in outcome.output
+
+
+# --- libyaml: the same documents, marks and errors as the pure-Python parser ------------------------------------
+
+
+def shipped_yaml() -> list[Path]:
+    return sorted([*ROOT.glob("fixtures/*.yaml"), *ROOT.glob("rules/*.yaml"), *ROOT.glob("tests/broken/**/*.yaml")])
+
+
+def pure_parse(text: str, file: str, monkeypatch: pytest.MonkeyPatch) -> object:
+    with monkeypatch.context() as patch:
+        patch.setattr(yaml_module, "_FAST_LOADER", None)
+        try:
+            document = parse_yaml(text, file)
+        except yaml_module.YamlProblem as problem:
+            return [issue.render() for issue in problem.issues]
+        return document.data, document.marks
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML without libyaml")
+def test_libyaml_gives_the_same_data_marks_and_errors_as_the_pure_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [path.read_text(encoding="utf-8") for path in shipped_yaml()]
+    oddities = ["[" * 5000, "a: [b, c?d]\n", "- ! 12\n", "a: 1\n\tb: 2\n", "\ufeffa: 1\n", "a: &x [*x]\n", "a: {b\n"]
+    for variant in [*texts, *(text.rstrip("\n") for text in texts), *oddities]:
+        try:
+            fast: object = parse_yaml(variant, "f.yaml")
+            fast = (fast.data, fast.marks)  # type: ignore[attr-defined]
+        except yaml_module.YamlProblem as problem:
+            fast = [issue.render() for issue in problem.issues]
+        assert fast == pure_parse(variant, "f.yaml", monkeypatch), variant[-40:]
+
+
+def test_without_libyaml_the_pure_parser_reads_the_fixtures(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yaml_module, "_FAST_LOADER", None)
+    result = assess(ROOT / "fixtures" / "calderbridge.yaml", rules=ROOT / "rules", backend=backend)
+    assert result.overall["score"] == 1
