@@ -357,21 +357,19 @@ def _report(assessing: Round, style: ReportStyle, out: Path | None, *, progress:
     areas: list[tuple[str, str]] = []
     issues: list[Issue] = []
     # The report is complete only when the last area is: until then it waits in memory, then on disk.
-    with (
-        tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as spool,
-        _progress(len(assessing.tasks), progress) as (advance, _say),
-    ):
-        for outcome in assessing:
-            advance()
-            _stop_on_failure(outcome)
-            if outcome.issues:
-                issues.extend(outcome.issues)
-                continue
-            assert outcome.area is not None and outcome.text is not None
-            if areas:
-                spool.write(separator.encode("utf-8"))
-            spool.write(outcome.text.encode("utf-8"))
-            areas.append(outcome.area)
+    with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as spool:
+        with _progress(len(assessing.tasks), progress) as (advance, _say):
+            for outcome in assessing:
+                advance()
+                _stop_on_failure(outcome)
+                if outcome.issues:
+                    issues.extend(outcome.issues)
+                    continue
+                assert outcome.area is not None and outcome.text is not None
+                if areas:
+                    spool.write(separator.encode("utf-8"))
+                spool.write(outcome.text.encode("utf-8"))
+                areas.append(outcome.area)
         if issues:
             _fail(EvidenceError(issues))
         head, _, tail = report_frame(style.kind, areas, array=style.array)
