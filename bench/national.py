@@ -386,9 +386,10 @@ def cold_load(rules: Path, runs: int) -> dict[str, Any]:
 # -- the national round through the command line --------------------------------------------------------------------
 
 
-def tree_memory(root: int) -> tuple[int, int]:
+def tree_memory(root: int, peaks: dict[int, int]) -> tuple[int, int]:
     """The resident memory (bytes) of a process and all its descendants, from /proc: the sum of their RSS, and the
-    sum of their PSS (shared pages divided among the processes sharing them). (0, 0) where /proc is missing."""
+    sum of their PSS (shared pages divided among the processes sharing them); (0, 0) where /proc is missing. Each
+    process's own peak so far (VmHWM, exact between samples) is kept in ``peaks`` by pid."""
     parents: dict[int, list[int]] = {}
     try:
         entries = os.listdir("/proc")
@@ -415,6 +416,10 @@ def tree_memory(root: int) -> tuple[int, int]:
                         rss += int(line.split()[1]) * 1024
                     elif line.startswith(b"Pss:"):
                         pss += int(line.split()[1]) * 1024
+            with open(f"/proc/{pid}/status", "rb") as status_file:
+                for line in status_file:
+                    if line.startswith(b"VmHWM:"):
+                        peaks[pid] = max(peaks.get(pid, 0), int(line.split()[1]) * 1024)
         except (OSError, ValueError, IndexError):
             pass
         todo.extend(parents.get(pid, ()))
@@ -423,8 +428,12 @@ def tree_memory(root: int) -> tuple[int, int]:
 
 def run_measured(command: list[str], log: Path) -> dict[str, Any]:
     """Run a command; its wall time, exit status, the peak RSS (and PSS) of its process tree, sampled every 10 ms,
-    and the largest single process's peak RSS (wait4's ru_maxrss)."""
+    and the largest single process's own peak (VmHWM).
+
+    Not ``ru_maxrss``: a child forked from this (large) process and then exec'd reports this process's size there.
+    """
     peak_rss = peak_pss = 0
+    peaks: dict[int, int] = {}
     done = threading.Event()
     with open(log, "wb") as output:
         start = time.perf_counter()
@@ -433,13 +442,13 @@ def run_measured(command: list[str], log: Path) -> dict[str, Any]:
         def sample() -> None:
             nonlocal peak_rss, peak_pss
             while not done.is_set():
-                rss, pss = tree_memory(process.pid)
+                rss, pss = tree_memory(process.pid, peaks)
                 peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
                 done.wait(0.01)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        _, status, usage = os.wait4(process.pid, 0)
+        _, status, _ = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
         done.set()
         sampler.join()
@@ -450,7 +459,8 @@ def run_measured(command: list[str], log: Path) -> dict[str, Any]:
         "status": process.returncode,
         "peak_tree_rss": peak_rss or None,
         "peak_tree_pss": peak_pss or None,
-        "largest_process_rss": usage.ru_maxrss * 1024,  # KiB on Linux
+        "largest_process_rss": max(peaks.values(), default=0) or None,
+        "processes": len(peaks),
     }
 
 
@@ -536,33 +546,35 @@ def national_round(areas: list[dict[str, Any]], rules: Path, workdir: Path, floo
 
 
 def check_cli_output(out: Path, floor_out: Path, count: int) -> int:
-    """The CLI's results (where they are JSON) give every area the floor's scores; returns how many were checked."""
-    results: list[dict[str, Any]] = []
+    """The CLI's results (where they are JSON) give every area the floor's scores; returns how many were checked.
+
+    One file at a time, so that this process stays small: a child it starts later inherits its peak in ru_maxrss.
+    """
+    checked = 0
     for path in sorted(out.rglob("*.json")):
         try:
             loaded = json.loads(path.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             continue
-        results.extend(loaded if isinstance(loaded, list) else [loaded])
-    if not results:
-        return 0  # not JSON (another --format): counted by files only
-    if len(results) != count:
-        raise Failure(f"the CLI wrote {len(results)} results for {count} areas")
-    for result in results:
-        area = result["area"]["id"]
-        mine = json.loads((floor_out / f"{area}.json").read_text(encoding="utf-8"))
-        elements = result["elements"]
-        theirs = {
-            "indicator_set": elements.get("indicator_set", {}).get("score"),
-            "risk_assessment": elements.get("risk_assessment", {}).get("score"),
-            "overall": (result.get("overall") or {}).get("score"),
-            "direction_of_travel": {b: j["score"] for b, j in elements["direction_of_travel"]["bodies"].items()},
-            "use_of_resources": {b: j["score"] for b, j in elements["use_of_resources"]["bodies"].items()},
-        }
-        expected = {key: mine[key] for key in theirs}
-        if theirs != expected:
-            raise Failure(f"the CLI's result for {area} differs from the floor's: {theirs} != {expected}")
-    return len(results)
+        for result in loaded if isinstance(loaded, list) else [loaded]:
+            area = result["area"]["id"]
+            mine = json.loads((floor_out / f"{area}.json").read_text(encoding="utf-8"))
+            elements = result["elements"]
+            theirs = {
+                "indicator_set": elements.get("indicator_set", {}).get("score"),
+                "risk_assessment": elements.get("risk_assessment", {}).get("score"),
+                "overall": (result.get("overall") or {}).get("score"),
+                "direction_of_travel": {b: j["score"] for b, j in elements["direction_of_travel"]["bodies"].items()},
+                "use_of_resources": {b: j["score"] for b, j in elements["use_of_resources"]["bodies"].items()},
+            }
+            expected = {key: mine[key] for key in theirs}
+            if theirs != expected:
+                raise Failure(f"the CLI's result for {area} differs from the floor's: {theirs} != {expected}")
+            checked += 1
+        del loaded
+    if checked and checked != count:
+        raise Failure(f"the CLI wrote {checked} results for {count} areas")
+    return checked  # 0: not JSON (another --format), counted by files only
 
 
 # -- the report -----------------------------------------------------------------------------------------------------
@@ -791,7 +803,8 @@ def report(
         print(
             f"  {entry['form']}: {duration(run_['wall'])} wall ({times(run_['wall'] / floor_wall)} the floor), "
             f"peak RSS {fmt_mb(run_['peak_tree_rss'])} summed over the process tree (PSS "
-            f"{fmt_mb(run_['peak_tree_pss'])}; largest single process {fmt_mb(run_['largest_process_rss'])}); "
+            f"{fmt_mb(run_['peak_tree_pss'])}; largest single process's own peak {fmt_mb(run_['largest_process_rss'])}, "
+            f"{run_['processes']} processes); "
             f"{entry['files']} files, {entry['output_bytes'] / MB:,.1f} MB written"
             + (f"; {entry['results_checked']} results checked against the floor" if entry["results_checked"] else "")
         )
