@@ -76,6 +76,7 @@ try:
     from .evidence.loader import LoadedBundle, load_bundle
     from .report import DEFAULT_WIDTH, FORMATS, SUFFIXES, report_frame
     from .report.impact import render_impact_json, render_impact_text
+    from .result import TRAILS
     from .round import AreaOutcome, ReportStyle, Round, RoundTask, default_jobs
     from .rules.loader import did_you_mean
     from .rules.model import RuleSetFile
@@ -298,6 +299,15 @@ def _assess_all(engines: list[Engine], bundles: list[Path]) -> list[list[Result]
     default=None,
     help="Assess in this many worker processes; the output is the same as with one.  [default: the CPUs]",
 )
+@click.option(
+    "--trail",
+    type=click.Choice(TRAILS),
+    default="full",
+    show_default=True,
+    help="With --format json, how much of the audit trail each result holds: every event in full; compact "
+    "(every event, input value and source, but each rule's texts and each list of counted facts written once, "
+    "under rule_texts and fact_lists); or none (judgements, findings, flags and notes only).",
+)
 @_limit_option
 def assess_command(
     paths: tuple[Path, ...],
@@ -307,11 +317,16 @@ def assess_command(
     out: Path | None,
     out_dir: Path | None,
     jobs: int | None,
+    trail: str,
     max_bytes: int | None,
 ) -> None:
     """Assess evidence bundles: each PATH is a bundle file, a folder of them, or - (standard input)."""
     if out is not None and out_dir is not None:
         raise click.UsageError("give --out FILE (one report) or --out-dir FOLDER (one per area), not both")
+    if trail != "full" and kind != "json":
+        raise click.UsageError(
+            f"--trail {trail} goes with --format json (it sets how much of the trail a JSON result holds)"
+        )
     with input_limit(max_bytes):
         bundles, path_issues = _bundle_paths(paths)
         folder = rules_dir if rules_dir is not None else default_rules_dir()
@@ -324,7 +339,7 @@ def assess_command(
         colour = out is None and out_dir is None and kind == "text" and sys.stdout.isatty()
         width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns if colour else DEFAULT_WIDTH
         several = len(paths) > 1 or any(str(path) != STDIN and path.is_dir() for path in paths)
-        style = ReportStyle(kind, width, colour, array=several and kind == "json" and out_dir is None)
+        style = ReportStyle(kind, width, colour, array=several and kind == "json" and out_dir is None, trail=trail)
         tasks = [_task(bundle, target) for bundle, target in zip(bundles, targets, strict=True)]
         jobs = default_jobs() if jobs is None else jobs
         if jobs > 1 and len(tasks) > 1:

@@ -427,6 +427,20 @@ class _Compiler:
             return lambda scope: _ref(ref, scope)  # pragma: no cover - the checker refuses other names
         head, name, dotted = parts[0], parts[1], ref.dotted
         reader = _reader(name)
+        if subject_type is not None and head == subject_type and name != "id":
+            # The commonest read of all (a rule's own subject's field), written out in full.
+
+            def own(scope: Scope) -> Any:
+                fact = scope.subject
+                if fact is None:  # pragma: no cover - a subject of this type is always given
+                    return None
+                value = fact.fields.get(name)
+                trace = scope.trace
+                if trace is not None and scope.item is None:
+                    trace.append(Read(dotted, value, fact.origin.get(name, ""), fact.id))
+                return value
+
+            return own
         if subject_type is not None and head == subject_type:
 
             def fetch(scope: Scope) -> Fact | None:

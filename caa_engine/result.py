@@ -157,9 +157,10 @@ class Result(_Model):
         """Canonical JSON: identical for identical rules and evidence, on every backend.
 
         ``trail`` (one of TRAILS) says how much of the audit trail to write: ``full`` (the default) every event
-        as the model gives it; ``compact`` every event with every input's value and source, but the texts each
-        rule or measure repeats in all its events (description, expression, citation) written once, under
-        ``rule_texts``; ``none`` no events (the judgements, findings with their evidence, flags and notes stay).
+        as the model gives it; ``compact`` every event with every input's value and source, but what events
+        repeat written once: each rule's or measure's description, expression and citation under ``rule_texts``
+        (keyed ``kind:id``), and each list of two or more fact ids an aggregate counted under ``fact_lists``, an
+        input's ``facts`` (or ``among``) then being the list's index there; ``none`` no events (the judgements, findings with their evidence, flags and notes stay).
         Raises ValueError for another ``trail``.
 
         The text is ``json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False)`` plus a newline.
@@ -228,16 +229,29 @@ def _leaner_json(result: Result, trail: str) -> str:
         out["trail"] = trail
         if trail == "none":
             continue
-        texts: dict[str, dict[str, Any]] = {}
-        events = []
-        for event in result._events_json():
-            key = f"{event['kind']}:{event['id']}"
-            if key not in texts:
-                texts[key] = {"source": event["source"], **{text: event[text] for text in _RULE_TEXTS}}
-            events.append({k: v for k, v in event.items() if k not in _RULE_TEXTS})
-        out["rule_texts"] = dict(sorted(texts.items()))
-        out["audit"] = events
+        out["rule_texts"], out["fact_lists"], out["audit"] = _compact(result._events_json())
     return _dumps(out)
+
+
+def _compact(trail: list[EventRecord]) -> tuple[dict[str, Any], list[list[str]], list[EventRecord]]:
+    """A trail with what its events repeat written once: (rule_texts, fact_lists, the events without them)."""
+    texts: dict[str, dict[str, Any]] = {}
+    lists: dict[tuple[str, ...], int] = {}
+
+    def listed(ids: list[str]) -> Any:
+        return lists.setdefault(tuple(ids), len(lists)) if len(ids) > 1 else ids
+
+    events = []
+    for event in trail:
+        key = f"{event['kind']}:{event['id']}"
+        if key not in texts:
+            texts[key] = {"source": event["source"], **{text: event[text] for text in _RULE_TEXTS}}
+        lean = {k: v for k, v in event.items() if k not in _RULE_TEXTS}
+        lean["inputs"] = [
+            {k: listed(v) if k in ("facts", "among") else v for k, v in item.items()} for item in event["inputs"]
+        ]
+        events.append(lean)
+    return dict(sorted(texts.items())), [list(ids) for ids in lists], events
 
 
 def _dumps(data: Any) -> str:

@@ -121,7 +121,7 @@ def test_the_small_float_check_flags_only_what_pydantic_core_may_spell_different
     assert _may_spell_small_float(f'{{"v": {text}}}') is may
 
 
-def test_the_compact_trail_keeps_every_event_and_input_and_writes_each_rules_texts_once(
+def test_the_compact_trail_keeps_every_event_and_input_and_writes_repeated_texts_and_fact_lists_once(
     engines: dict[str, Engine],
 ) -> None:
     result = engine_for(engines, "native").assess(ROOT / "fixtures" / "calderbridge.yaml")
@@ -129,11 +129,20 @@ def test_the_compact_trail_keeps_every_event_and_input_and_writes_each_rules_tex
     compact = json.loads(result.to_json("compact"))
     assert compact["trail"] == "compact"
     assert len(compact["audit"]) == len(full["audit"])
+    lists = compact["fact_lists"]
+
+    def unlisted(item: dict[str, Any]) -> dict[str, Any]:
+        return {k: lists[v] if isinstance(v, int) and k in ("facts", "among") else v for k, v in item.items()}
+
     for whole, lean in zip(full["audit"], compact["audit"], strict=True):
         texts = compact["rule_texts"][f"{whole['kind']}:{whole['id']}"]
-        assert {**lean, **{k: texts[k] for k in ("description", "expression", "citation")}} == whole
+        rebuilt = {**lean, **{k: texts[k] for k in ("description", "expression", "citation")}}
+        rebuilt["inputs"] = [unlisted(item) for item in lean["inputs"]]
+        assert rebuilt == whole
         assert texts["source"] == whole["source"]
-    assert {k: v for k, v in compact.items() if k not in ("trail", "rule_texts", "audit")} == {
+    assert any(isinstance(item["facts"], int) for event in compact["audit"] for item in event["inputs"])
+    assert len(lists) == len({tuple(ids) for ids in lists})  # each list once
+    assert {k: v for k, v in compact.items() if k not in ("trail", "rule_texts", "fact_lists", "audit")} == {
         k: v for k, v in full.items() if k != "audit"
     }
     assert len(result.to_json("compact")) < len(result.to_json())
@@ -171,3 +180,21 @@ def test_a_condition_too_deep_for_pythons_compiler_is_still_matched() -> None:
         deep = AllOf((deep, Always(True)))
     group = compile_group([("deep", deep)])
     assert group({"f_i0": 1}) == ["deep"] and group({"f_i0": 2}) == []
+
+
+def test_caa_assess_writes_the_trail_asked_for_and_refuses_it_for_a_report_without_one(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from caa_engine.cli import cli
+
+    runner = CliRunner()
+    fixture = "fixtures/cheltenham.yaml"
+    full = runner.invoke(cli, ["assess", fixture, "--format", "json", "--backend", "native"])
+    compact = runner.invoke(cli, ["assess", fixture, "--format", "json", "--backend", "native", "--trail", "compact"])
+    none = runner.invoke(cli, ["assess", fixture, "--format", "json", "--backend", "native", "--trail", "none"])
+    assert full.exit_code == compact.exit_code == none.exit_code == 0
+    assert full.output == (ROOT / "fixtures" / "expected" / "cheltenham.json").read_text(encoding="utf-8")
+    assert json.loads(compact.output)["trail"] == "compact" and json.loads(none.output)["trail"] == "none"
+    refused = runner.invoke(cli, ["assess", fixture, "--trail", "none"])
+    assert refused.exit_code == 2
+    assert "--trail none goes with --format json" in refused.output

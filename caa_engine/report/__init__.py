@@ -34,23 +34,36 @@ SUFFIXES = {"text": ".txt", "json": ".json", "html": ".html"}  # a report file's
 
 
 def render(
-    results: Sequence[Result], kind: str, *, width: int = DEFAULT_WIDTH, colour: bool = False, array: bool | None = None
+    results: Sequence[Result],
+    kind: str,
+    *,
+    width: int = DEFAULT_WIDTH,
+    colour: bool = False,
+    array: bool | None = None,
+    trail: str = "full",
 ) -> str:
     """The report of ``kind`` (one of :data:`FORMATS`) for ``results``; ``width`` and ``colour`` apply to text,
-    ``array`` (always a JSON array) to json.
+    ``array`` (always a JSON array) and ``trail`` (``Result.to_json``'s) to json.
 
-    Raises ValueError for an unknown kind.
+    Raises ValueError for an unknown kind or trail.
     """
     _check(kind)
     if kind == "json":
-        return render_json(results, array=array)
+        return render_json(results, array=array, trail=trail)
     if kind == "html":
         return render_html(results)
     return render_text(results, width=width, colour=colour)
 
 
 def render_piece(
-    result: Result, kind: str, *, index: int, width: int = DEFAULT_WIDTH, colour: bool = False, array: bool = False
+    result: Result,
+    kind: str,
+    *,
+    index: int,
+    width: int = DEFAULT_WIDTH,
+    colour: bool = False,
+    array: bool = False,
+    trail: str = "full",
 ) -> str:
     """``result``'s part of a report of ``kind`` in which it is the ``index``-th area (from 1).
 
@@ -59,7 +72,8 @@ def render_piece(
     """
     _check(kind)
     if kind == "json":
-        return json_array_item(result.to_json()) if array else result.to_json()
+        text = result.to_json(trail)
+        return json_array_item(text) if array else text
     if kind == "html":
         return render_html_section(result, index)
     return render_text([result], width=width, colour=colour)

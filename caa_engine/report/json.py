@@ -18,7 +18,7 @@ __all__ = ["render_json", "json_array_item", "JSON_ARRAY"]
 JSON_ARRAY = ("[\n", ",\n", "\n]\n")  # what comes before, between and after the items of an array
 
 
-def render_json(results: Sequence[Result], *, array: bool | None = None) -> str:
+def render_json(results: Sequence[Result], *, array: bool | None = None, trail: str = "full") -> str:
     """``to_json()`` of a single result; a JSON array of every result otherwise.
 
     ``array=True`` always gives an array (the CLI asks for one whenever a folder
@@ -28,11 +28,11 @@ def render_json(results: Sequence[Result], *, array: bool | None = None) -> str:
     if array is None:
         array = len(results) != 1
     if not array:
-        return results[0].to_json()
+        return results[0].to_json(trail)
     if not results:
         return "[]\n"
     head, between, tail = JSON_ARRAY
-    return head + between.join(json_array_item(result.to_json()) for result in results) + tail
+    return head + between.join(json_array_item(result.to_json(trail)) for result in results) + tail
 
 
 def json_array_item(canonical: str) -> str:
