@@ -15,10 +15,15 @@ Events come from libyaml (PyYAML's C binding) when it is installed, composed
 by PyYAML's Python composer, which checks the nesting depth; anything libyaml
 refuses is parsed again by the pure-Python parser, whose errors are the ones
 worded for people, so the same input always gives the same message.
+
+:func:`parse_json` reads a ``.json`` file with the json module, and finds the
+same marks by one pass over its tokens.
 """
 
 from __future__ import annotations
 
+import bisect
+import json
 import math
 import re
 import sys
@@ -52,6 +57,7 @@ __all__ = [
     "read_yaml",
     "read_source",
     "parse_yaml",
+    "parse_json",
     "key_path",
     "text_position",
     "MAX_DEPTH",
@@ -604,7 +610,9 @@ class _TooLarge(Exception):
 
 
 def parse_yaml(text: str, file: str) -> Document:
-    """Parse YAML text safely; raise :class:`YamlProblem` on any problem."""
+    """Parse YAML text safely (a file named ``*.json`` as JSON); raise :class:`YamlProblem` on any problem."""
+    if file.lower().endswith(".json"):
+        return parse_json(text, file)
     work, restore = _without_unicode_breaks(text)
     node = _compose_fast(work)
     fast = node is not _REFUSED
@@ -622,7 +630,8 @@ def parse_yaml(text: str, file: str) -> Document:
             data = None if pure is None else builder.build(pure, (), None)
     except _TooDeep as exc:  # composed in C: the pure parser says where, in the same words as always
         _compose_described(work, file)
-        raise YamlProblem([_depth_issue(file, exc.mark)]) from None  # only aliases, repeated, nest this deep
+        # The pure parser accepted it: only aliases, repeated, nest this deep.
+        raise YamlProblem([_depth_issue(file, exc.mark.line + 1, exc.mark.column + 1)]) from None
     except yaml.constructor.ConstructorError as exc:  # a '<<' merge of something that is not a mapping
         mark = exc.problem_mark
         loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
@@ -670,11 +679,12 @@ def _compose_fast(text: str) -> Any:
         return _REFUSED
 
 
-def _depth_issue(file: str, mark: yaml.Mark) -> Issue:
+def _depth_issue(file: str, line: int, column: int) -> Issue:
+    """Too deep, at ``line`` and ``column`` (from 1)."""
     return Issue(
         "yaml-depth",
         f"values are nested more than {MAX_DEPTH} levels deep here",
-        Location(file, mark.line + 1, mark.column + 1),
+        Location(file, line, column),
         "a rule file or bundle nests only a few levels: look for a run of unclosed '[' or '{'",
     )
 
@@ -686,7 +696,7 @@ def _compose_described(text: str, file: str) -> yaml.Node | None:
     except yaml.MarkedYAMLError as exc:
         raise YamlProblem([_syntax_issue(exc, text, file)]) from None
     except _TooDeep as exc:
-        raise YamlProblem([_depth_issue(file, exc.mark)]) from None
+        raise YamlProblem([_depth_issue(file, exc.mark.line + 1, exc.mark.column + 1)]) from None
     except yaml.reader.ReaderError as exc:
         line, column = text_position(text, exc.position)
         raise YamlProblem(
@@ -703,6 +713,145 @@ def _compose_described(text: str, file: str) -> yaml.Node | None:
         raise YamlProblem(
             [Issue("yaml-syntax", f"YAML syntax error: {exc}", Location(file, 1, 1), "check the file is valid YAML")]
         ) from None
+
+
+_JSON_TOKEN = re.compile(
+    r'(?P<string>"(?:[^"\\]|\\.)*")'
+    r"|(?P<number>-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)"
+    r"|(?P<word>true|false|null|NaN|-?Infinity)"
+    r"|(?P<punct>[{}\[\],:])"
+)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class _Lines:
+    """Line and column (from 1) of an index in a text; only \\n, \\r\\n and \\r end a line."""
+
+    def __init__(self, text: str):
+        self.starts = [0] + [match.end() for match in _LINE_BREAK.finditer(text)]
+
+    def __call__(self, index: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, index)
+        return line, index - self.starts[line - 1] + 1
+
+
+def parse_json(text: str, file: str) -> Document:
+    """Parse a JSON file with the json module, with a mark for every value; raise :class:`YamlProblem`.
+
+    Valid JSON is accepted as JSON (1e-07, "\\ud83d\\ude00", tabs); as in YAML, a duplicate key, a number a
+    float cannot hold exactly, and nesting deeper than MAX_DEPTH are located errors.
+    """
+    start = 1 if text.startswith("\ufeff") else 0
+    if not text[start:].strip():
+        return Document(file, None, {(): Mark(1, 1, 1, 1, None)}, text)
+    lines = _Lines(text)
+    try:
+        data = json.loads(text[start:], parse_int=_json_int, parse_constant=lambda word: _NOT_JSON)
+    except json.JSONDecodeError as exc:
+        raise YamlProblem(
+            [
+                Issue(
+                    "json-syntax",
+                    f"JSON syntax error: {exc.msg}",
+                    Location(file, *lines(start + exc.pos)),
+                    "a .json file is read as JSON: check the quotes, commas and brackets here",
+                )
+            ]
+        ) from None
+    except RecursionError:
+        data = None  # nested deeper than json recurses: the pass below says where
+    marks, issues = _json_marks(text, start, file, lines)
+    if issues:
+        raise YamlProblem(issues)
+    return Document(file, data, marks, text)
+
+
+_NOT_JSON: Any = object()
+
+
+def _json_int(text: str) -> Any:
+    return _NOT_JSON if len(text.lstrip("-")) > sys.get_int_max_str_digits() > 0 else int(text)
+
+
+def _json_marks(text: str, start: int, file: str, lines: _Lines) -> tuple[dict[PathKey, Mark], list[Issue]]:
+    """A mark for every value of valid JSON text, and the issues YAML would also raise (one pass over tokens)."""
+    marks: dict[PathKey, Mark] = {}
+    issues: list[Issue] = []
+    # Each open container: [path, is_mapping, next index, pending key, key position, keys seen -> key line]
+    stack: list[list[Any]] = []
+    opened: list[tuple[PathKey, tuple[int, int], tuple[int, int]]] = []  # (path, key mark, value mark)
+    expect_key = False
+
+    def place(at: int) -> tuple[PathKey, tuple[int, int]]:
+        if not stack:
+            return (), lines(at)
+        frame = stack[-1]
+        if frame[1]:
+            return frame[0] + (frame[3],), frame[4]
+        frame[2] += 1
+        return frame[0] + (frame[2] - 1,), lines(at)
+
+    for match in _JSON_TOKEN.finditer(text, start):
+        kind, token, at = match.lastgroup, match.group(), match.start()
+        if kind == "punct":
+            if token in "{[":
+                path, key_at = place(at)
+                if len(stack) >= MAX_DEPTH:
+                    issues.append(_depth_issue(file, *lines(at)))
+                    return marks, issues
+                opened.append((path, key_at, lines(at)))
+                stack.append([path, token == "{", 0, None, None, {}])
+                expect_key = token == "{"
+            elif token in "}]":
+                stack.pop()
+                path, key_at, value_at = opened.pop()
+                marks[path] = Mark(*key_at, *value_at, None, *lines(match.end()))
+                expect_key = False
+            elif token == ",":
+                expect_key = bool(stack and stack[-1][1])
+            continue
+        if expect_key:  # a key of the innermost mapping
+            key = json.loads(token) if "\\" in token else token[1:-1]
+            frame = stack[-1]
+            key_at = lines(at)
+            if key in frame[5]:
+                issues.append(
+                    Issue(
+                        "duplicate-key",
+                        f"key '{key}' appears twice in this mapping (first at line {frame[5][key]})",
+                        Location(file, *key_at),
+                        "remove one of them: only one value can be kept, so the other would be lost",
+                    )
+                )
+            frame[3], frame[4], frame[5][key] = key, key_at, key_at[0]
+            expect_key = False
+            continue
+        path, key_at = place(at)
+        marks[path] = Mark(*key_at, *lines(at), '"' if kind == "string" else None, *lines(match.end()))
+        if kind == "word" and token not in ("true", "false", "null"):
+            issues.append(
+                Issue("json-syntax", f"{token} is not a JSON number", Location(file, *lines(at)), "write a number")
+            )
+        elif kind == "number":
+            problem = _json_number_issue(token)
+            if problem:
+                issues.append(Issue("yaml-value", problem[0], Location(file, *lines(at)), problem[1]))
+    return marks, issues
+
+
+def _json_number_issue(token: str) -> tuple[str, str] | None:
+    try:
+        if any(char in token for char in ".eE"):
+            _read_float(token)
+        elif len(token.lstrip("-")) > sys.get_int_max_str_digits() > 0:
+            digits = len(token.lstrip("-"))
+            return (
+                f"this number has {digits:,} digits; at most {sys.get_int_max_str_digits():,} can be read",
+                "write a value of that kind, or put it in quotes to keep it as text",
+            )
+    except _Unreadable as exc:
+        return exc.message, exc.hint.replace("put it in quotes", "write it as a string")
+    return None
 
 
 def _character(code: Any) -> str:

@@ -73,6 +73,9 @@ class InvalidInputError(CaaError):
     """Rule files or evidence that cannot be used; carries every issue found."""
 
     kind = "input"
+    # Past this many, more lines help nobody (a spreadsheet with one systematic slip gives thousands): the
+    # first ones, by place, and how many more.  ``issues`` keeps them all.
+    MAX_SHOWN = 100
 
     def __init__(self, issues: Iterable[Issue]):
         self.issues: list[Issue] = sorted(issues, key=Issue.sort_key)
@@ -80,8 +83,12 @@ class InvalidInputError(CaaError):
 
     def render(self) -> str:
         count = len(self.issues)
-        head = f"{count} {self.kind} error{'s' if count != 1 else ''} occurred:"
-        return "\n".join([head, *(issue.render() for issue in self.issues)])
+        head = f"{count:,} {self.kind} error{'s' if count != 1 else ''} occurred:"
+        lines = [head, *(issue.render() for issue in self.issues[: self.MAX_SHOWN])]
+        if count > self.MAX_SHOWN:
+            more = count - self.MAX_SHOWN
+            lines.append(f"... and {more:,} more {self.kind} error{'s' if more != 1 else ''}, not shown")
+        return "\n".join(lines)
 
 
 class RuleError(InvalidInputError):

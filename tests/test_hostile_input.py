@@ -5,7 +5,9 @@ Every test feeds the exact input and asserts the exact text of the error, as a p
 
 from __future__ import annotations
 
+import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -200,7 +202,9 @@ def test_a_median_above_the_upper_quartile_points_at_the_upper_quartile(tmp_path
 
 
 def test_a_line_separator_in_a_comment_does_not_shift_later_lines(tmp_path: Path) -> None:
-    text = edited(CHELTENHAM, "# (the brief's check, Cheltenham 2008/09).", "# (the brief's\u2028check,\u2029\x85 2008/09).")
+    text = edited(
+        CHELTENHAM, "# (the brief's check, Cheltenham 2008/09).", "# (the brief's\u2028check,\u2029\x85 2008/09)."
+    )
     text = edited(text, '"2.2": 2', '"2.2": 5')
     assert refusal(tmp_path, text).split("\n")[1].startswith("bundle.yaml:21:16: invalid-value:")
 
@@ -233,7 +237,11 @@ def test_an_unquoted_version_that_loses_a_digit_is_a_located_error(tmp_path: Pat
 @pytest.mark.parametrize(
     ("old", "new", "column"),
     [
-        ("min(kloe.score) + params.theme_cap_above_lowest)", "min(kloe.score) + params.theme_cap_above_lowest) / 0", 93),
+        (
+            "min(kloe.score) + params.theme_cap_above_lowest)",
+            "min(kloe.score) + params.theme_cap_above_lowest) / 0",
+            93,
+        ),
         (
             "min(kloe.score) + params.theme_cap_above_lowest)",
             "min(kloe.score) / params.theme_cap_above_lowest)",
@@ -293,3 +301,95 @@ def test_without_libyaml_the_pure_parser_reads_the_fixtures(backend: str, monkey
     monkeypatch.setattr(yaml_module, "_FAST_LOADER", None)
     result = assess(ROOT / "fixtures" / "calderbridge.yaml", rules=ROOT / "rules", backend=backend)
     assert result.overall["score"] == 1
+
+
+# --- a .json file is JSON ----------------------------------------------------------------------------------------
+
+
+def cheltenham_json(indent: str = "\t") -> str:
+    data = yaml.safe_load(CHELTENHAM)
+    data["bodies"][0]["name"] = "Cheltenham \U0001f600 Borough Council"
+    return json.dumps(data, indent=indent)  # ensure_ascii: the emoji as a surrogate pair, "\ud83d\ude00"
+
+
+def test_valid_json_with_tabs_surrogate_pairs_and_1e_07_is_read_as_json(backend: str, tmp_path: Path) -> None:
+    text = cheltenham_json()
+    assert "\\ud83d\\ude00" in text and "\t" in text
+    text = edited(text, '"period": "2008/09"', '"period": "2008/09", "ratio": 1e-07')
+    document = parse_yaml(text, "bundle.json")
+    assert document.data["use_of_resources"]["assessments"][0]["ratio"] == 1e-07
+    file = tmp_path / "bundle.json"
+    file.write_text(cheltenham_json(), encoding="utf-8")
+    result = assess(file, rules=ROOT / "rules", backend=backend)
+    assert result.elements["use_of_resources"].bodies["cheltenham-bc"].score == 3
+
+
+def test_json_marks_are_the_marks_yaml_gives_the_same_text() -> None:
+    for path in sorted(ROOT.glob("fixtures/*.yaml")):
+        text = json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")), indent=2, default=str)
+        assert parse_yaml(text, "f.json").marks == parse_yaml(text, "f.yaml").marks, path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            '"tier": "single"',
+            '"tier": "single", "tier": "two"',
+            "bundle.json:5:21: duplicate-key: key 'tier' appears twice in this mapping (first at line 5)\n"
+            "    hint: remove one of them: only one value can be kept, so the other would be lost",
+        ),
+        (
+            '"tier": "single"',
+            '"tier": "single",',
+            "bundle.json:6:2: json-syntax: JSON syntax error: Expecting property name enclosed in double quotes\n"
+            "    hint: a .json file is read as JSON: check the quotes, commas and brackets here",
+        ),
+        (
+            '"1.1": 3',
+            '"1.1": 9.9999999999999999999',
+            "bundle.json:21:13: yaml-value: the number 9.9999999999999999999 has more digits than can be held "
+            "exactly: it would be read as 10.0\n"
+            "    hint: write it with at most 15 significant digits, or write it as a string if it is text",
+        ),
+        (
+            '"1.1": 3',
+            '"1.1": NaN',
+            "bundle.json:21:13: json-syntax: NaN is not a JSON number\n    hint: write a number",
+        ),
+    ],
+)
+def test_a_json_mistake_is_located_at_its_line_and_column(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    text = edited(cheltenham_json(), old, new)
+    assert refusal(tmp_path, text, "bundle.json") == "1 evidence error occurred:\n" + expected
+
+
+def test_json_nested_thousands_deep_is_a_located_error(tmp_path: Path) -> None:
+    assert refusal(tmp_path, "[" * 5000 + "]" * 5000, "bundle.json") == (
+        "1 evidence error occurred:\n"
+        "bundle.json:1:101: yaml-depth: values are nested more than 100 levels deep here\n"
+        "    hint: a rule file or bundle nests only a few levels: look for a run of unclosed '[' or '{'"
+    )
+
+
+# --- many misspelt references: bounded work, bounded output -------------------------------------------------------
+
+
+def test_thousands_of_unknown_bodies_are_reported_quickly_a_hundred_at_a_time(tmp_path: Path) -> None:
+    lines = ["area: {id: big, name: Big}", "bodies:"]
+    lines += [f"  - {{id: body-{i:04d}, name: Body {i}, kind: district}}" for i in range(1000)]
+    lines += ["direction_of_travel:", "  milestones:"]
+    lines += [f"    - {{body: bodie-{i:04d}, title: M {i}, delivered: true}}" for i in range(4000)]
+    started = time.perf_counter()
+    text = refusal(tmp_path, "\n".join(lines) + "\n")
+    assert time.perf_counter() - started < 20  # it never finished before
+    shown = text.split("\n")
+    assert shown[0] == "4,000 evidence errors occurred:"
+    assert shown[1:3] == [
+        "bundle.yaml:1005:14: unknown-body: this milestone names body 'bodie-0000', which is not listed under "
+        "'bodies' — did you mean 'body-0000'?",
+        "    hint: use the id of a body listed under 'bodies': body-0000, body-0001, body-0002, body-0003, body-0004, "
+        "body-0005, body-0006, body-0007, body-0008, body-0009 and 990 more",
+    ]
+    assert shown[-1] == "... and 3,900 more evidence errors, not shown"
+    assert len(shown) == 1 + 2 * 100 + 1

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -116,10 +117,9 @@ def _cross_checks(bundle: EvidenceBundle, document: Document) -> list[Issue]:
                 issues.append(
                     Issue(
                         "unknown-body",
-                        f"this assessment is for body '{assessment.body}', which is not listed under 'bodies'"
-                        f"{did_you_mean(assessment.body, ids)}",
+                        f"this assessment is for body '{assessment.body}', which is not listed under 'bodies'",
                         document.locate(path, at_value=True),
-                        f"use the id of a body listed under 'bodies': {', '.join(ids)}",
+                        f"use the id of a body listed under 'bodies': {_some(ids)}",
                     )
                 )
             elif assessment.body in seen:
@@ -136,7 +136,7 @@ def _cross_checks(bundle: EvidenceBundle, document: Document) -> list[Issue]:
             seen.setdefault(assessment.body, index)
     issues += _reference_checks(bundle, document, ids)
     issues += _benchmark_checks(bundle, document)
-    return issues
+    return _suggest(issues, ids)
 
 
 def _benchmark_checks(bundle: EvidenceBundle, document: Document) -> list[Issue]:
@@ -166,12 +166,40 @@ def _benchmark_checks(bundle: EvidenceBundle, document: Document) -> list[Issue]
 
 
 def _body_issue(document: Document, path: tuple[Any, ...], body: str, ids: dict[str, int], what: str) -> Issue:
+    """An unknown body, without its did-you-mean: :func:`_suggest` adds that to the issues that are shown."""
     return Issue(
         "unknown-body",
-        f"this {what} names body '{body}', which is not listed under 'bodies'{did_you_mean(body, ids)}",
+        f"this {what} names body '{body}', which is not listed under 'bodies'",
         document.locate(path, at_value=True),
-        f"use the id of a body listed under 'bodies': {', '.join(ids)}",
+        f"use the id of a body listed under 'bodies': {_some(ids)}",
     )
+
+
+def _some(names: Any, most: int = 10) -> str:
+    """Names for a hint: all of a few, or the first few and how many more (1,000 ids help nobody)."""
+    listed = list(names)
+    if len(listed) <= most:
+        return ", ".join(listed) or "none"
+    return ", ".join(listed[:most]) + f" and {len(listed) - most:,} more"
+
+
+_NAMED_BODY = re.compile(r"(?:names|is for) body '(.*)', which is not listed under 'bodies'$", re.S)
+
+
+def _suggest(issues: list[Issue], ids: dict[str, int]) -> list[Issue]:
+    """Add a did-you-mean to each unknown-body issue that will be shown, once per distinct name: a close
+    match costs a comparison with every id, and thousands of misspellings times thousands of ids never end."""
+    shown = sorted(issues, key=Issue.sort_key)[: EvidenceError.MAX_SHOWN]
+    meant: dict[str, str] = {}
+    better: dict[int, Issue] = {}
+    for issue in shown:
+        named = _NAMED_BODY.search(issue.message) if issue.code == "unknown-body" else None
+        if named:
+            body = named.group(1)
+            if body not in meant:
+                meant[body] = did_you_mean(body, ids)
+            better[id(issue)] = replace(issue, message=issue.message + meant[body])
+    return [better.get(id(issue), issue) for issue in issues]
 
 
 def _duplicate_issue(document: Document, path: tuple[Any, ...], first: tuple[Any, ...], code: str, what: str) -> Issue:
@@ -242,7 +270,7 @@ def _reference_checks(bundle: EvidenceBundle, document: Document, ids: dict[str,
             if item.body not in ids:
                 issues.append(_body_issue(document, at_item + ("body",), item.body, ids, what))
             if item.risk is not None and item.risk not in entries:
-                known = ", ".join(entries) or "none"
+                known = _some(entries)
                 issues.append(
                     Issue(
                         "unknown-risk",
