@@ -18,7 +18,7 @@ from fractions import Fraction
 from typing import Any
 
 from .facts import Fact, FactType
-from .rules.expr import Arith, BoolOp, Call, Compare, Const, Expr, ListLit, Neg, Not, Ref, unparse
+from .rules.expr import Arith, BoolOp, Call, Compare, Const, Expr, ListLit, Neg, Not, Ref, unparse, walk
 
 __all__ = ["FactStore", "Scope", "evaluate", "compile_expression", "Compiled", "Read", "lower_median", "follow"]
 
@@ -88,6 +88,9 @@ class Scope:
     group: tuple[str, list[Fact]] | None = None  # a measure's group: (type, members)
     item: Fact | None = None
     trace: list[Read] | None = field(default=None)
+    # Aggregates already taken while the facts they count cannot change (one stratum's rules: see the session),
+    # for compiled expressions: (aggregate, body) -> (value, ids counted, ids taken over).
+    memo: dict[tuple[tuple[str, str | None], str | None], tuple[Any, tuple[str, ...], tuple[str, ...]]] | None = None
 
     def collection(self, type_name: str) -> list[Fact]:
         if self.group is not None and self.group[0] == type_name:
@@ -511,9 +514,23 @@ class _Compiler:
         )
         field_name = first.parts[1] if len(first.parts) > 1 else ""
         text = unparse(call)
+        # The same aggregate for two subjects of one body counts the same facts, unless its 'where' reads the
+        # subject (or counts something else inside): only then is it taken afresh for each.
+        shared = call.where is None or not self.reads_subject(call.where, collection_type)
+        node = (text, self.subject_type)  # the same text means the same aggregate for subjects of one type
 
         def aggregate(scope: Scope) -> Any:
             group = scope.group
+            memo = scope.memo
+            key: tuple[tuple[str, str | None], str | None] | None = None
+            if memo is not None and shared and (group is None or group[0] != collection_type):
+                subject = scope.subject
+                key = (node, subject.body() if per_body and subject is not None else None)
+                known_value = memo.get(key)
+                if known_value is not None:
+                    if scope.trace is not None and scope.item is None:
+                        scope.trace.append(Read(text, known_value[0], "", "", known_value[1], known_value[2]))
+                    return known_value[0]
             if group is not None and group[0] == collection_type:
                 members = group[1]
             else:
@@ -557,12 +574,32 @@ class _Compiler:
                     result = _number(Fraction(sum(values)) / len(values))
                 else:
                     result = lower_median(values)
-            if scope.trace is not None and scope.item is None:
+            if key is not None or (scope.trace is not None and scope.item is None):
                 among = tuple(m.id for m in known) if name == "share" else ()
-                scope.trace.append(Read(text, result, "", "", tuple(m.id for m in counted), among))
+                ids = tuple(m.id for m in counted)
+                if key is not None:
+                    memo[key] = (result, ids, among)  # type: ignore[index]
+                if scope.trace is not None and scope.item is None:
+                    scope.trace.append(Read(text, result, "", "", ids, among))
             return result
 
         return aggregate
+
+    def reads_subject(self, where: Expr, item_type: str) -> bool:
+        """Whether a 'where' over items of ``item_type`` reads anything but the item, the area and what the
+        item refers to (the subject, or another aggregate's facts), as ``ref`` resolves its names."""
+        for node in walk(where):
+            if isinstance(node, Call) and node.name not in ("known", "abs") and len(node.args) == 1:
+                return True  # an aggregate inside: taken afresh
+            if not isinstance(node, Ref):
+                continue
+            parts = node.parts
+            if len(parts) == 1 or parts[0] == item_type or parts[0] == "area":
+                continue
+            if self.reaches(item_type, parts[0]) and parts[0] != self.subject_type:
+                continue
+            return True
+        return False
 
 
 def _reader(name: str) -> Callable[[Fact], Any]:

@@ -144,13 +144,16 @@ def run_session(
                     _compute_measure(program.measures[measure.id], store, outcome)
             if not stratum.rules:
                 continue
-            match_facts = _match_facts(stratum.rules, store, program)
+            # No fact a rule of this stratum reads changes until the next one (that is what strata are), so an
+            # aggregate several of its rules or subjects take is taken once.
+            memo: dict[Any, Any] = {}
+            match_facts = _match_facts(stratum.rules, store, program, memo)
             fired = matcher.match(stratum.index, match_facts)
             for rule in stratum.rules:  # file order, then subject id: the audit order
                 compiled = program.rules[rule.id]
                 for subject in store.of(rule.per):
                     if (rule.id, subject.id) in fired:
-                        _fire(compiled, subject, store, outcome, candidates)
+                        _fire(compiled, subject, store, outcome, candidates, memo)
     for element in sorted(candidates):
         _resolve(plan, element, candidates[element], outcome)
     return outcome
@@ -325,7 +328,9 @@ def _derived_id(into: str, group_by: tuple[str, ...], key: tuple[Any, ...]) -> s
     return "/".join([into, *parts])
 
 
-def _match_facts(rules: tuple[PlanRule, ...], store: FactStore, program: Program | None = None) -> list[MatchFact]:
+def _match_facts(
+    rules: tuple[PlanRule, ...], store: FactStore, program: Program | None = None, memo: dict[Any, Any] | None = None
+) -> list[MatchFact]:
     """One flat fact per (match group, subject): the subject's fields read directly plus exact operands."""
     if program is None:
         program = Program(_plan_of(rules, store))
@@ -343,7 +348,7 @@ def _match_facts(rules: tuple[PlanRule, ...], store: FactStore, program: Program
             for key, name in compiled.fields:
                 fact[key] = fields.get(name)
             if compiled.operands:
-                scope = Scope(store, subject=subject)
+                scope = Scope(store, subject=subject, memo=memo)
                 for operand in compiled.operands:
                     _put_operand(fact, operand, operand.left(scope), operand.right(scope))
     return [out[key] for key in sorted(out)]
@@ -391,18 +396,23 @@ def _unused(scope: Scope) -> Any:  # pragma: no cover - a placeholder operand ex
 
 
 def _fire(
-    compiled: _Rule, subject: Fact, store: FactStore, outcome: Outcome, candidates: dict[str, list[Candidate]]
+    compiled: _Rule,
+    subject: Fact,
+    store: FactStore,
+    outcome: Outcome,
+    candidates: dict[str, list[Candidate]],
+    memo: dict[Any, Any] | None = None,
 ) -> None:
     rule = compiled.plan
     trace: list[Read] = []
-    verdict = compiled.condition(Scope(store, subject=subject, trace=trace))
+    verdict = compiled.condition(Scope(store, subject=subject, trace=trace, memo=memo))
     if verdict is not True:
         raise EngineError(f"backend fired rule '{rule.id}' on '{subject.id}' but its condition is {verdict!r}")
     inputs = _inputs(trace)
     effect: dict[str, Any] = {}
     rendered: dict[str, str] = {}
     if compiled.templates:
-        scope = Scope(store, subject=subject)
+        scope = Scope(store, subject=subject, memo=memo)
         rendered = {text: spoken(expr(scope)) for text, expr in compiled.templates}
     body = subject.body()
     where = f"{rule.file}:{rule.line}"
