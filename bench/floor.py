@@ -16,7 +16,9 @@ How the shipped rules read the brief, where the brief leaves a choice (rules/*.y
 
 - indicator set: each share is over the indicators that have what it needs (a target, a previous value, all three
   benchmarks); a share with nothing to count is 0; with no targets at all the share improved stands in for the
-  share met; an area with no indicators gets no score. Every indicator in the area counts, a police one too.
+  share met; an area with no indicators gets no score. Every indicator in the area counts, a police one too. An
+  indicator with polarity none (no better direction) gets no target status, trend or quartile, only where its
+  value sits among the quartiles (upper, upper middle, lower middle, lower), and counts in no share.
 - direction of travel: councils only, and only a council with at least one indicator or milestone of its own;
   the share improved is over the council's own indicators that have a previous value.
 - use of resources: a theme's score is the lower median of its KLOE scores (the middle one, or the lower of the two
@@ -195,15 +197,30 @@ def assess_area(bundle: dict[str, Any], catalogue: dict[str, str]) -> dict[str, 
 
     # Element 1: the indicator set, with each council's own counts for direction of travel on the way.
     met = near = missed = improved = stable = declined = top = second = third = bottom = 0
+    upper = upper_middle = lower_middle = lower = 0  # where a value with no better direction sits (polarity none)
     own: dict[str, list[int]] = {}  # body -> [indicators, with a previous value, improved]
     indicators = bundle.get("indicator_set", {}).get("indicators", ())
     for indicator in indicators:
         value = indicator["value"]
-        higher = (indicator.get("polarity") or catalogue[indicator["code"]]) == "higher"
+        polarity = indicator.get("polarity") or catalogue[indicator["code"]]
         counts = own.get(indicator["body"])
         if counts is None:
             counts = own[indicator["body"]] = [0, 0, 0]
         counts[0] += 1
+        if polarity == "none":
+            # No better direction: reported with where its value sits among the quartiles, counted in no share.
+            benchmarks = indicator.get("benchmarks")
+            if benchmarks is not None:
+                if value >= benchmarks["upper_quartile"]:
+                    upper += 1
+                elif value >= benchmarks["median"]:
+                    upper_middle += 1
+                elif value >= benchmarks["lower_quartile"]:
+                    lower_middle += 1
+                else:
+                    lower += 1
+            continue
+        higher = polarity == "higher"
         target = indicator.get("target")
         if target is not None:
             if value >= target if higher else value <= target:
@@ -369,7 +386,10 @@ def assess_area(bundle: dict[str, Any], catalogue: dict[str, str]) -> dict[str, 
 
     return {
         "indicator_set": indicator_set,
-        "indicator_labels": (met, near, missed, improved, stable, declined, top, second, third, bottom),
+        "indicator_labels": (
+            (met, near, missed, improved, stable, declined, top, second, third, bottom)
+            + (upper, upper_middle, lower_middle, lower)
+        ),
         "direction_of_travel": direction,
         "use_of_resources": resources,
         "reassess_next_year": reassess,
@@ -394,6 +414,10 @@ _LABELS = (
     ("quartile", "second"),
     ("quartile", "third"),
     ("quartile", "bottom"),
+    ("value_quartile", "upper"),
+    ("value_quartile", "upper_middle"),
+    ("value_quartile", "lower_middle"),
+    ("value_quartile", "lower"),
 )
 
 
@@ -410,7 +434,7 @@ def summarise(result: Any) -> dict[str, Any]:
 
     tallies = dict.fromkeys(_LABELS, 0)
     for findings in result.findings.get("indicator", {}).values():
-        for classification in ("target_status", "trend", "quartile"):
+        for classification in ("target_status", "trend", "quartile", "value_quartile"):
             finding = findings.get(classification)
             if finding is not None:
                 tallies[(classification, finding.value)] += 1

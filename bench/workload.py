@@ -3,7 +3,8 @@
 A realistic area (issue 9): one lead council (a county in a two-tier area, else a unitary, metropolitan or London
 borough) and about 4.5 other bodies on average (districts, police, fire and rescue, the primary care trust); every
 body with use-of-resources KLOE scores; about 200 National Indicators spread over the councils (and a few over the
-police), most with a target, a previous value and national quartile benchmarks; about 50 improvement-plan milestones;
+police), most with a target, a previous value and national quartile benchmarks, and a few local indicators (``LPI n``)
+that give their own polarity; about 50 improvement-plan milestones;
 about 10 priority outcomes and innovations with a risk register (some failed, some honourable failures, some
 concerning vulnerable people, some exceeded); and the lead council's self-assessments.
 
@@ -185,6 +186,9 @@ class _Generator:
         lead_count = total - len(out) if not districts else int((total - len(out)) * rng.uniform(0.45, 0.6))
         for code in rng.sample(NI_CODES, k=min(lead_count, len(NI_CODES))):
             out.append(self._indicator(code, lead["id"], quality))
+        for number in rng.sample(range(1, 60), k=rng.randint(1, 4)):
+            # Local performance indicators: never in the catalogue, so each gives its own polarity.
+            out.append(self._indicator(f"LPI {number}", lead["id"], quality))
         remaining = total - len(out)
         for number, district in enumerate(districts):
             count = remaining // (len(districts) - number)
@@ -195,7 +199,7 @@ class _Generator:
 
     def _indicator(self, code: str, body: str, quality: dict[str, float]) -> dict[str, Any]:
         rng = self.rng
-        spec = self.indicators[code]
+        spec = self.indicators.get(code) or self.indicators.setdefault(code, _Indicator(code))
         polarity = self.catalogue.get(code, spec.polarity)
         higher = polarity == "higher"
         median = spec.median * rng.uniform(0.9, 1.1)
@@ -214,7 +218,7 @@ class _Generator:
         if code not in self.catalogue:
             entry["polarity"] = polarity  # not in the catalogue: the bundle says which way is better
             if rng.random() < 0.5:
-                entry["title"] = f"National indicator {code[3:]}"
+                entry["title"] = f"Indicator {code}"
         if rng.random() < 0.75:
             if rng.random() < 0.03 and decimals != 2:
                 # A value exactly 5 % worse than a round target: a near miss, on the band's edge.
