@@ -19,13 +19,13 @@ where no such order exists (a cycle) is refused.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Union
 
 from .errors import Issue, RuleError
 from .facts import FactType, normalise_number
 from .rules.check import CheckedRule, CheckedRules, check_rules
-from .rules.expr import BoolOp, Call, Compare, Const, Expr, ListLit, Not, Ref
+from .rules.expr import Arith, BoolOp, Call, Compare, Const, Expr, ListLit, Neg, Not, Ref
 from .rules.loader import LoadedRuleSet, load_rule_files
 
 __all__ = [
@@ -301,10 +301,15 @@ class _RuleCompiler:
 
 
 def fold_params(expr: Expr, rs: LoadedRuleSet) -> Expr:
-    """Replace params.NAME by its value (a Const at the same position)."""
-    if isinstance(expr, Ref) and expr.parts[0] == "params":
-        value = rs.model.parameters[expr.parts[1]].value
-        return Const(expr.line, expr.column, _const(value))
+    """Replace params.NAME by its value (a Const at the same position); an expression naming no parameter is
+    returned as it is."""
+    if isinstance(expr, Ref):
+        if expr.parts[0] == "params":
+            value = rs.model.parameters[expr.parts[1]].value
+            return Const(expr.line, expr.column, _const(value))
+        return expr
+    if isinstance(expr, (Const, ListLit)):
+        return expr
     return _map_children(expr, lambda child: fold_params(child, rs))
 
 
@@ -315,20 +320,22 @@ def _const(value: Any) -> Any:
 
 
 def _map_children(expr: Expr, fn: Any) -> Expr:
-    from dataclasses import replace
-
-    from .rules.expr import Arith, Neg
-
+    """``expr`` with ``fn`` applied to each child; ``expr`` itself where no child changed."""
     if isinstance(expr, (Neg, Not)):
-        return replace(expr, operand=fn(expr.operand))
+        operand = fn(expr.operand)
+        return expr if operand is expr.operand else replace(expr, operand=operand)
     if isinstance(expr, (Arith, Compare)):
-        return replace(expr, left=fn(expr.left), right=fn(expr.right))
+        left, right = fn(expr.left), fn(expr.right)
+        return expr if left is expr.left and right is expr.right else replace(expr, left=left, right=right)
     if isinstance(expr, BoolOp):
-        return replace(expr, items=tuple(fn(item) for item in expr.items))
+        items = tuple(fn(item) for item in expr.items)
+        return expr if all(a is b for a, b in zip(items, expr.items, strict=True)) else replace(expr, items=items)
     if isinstance(expr, Call):
-        return replace(
-            expr, args=tuple(fn(arg) for arg in expr.args), where=fn(expr.where) if expr.where is not None else None
-        )
+        args = tuple(fn(arg) for arg in expr.args)
+        where = fn(expr.where) if expr.where is not None else None
+        if where is expr.where and all(a is b for a, b in zip(args, expr.args, strict=True)):
+            return expr
+        return replace(expr, args=args, where=where)
     return expr
 
 
@@ -550,7 +557,6 @@ def _assign_groups(level: int, rules: list[PlanRule]) -> list[PlanRule]:
     Rules that run per the same fact type share one match fact, split into
     chunks so that no fact carries more fields than durable-rules accepts.
     """
-    from dataclasses import replace
 
     out: list[PlanRule] = []
     sizes: dict[str, tuple[int, int]] = {}  # per type -> (chunk, fields used)
