@@ -1,9 +1,13 @@
-"""Shared fixtures: every test that touches a backend runs on each available one."""
+"""Shared fixtures: every test that touches a backend runs on each available one.
+
+Importing ``hypothesis_profiles`` here, before any test module, sets how the property and fuzz tests search:
+derandomised in the suite, a long random search with ``CAA_FUZZ_EXAMPLES=N``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import hypothesis_profiles  # noqa: F401  (loads the hypothesis profile before any test module is imported)
 import pytest
 
 from caa_engine.backends.durable import durable_available

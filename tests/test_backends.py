@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 from match_plans import GROUP, fired, match_fact, plan_of
 
 from caa_engine.backends.durable import durable_available, durable_patterns, to_durable
@@ -73,7 +74,7 @@ def facts(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 
 @needs_durable
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(250), suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(conditions, min_size=1, max_size=4), facts())
 def test_random_conditions_fire_the_same_rules_on_both_backends(
     conds: list[MatchCondition], match_facts: list[dict[str, Any]]

@@ -25,12 +25,13 @@ from element_bundles import (
 )
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 from test_overall import area_with, element_scores
 
 from caa_engine import Result, assess
 
 RULES = "rules"  # the shipped rules (the tests run from the project root)
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=examples(60), suppress_health_check=[HealthCheck.function_scoped_fixture])
 POLICE = "testshire-police"
 
 # --- the policy brief, restated -------------------------------------------------------------------------

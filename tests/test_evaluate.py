@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 from rule_folders import KLOE_TABLE, bundle, plan_of, rule, ruleset
 
 from caa_engine import Engine
@@ -202,7 +203,7 @@ exact_numbers = st.one_of(
 )
 
 
-@settings(max_examples=500)
+@settings(max_examples=examples(500))
 @given(exact_numbers, exact_numbers, st.sampled_from(sorted(OPS)))
 def test_cross_multiplied_integers_compare_exactly_as_the_fractions_do(left: Any, right: Any, op: str) -> None:
     fields = _operand_fields("k", left, right)
@@ -442,7 +443,7 @@ EVIDENCE = [
 ]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(_conditions(ATOMS), max_size=10), st.lists(_conditions(BODY_ATOMS), max_size=6))
 def test_the_backend_fires_exactly_where_exact_evaluation_is_true(
     backend: str, per_kloe: list[str], per_body: list[str]

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 
 from caa_engine.rules.expr import (
     Arith,
@@ -521,14 +522,14 @@ def normalise(node: Any) -> Any:
     return node
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300))
 @given(expressions)
 def test_unparse_then_parse_gives_the_same_tree(node: Expr) -> None:
     text = unparse(node)
     assert shape(parse_expression(text)) == shape(normalise(node)), text
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300))
 @given(expressions)
 def test_parse_of_unparse_of_parse_is_parse(node: Expr) -> None:
     first = parse_expression(unparse(node))

@@ -8,7 +8,6 @@ references, caps, ``combines``, dates and the indicator catalogue.
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 from test_fuzz_inputs import SETTINGS, TRICKY, _assert_located_in_file, _tokens, mutated
 
 from caa_engine import EvidenceError, Plan, Result, RuleError, assess, load_rules
@@ -43,8 +43,8 @@ def test_each_mutated_rule_file_loads_or_is_refused_with_every_issue_located(tmp
     text = (ROOT / "rules" / name).read_text(encoding="utf-8")
 
     # Loading six files reads about 2,000 lines of YAML each time: fewer examples a file in the suite
-    # (CAA_FUZZ_EXAMPLES=600 for a long run, as before each release).
-    @settings(SETTINGS, max_examples=int(os.environ.get("CAA_FUZZ_EXAMPLES", "40")))
+    # (CAA_FUZZ_EXAMPLES=800 for a long random search, as before each release).
+    @settings(SETTINGS, max_examples=examples(20))
     @given(mutant=mutated(text, _tokens(text)))
     def check(mutant: str) -> None:
         folder, file = _folder_with(tmp_path, name, mutant)

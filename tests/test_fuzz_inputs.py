@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 
 from caa_engine import EvidenceError, Plan, Result, RuleError, assess, load_rules
 from caa_engine.errors import InvalidInputError
@@ -40,10 +40,10 @@ ROOT = Path(__file__).resolve().parent.parent
 RULES_TEXT = (ROOT / "rules" / "use_of_resources.yaml").read_text(encoding="utf-8")
 BUNDLE_TEXT = (ROOT / "fixtures" / "cheltenham.yaml").read_text(encoding="utf-8")
 BUNDLE: dict[str, Any] = yaml.safe_load(BUNDLE_TEXT)
-# CAA_FUZZ_EXAMPLES=5000 pytest tests/test_fuzz_inputs.py fuzzes for longer than the suite's 200 a test.
+# The suite tries the same 100 examples a test on every run; CAA_FUZZ_EXAMPLES=800 pytest tests/test_fuzz_inputs.py
+# searches at random for longer, as before each release (hypothesis_profiles.py).
 SETTINGS = settings(
-    max_examples=int(os.environ.get("CAA_FUZZ_EXAMPLES", "200")),
-    deadline=None,
+    max_examples=examples(100),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 

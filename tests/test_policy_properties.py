@@ -7,13 +7,14 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 
 from caa_engine import Engine
 
 CODES = ("1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "2.4", "3.1", "3.2", "3.3")
 THEMES = {"1": "managing_finances", "2": "governing_the_business", "3": "managing_resources"}
 kloe_scores = st.dictionaries(st.sampled_from(CODES), st.integers(1, 4), min_size=1)
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=examples(60), suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def _bundle(scores: dict[str, int]) -> dict[str, Any]:
