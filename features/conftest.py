@@ -1282,6 +1282,12 @@ LABEL_WORDS = {  # the words a scenario uses for each label the rules give an in
     "target_status": {"met": "met", "near miss": "near_miss", "missed": "missed"},
     "trend": {"improved": "improved", "stable": "stable", "declined": "declined"},
     "quartile": {"top": "top", "second": "second", "third": "third", "bottom": "bottom"},
+    "value_quartile": {
+        "upper": "upper",
+        "upper middle": "upper_middle",
+        "lower middle": "lower_middle",
+        "lower": "lower",
+    },
 }
 NOTHING = ("", "none", "-", "no")
 SHARE_FINDINGS = {"of targets met": "met", "improved": "improved", "in the bottom quartile": "bottom"}
@@ -1617,9 +1623,10 @@ def then_indicator_quartile(area: Area, code: str | None, quartile: str | None) 
 @then(parsers.re(r"the indicators are judged:$"))
 def then_indicator_table(area: Area, datatable: list[list[str]]) -> None:
     """Then the indicators are judged: a table with columns indicator and any of target (met, near miss,
-    missed), trend (improved, stable, declined) and quartile (top, second, third, bottom); 'none' or an empty
-    cell for no such label."""
-    columns = {"target": "target_status", "trend": "trend", "quartile": "quartile"}
+    missed), trend (improved, stable, declined), quartile (top, second, third, bottom) and value quartile (upper,
+    upper middle, lower middle, lower: for an indicator with no better direction); 'none' or an empty cell for no
+    such label."""
+    columns = {"target": "target_status", "trend": "trend", "quartile": "quartile", "value quartile": "value_quartile"}
     for row in table_rows(datatable, ("indicator",)):
         for column, classification in columns.items():
             if column not in row:

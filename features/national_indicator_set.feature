@@ -189,6 +189,41 @@ Feature: National Indicator Set
       | LPI 4     | top      |
     And the area's indicators' share in the bottom quartile is 1 of 3
 
+  # ---- An indicator with no better direction ---------------------------------------------------------
+
+  Scenario Outline: An indicator with no better direction is placed among the national quartiles by its value alone
+    Given the area's indicators are:
+      | indicator | better | value   | lower quartile | median | upper quartile |
+      | LPI 1     | none   | <value> | 40             | 50     | 60             |
+    Then the indicators are judged:
+      | indicator | quartile | value quartile   |
+      | LPI 1     | none     | <value quartile> |
+
+    Examples:
+      | value | value quartile |
+      | 60    | upper          |
+      | 59.9  | upper middle   |
+      | 50    | upper middle   |
+      | 49.9  | lower middle   |
+      | 40    | lower middle   |
+      | 39.9  | lower          |
+
+  Scenario: A contextual indicator is reported, but counts towards neither targets met nor improvement
+    NI 44, the ethnic composition of offenders on youth justice disposals, has no better direction in the
+    catalogue (polarity none): its value at its target is not met, and unchanged is not stable.
+
+    Given the area's indicators are:
+      | indicator | value | target | previous | lower quartile | median | upper quartile |
+      | NI 44     | 5     | 5      | 5        | 1              | 3      | 6              |
+      | NI 192    | 47    | 45     | 40       | 30             | 36     | 42             |
+    Then the indicators are judged:
+      | indicator | target | trend    | quartile | value quartile |
+      | NI 44     | none   | none     | none     | upper middle   |
+      | NI 192    | met    | improved | top      | none           |
+    And the area's indicators' share of targets met is 1 of 1
+    And the area's indicators' share improved is 1 of 1
+    And the area's indicators' share in the bottom quartile is 0
+
   # ---- The catalogue and the brief's seed facts ------------------------------------------------------
 
   Scenario: A National Indicator takes its polarity from the catalogue

@@ -40,7 +40,7 @@ def test_coverage_counts_a_rule_that_decided_something_and_a_measure_computed(ba
     # and the note that too few elements are judged for an overall score; nothing else decided anything.
     plan_ids = {rule.id for rule in plan.rules} | {m.id for m in plan.measures}
     assert plan_ids - set(gaps) == {"theme_score", "uor_performing_well", "dot_not_judged", "overall_elements_missing"}
-    assert (coverage.covered, coverage.total) == (4, 69)
+    assert (coverage.covered, coverage.total) == (4, 73)
     assert 0 < coverage.percent < 100
 
 

@@ -60,7 +60,10 @@ INPUT_FACT_TYPES: dict[str, FactType] = {
             "code": FieldSpec("str", description="e.g. 'NI 192'"),
             "title": FieldSpec("str", nullable=True),
             "polarity": FieldSpec(
-                "str", nullable=True, description="'higher' or 'lower': which way is better", values=("higher", "lower")
+                "str",
+                nullable=True,
+                description="'higher' or 'lower': which way is better; 'none' for a contextual measure",
+                values=("higher", "lower", "none"),
             ),
             "unit": FieldSpec("str", nullable=True),
             "value": FieldSpec("number", description="this year's value"),

@@ -133,8 +133,10 @@ class Indicator(_Strict):
     target: Number | None = Field(default=None, description="the Local Area Agreement target, if it has one")
     previous: Number | None = Field(default=None, description="last year's value, if known")
     benchmarks: Benchmarks | None = Field(default=None, description="national quartiles, if published")
-    polarity: Literal["higher", "lower"] | None = Field(
-        default=None, description="whether higher or lower is better: only for an indicator not in the catalogue"
+    polarity: Literal["higher", "lower", "none"] | None = Field(
+        default=None,
+        description="whether higher or lower is better ('none': a contextual measure with no better direction): "
+        "only for an indicator not in the catalogue",
     )
     title: Text | None = Field(default=None, description="what it measures: only for an indicator not in the catalogue")
     unit: Text | None = Field(default=None, description="its unit: only for an indicator not in the catalogue")
