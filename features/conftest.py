@@ -810,6 +810,10 @@ class RuleCoverage:
     counts when it was computed. Counted per backend: ``test_the_scenarios_cover_every_rule[backend]``
     (the last test of the scenarios module, run after that backend's scenarios) fails when the backend
     falls below the threshold, and the report is printed at the end of the run.
+
+    Under pytest-xdist (``-n``) with ``--dist loadfile`` (pyproject.toml), the scenarios and the checks,
+    all in one test file, run on one worker in collection order, so each check sees every scenario of its
+    backend; each worker sends what its scenarios covered to the controller, which prints the report.
     """
 
     def __init__(self, config: pytest.Config):
@@ -821,6 +825,30 @@ class RuleCoverage:
 
     def record(self, plan: Plan, backend: str, result: Result) -> None:
         self.fired.setdefault(backend, Coverage(plan)).add(result.audit)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        workeroutput = getattr(session.config, "workeroutput", None)
+        if workeroutput is not None:  # an xdist worker: hand what its scenarios covered to the controller
+            workeroutput[COVERAGE_SENT] = {
+                "seen": {
+                    backend: {rule: sorted(statuses) for rule, statuses in coverage.seen.items()}
+                    for backend, coverage in self.fired.items()
+                },
+                "checked": self.checked,
+            }
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """In the xdist controller: add up what each worker's scenarios covered, for the report."""
+        sent = getattr(node, "workeroutput", {}).get(COVERAGE_SENT)
+        if not sent or not sent["seen"]:
+            return
+        plan = load_rules(rules_dir(self.config))
+        for backend, seen in sent["seen"].items():
+            coverage = self.fired.setdefault(backend, Coverage(plan))
+            for rule, statuses in seen.items():
+                coverage.seen.setdefault(rule, set()).update(statuses)
+        self.checked = self.checked or sent["checked"]
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         self.deselected += sum(1 for item in items if _is_scenario(item))
@@ -858,7 +886,7 @@ class RuleCoverage:
             raise AssertionError("\n".join(lines))
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if not self.fired:
+        if not self.fired or hasattr(self.config, "workerinput"):  # an xdist worker's summary is never shown
             return
         lines, below = coverage_report(self.fired, self.minimum, rules_dir(self.config))
         terminalreporter.section("policy rule coverage", sep="=", red=bool(below), green=not below)
@@ -872,6 +900,7 @@ class RuleCoverage:
 
 
 COVERAGE_TEST = "test_the_scenarios_cover_every_rule"
+COVERAGE_SENT = "caa-rule-coverage"  # what an xdist worker sends the controller: the rules its scenarios covered
 
 
 def _is_scenario(item: pytest.Item) -> bool:

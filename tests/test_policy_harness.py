@@ -8,15 +8,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from element_bundles import ROOT, bundle, copy_rules, edit, kloes_for
 
 from caa_engine import Coverage, Engine, load_rules
 from caa_engine.audit.coverage import NEVER_COMPUTED, NEVER_FIRED, ONLY_OVERRIDDEN
 
 
-def run_features(*args: str) -> subprocess.CompletedProcess[str]:
+def run_features(*args: str, workers: str = "0") -> subprocess.CompletedProcess[str]:
+    """``pytest features`` in a subprocess, in one process unless ``workers`` says how many (pytest-xdist's -n)."""
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "features", "-p", "no:cacheprovider", "-q", *args],
+        [sys.executable, "-m", "pytest", "features", "-p", "no:cacheprovider", "-q", "-n", workers, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -54,8 +56,10 @@ def test_coverage_of_nothing_is_zero_and_every_gap_says_where_it_is_written() ->
     assert all(re.search(r"\.yaml:\d+\)$", str(gap)) for gap in gaps)
 
 
-def test_the_coverage_threshold_given_on_the_command_line_fails_a_run_that_misses_it() -> None:
-    run = run_features("-k", "reassessed", "--rule-coverage-min", "50")
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_the_coverage_threshold_given_on_the_command_line_fails_a_run_that_misses_it(workers: str) -> None:
+    # On two xdist workers too, as the README's test command runs: the checks must still see every scenario.
+    run = run_features("-k", "reassessed", "--rule-coverage-min", "50", workers=workers)
     assert run.returncode == 1, run.stdout
     assert "BELOW the required 50%" in run.stdout
     assert "rule never fired: ra_inadequate (rules/risk_assessment.yaml:" in run.stdout
