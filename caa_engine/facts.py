@@ -88,7 +88,12 @@ def normalise_number(value: Any) -> int | Fraction:
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError("not a finite number")
-        value = Fraction(repr(value))
+        text = repr(value)
+        whole, dot, decimals = text.partition(".")
+        if dot and "e" not in decimals:  # 12.5 is 125/10: what Fraction(text) gives, without parsing text
+            value = Fraction(int(whole + decimals), 10 ** len(decimals))
+        else:
+            value = Fraction(text)
     elif not isinstance(value, Fraction):
         value = Fraction(value)
     return int(value) if value.denominator == 1 else value
