@@ -588,3 +588,100 @@ def test_a_table_column_named_like_a_fact_is_not_read_through_as_if_it_held_that
         load_rules(folder)
     [issue] = caught.value.issues
     assert issue.code == "needs-aggregate" and "'theme.score' could be any of several theme facts" in issue.message
+
+
+# -- failures found by the long random search (CAA_FUZZ_EXAMPLES=800, tests/hypothesis_profiles.py) -----------------
+
+
+def test_a_kind_of_body_missing_from_the_catalogue_is_an_unknown_kind_at_the_bodys_kind_line(
+    tmp_path: Path, backend: str
+) -> None:
+    # A rules/bodies.yaml that lost its 'london_borough' row: a bundle naming that kind was refused with
+    # '<evidence>: unknown-body: ...' (no line in the bundle, 'body' for a kind) and the hint 'known kind of bodys'.
+    import shutil
+
+    import pytest
+    import yaml
+
+    from caa_engine import EvidenceError, assess
+
+    rules = tmp_path / "rules"
+    shutil.copytree("rules", rules)
+    table = (rules / "bodies.yaml").read_text(encoding="utf-8")
+    (rules / "bodies.yaml").write_text(table.replace("      london_borough: {council: true}\n", ""), encoding="utf-8")
+    file = tmp_path / "bundle.yaml"
+    file.write_text(
+        "area: {id: x, name: X}\nbodies:\n  - id: x-lb\n    name: X London Borough\n    kind: london_borough\n",
+        encoding="utf-8",
+    )
+    hint = (
+        f"    hint: known kinds of body ({rules / 'bodies.yaml'}:17): county, district, unitary, metropolitan, police, "
+        "fire_and_rescue, primary_care_trust, other"
+    )
+    message = "unknown-kind: kind of body 'london_borough' is not in the catalogue"
+    for given, where in ((file, f"{file}:5:5"), (yaml.safe_load(file.read_text()), "<evidence>:bodies[0].kind")):
+        with pytest.raises(EvidenceError) as caught:
+            assess(given, rules=rules, backend=backend)
+        [issue] = caught.value.issues
+        assert issue.render().split("\n") == [f"{where}: {message}", hint]
+
+
+def test_a_misnamed_element_is_told_in_the_file_that_names_it_and_a_long_name_is_shortened(tmp_path: Path) -> None:
+    # An 'element:' of rules/direction_of_travel.yaml mangled into a 3,000-character name was reported only in
+    # overall.yaml ("element 'direction_of_travel' is judged by no rule set"), and the hint printed the whole name.
+    import shutil
+
+    import pytest
+
+    from caa_engine import RuleError, load_rules
+
+    rules = tmp_path / "rules"
+    shutil.copytree("rules", rules)
+    text = (rules / "direction_of_travel.yaml").read_text(encoding="utf-8")
+    mangled = "direction_of_travel" + "x" * 2981
+    (rules / "direction_of_travel.yaml").write_text(
+        text.replace("element: direction_of_travel\n", f"element: {mangled}\n"), encoding="utf-8"
+    )
+    with pytest.raises(RuleError) as caught:
+        load_rules(rules)
+    shown = mangled[:59] + "…"
+    assert [issue.render().split("\n") for issue in caught.value.issues] == [
+        [
+            f"{rules / 'direction_of_travel.yaml'}:9:10: unknown-element: this file judges element '{shown}', which "
+            f"no rule set combines, while {rules / 'overall.yaml'} combines 'direction_of_travel', which no rule set "
+            "judges",
+            "    hint: if this file judges direction_of_travel, write 'element: direction_of_travel'; if not, correct "
+            f"the 'combines:' of {rules / 'overall.yaml'}",
+        ],
+        [
+            f"{rules / 'overall.yaml'}:14:27: unknown-element: element 'direction_of_travel' is judged by no rule set",
+            f"    hint: elements judged by other rule sets: {shown}, indicator_set, risk_assessment, use_of_resources",
+        ],
+    ]
+
+
+def test_an_integer_too_long_to_write_in_a_bundle_dict_is_an_evidence_error_not_a_value_error(backend: str) -> None:
+    # An indicator's value of 10**4400 passed validation, and hashing the dict (json.dumps) raised ValueError:
+    # Python writes no integer of more than 4,300 digits. A YAML file with such a number was already refused.
+    import pytest
+    import yaml
+
+    from caa_engine import EvidenceError, assess
+
+    bad = yaml.safe_load(Path("fixtures/cheltenham.yaml").read_text(encoding="utf-8"))
+    bad["indicator_set"]["indicators"][1]["value"] = 10**4400
+    bad["indicator_set"]["indicators"][2]["target"] = -(10**5000)
+    with pytest.raises(EvidenceError) as caught:
+        assess(bad, rules="rules", backend=backend)
+    assert [issue.render().split("\n") for issue in caught.value.issues] == [
+        [
+            "<evidence>:indicator_set.indicators[1].value: invalid-value: this number has 4,401 digits; at most 4,300 "
+            "can be read",
+            "    hint: write the number with fewer digits",
+        ],
+        [
+            "<evidence>:indicator_set.indicators[2].target: invalid-value: this number has 5,001 digits; at most "
+            "4,300 can be read",
+            "    hint: write the number with fewer digits",
+        ],
+    ]

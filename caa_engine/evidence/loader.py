@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .._yaml import Document, YamlProblem, key_path, read_yaml
-from ..errors import EvidenceError, Issue
+from ..errors import EvidenceError, Issue, Location
 from ..facts import Fact, normalise_number
 from ..rules.loader import did_you_mean, pydantic_issues, safe_repr
 from .model import EvidenceBundle, Innovation, Outcome
@@ -54,9 +56,39 @@ def bundle_from_dict(data: Any, name: str = "<evidence>") -> LoadedBundle:
     document = Document(name, data, {})
     bundle = _validate(document)
     # Hashed only once valid: any dict can reach this function, but only a valid one is plain JSON
-    # (text keys, no cycles, no deep nesting) that json.dumps can always sort and write.
-    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()
+    # (text keys, no cycles, no deep nesting) that json.dumps can always sort and write -- unless it holds an
+    # integer of more digits than Python writes, which is then refused as a YAML file's reader refuses it.
+    try:
+        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()
+    except ValueError:
+        too_long = _too_long_numbers(data)
+        if not too_long:  # pragma: no cover - json.dumps refuses nothing else in a valid bundle
+            raise
+        raise EvidenceError(
+            [
+                Issue(
+                    "invalid-value",
+                    f"this number has {digits:,} digits; at most {sys.get_int_max_str_digits():,} can be read",
+                    Location(name, path=key_path(path)),
+                    "write the number with fewer digits",
+                )
+                for path, digits in too_long
+            ]
+        ) from None
     return LoadedBundle(bundle, document, hashlib.sha256(canonical).hexdigest())
+
+
+def _too_long_numbers(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], int]]:
+    """Where a valid bundle holds an integer of more digits than Python writes, and how many digits."""
+    if isinstance(data, dict):
+        return [found for key, value in data.items() for found in _too_long_numbers(value, path + (key,))]
+    if isinstance(data, list):
+        return [found for index, value in enumerate(data) for found in _too_long_numbers(value, path + (index,))]
+    limit = sys.get_int_max_str_digits()  # 0: no limit
+    if isinstance(data, int) and not isinstance(data, bool) and limit and data.bit_length() > 3 * limit:
+        digits = int(math.log10(abs(data))) + 1
+        return [(path, digits)] if digits > limit else []
+    return []
 
 
 def _validate(document: Document) -> EvidenceBundle:
@@ -358,6 +390,7 @@ def bundle_facts(
                     "kind": _at(doc, base + ("kind",)),
                     "lead": _at(doc, base + ("lead",)),
                 },
+                base,
             )
         )
     if bundle.use_of_resources is not None:
@@ -440,12 +473,14 @@ def _join_table(fact: Fact, table: dict[str, Any], doc: Document) -> list[Issue]
         if table["unlisted_need"]:
             hint = f"give its {' and '.join(missing)} in the bundle, or add it to the catalogue ({where})"
         else:
-            hint = f"known {label}s ({where}): {known}"
+            hint = f"known {_plural(label)} ({where}): {known}"
+        # A catalogue of the facts themselves, by code (KLOEs, indicators), or of a field of theirs (a body's kind).
+        of_facts = table["key"] == "code"
         return [
             Issue(
-                f"unknown-{fact.type}",
+                f"unknown-{fact.type}" if of_facts else f"unknown-{table['key']}",
                 f"{label} '{key}' is not in the catalogue{_same_code(str(key), table['rows'])}",
-                doc.locate(fact.path + (table["key"],) if table["unlisted_need"] else fact.path),
+                doc.locate(fact.path if of_facts and not table["unlisted_need"] else fact.path + (table["key"],)),
                 hint,
             )
         ]
@@ -469,6 +504,16 @@ def _join_table(fact: Fact, table: dict[str, Any], doc: Document) -> list[Issue]
             fact.fields[column] = value
             fact.origin[column] = at_row
     return issues
+
+
+def _plural(label: str) -> str:
+    """'KLOE' -> 'KLOEs', 'kind of body' -> 'kinds of body', 'authority' -> 'authorities'."""
+    head, of, rest = label.partition(" of ")
+    if head.endswith("y") and head[-2:-1] not in ("a", "e", "i", "o", "u", ""):
+        head = head[:-1] + "ie"
+    elif head.endswith(("s", "x", "z", "ch", "sh")):
+        head += "e"
+    return f"{head}s{of}{rest}"
 
 
 def _number(value: Any) -> Any:

@@ -10,11 +10,12 @@ Measures add theirs as they are checked (:mod:`caa_engine.rules.check`).
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from ..evidence.facts import INPUT_FACT_TYPES
 from ..facts import FactType, FieldSpec, ValueType, value_type_of
 from .infer import JUDGEMENT, RESERVED, ExpressionChecker, comparable
-from .loader import LoadedRuleSet, did_you_mean
+from .loader import LoadedRuleSet, _clip, did_you_mean
 
 __all__ = ["SchemaBuilder", "DERIVED_TYPES"]
 
@@ -158,6 +159,26 @@ class SchemaBuilder(ExpressionChecker):
                     tables[name] = (rs, name)
         return tables
 
+    def _misnamed_element(self, combiner: LoadedRuleSet, element: str, judged: dict[str, LoadedRuleSet]) -> None:
+        """``combiner`` combines ``element``, which no rule set judges: the mistake may be in the file that should
+        judge it, under another name. Say so there too: in each file judging an element no rule set combines, or
+        only in those named after ``element`` if any is, or if the name combined is close to one judged (then it
+        is more likely the misspelt one)."""
+        wanted = {name for rs in self.rulesets for name in rs.model.combines}
+        loose = [rs for name, rs in judged.items() if name not in wanted and rs is not combiner]
+        named = [rs for rs in loose if Path(rs.path).stem == element]
+        for rs in named if named or did_you_mean(element, judged) else loose:
+            self.issue(
+                rs,
+                ("element",),
+                "unknown-element",
+                f"this file judges element '{_clip(str(rs.model.element))}', which no rule set combines, while "
+                f"{combiner.path} combines '{_clip(element)}', which no rule set judges",
+                f"if this file judges {_clip(element)}, write 'element: {_clip(element)}'; if not, correct the "
+                f"'combines:' of {combiner.path}",
+                at_value=True,
+            )
+
     def add_judgement_types(self) -> tuple[str, ...]:
         """Declare the facts effects derive: judgements, classifications, 'judgement', flags and notes.
 
@@ -233,12 +254,14 @@ class SchemaBuilder(ExpressionChecker):
                         rs,
                         ("combines", position),
                         "unknown-element",
-                        f"element '{element}' "
+                        f"element '{_clip(element)}' "
                         + ("is this rule set's own" if element == rs.model.element else "is judged by no rule set")
                         + did_you_mean(element, known),
-                        f"elements judged by other rule sets: {', '.join(known) or 'none'}",
+                        f"elements judged by other rule sets: {', '.join(map(_clip, known)) or 'none'}",
                         at_value=True,
                     )
+                    if element not in judged:
+                        self._misnamed_element(rs, element, judged)
                 elif element not in combined:
                     combined.append(element)
         if combined or any(rs.model.combines for rs in self.rulesets):  # even if one is wrong: reported once
