@@ -326,7 +326,7 @@ def _findings(outcome: Outcome, plan: Plan) -> dict[str, dict[str, dict[str, Fin
                     counted = f" over {', '.join(facts)}" if facts else ""
                 evidence.append(f"{read['name']} = {spoken(read['value'])}{counted}{where}")
             source = event["source"]
-            entry[type_name if name == "label" else f"{type_name}.{name}"] = Finding(
+            entry[type_name if name == "label" else f"{type_name}.{name}"] = Finding.model_construct(
                 value=plain(fact.fields.get(name)),
                 by=event["id"],
                 source=f"{source['file']}:{source['line']}",
