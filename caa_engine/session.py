@@ -371,6 +371,11 @@ def _put_operand(fact: dict[str, Any], operand: _Operand, left: Any, right: Any)
     if left is None or right is None:
         fact[operand.valid] = fact[operand.low] = fact[operand.high] = 0
         return
+    if type(left) is int and type(right) is int and -INT64 <= left <= INT64 and -INT64 <= right <= INT64:
+        fact[operand.valid] = 1  # the commonest case: two integers a backend compares as they are
+        fact[operand.low] = left
+        fact[operand.high] = right
+        return
     if isinstance(left, date) and isinstance(right, date):
         left, right = left.toordinal(), right.toordinal()  # a day number: backends compare integers
     elif isinstance(left, (int, Fraction)) and not isinstance(left, bool):
