@@ -198,3 +198,52 @@ def test_caa_assess_writes_the_trail_asked_for_and_refuses_it_for_a_report_witho
     refused = runner.invoke(cli, ["assess", fixture, "--trail", "none"])
     assert refused.exit_code == 2
     assert "--trail none goes with --format json" in refused.output
+
+
+def test_the_saved_parser_tables_are_made_from_this_grammar_and_lark() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "grammar_tables.py"), "--check"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, f"{done.stdout}: the grammar or lark changed since the tables were saved"
+
+
+CONDITIONS_THAT_FAIL = [
+    "kloe.score <",
+    "a.b = 1",
+    "a.b < 1 < 2",
+    "count(theme where) > 1",
+    "(a.b > 1",
+    "a.b > 'x",
+    "min(theme.score) >= 3 and",
+    "a.b in [1, 2",
+    "AND a.b",
+    "a..b > 1",
+]
+
+
+def test_the_saved_parser_tables_parse_every_condition_as_the_grammar_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    from caa_engine.rules import expr
+
+    plan = Engine(ROOT / "rules", backend="native").plan
+    texts = [node.text for node in (*plan.rules, *plan.measures)] + CONDITIONS_THAT_FAIL
+
+    def outcomes() -> list[object]:
+        expr._parse.cache_clear()
+        out: list[object] = []
+        for text in texts:
+            try:
+                out.append(expr.parse_expression(text))
+            except expr.ExprSyntaxError as error:
+                out.append((str(error), error.line, error.column, error.hint))
+        return out
+
+    assert expr._PARSER.source_path == "<deserialized>"  # the saved tables are what the engine uses
+    saved = outcomes()
+    monkeypatch.setattr(expr, "_PARSER", expr.build_parser())
+    built = outcomes()
+    expr._parse.cache_clear()
+    assert saved == built
+    assert sum(isinstance(item, tuple) for item in saved) == len(CONDITIONS_THAT_FAIL)

@@ -9,6 +9,7 @@ inside the text so errors map back to the YAML file.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -16,6 +17,7 @@ from functools import lru_cache
 from typing import Any, Union
 
 from lark import Lark, Token, Transformer, Tree, v_args
+from lark import __version__ as lark_version
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from .._yaml import text_position
@@ -93,7 +95,33 @@ STRING: /"[^"\n]*"/ | /'[^'\n]*'/
 %ignore WS
 """
 
-_PARSER = Lark(_GRAMMAR, parser="lalr", propagate_positions=True, maybe_placeholders=True)
+_OPTIONS: dict[str, Any] = {"parser": "lalr", "propagate_positions": True, "maybe_placeholders": True}
+
+
+def grammar_key() -> str:
+    """What the parser's tables depend on: the grammar, the options and lark's version."""
+    text = f"{_GRAMMAR}\0{sorted(_OPTIONS.items())}\0{lark_version}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def build_parser() -> Lark:
+    """The parser built from the grammar (LALR table construction: tens of milliseconds)."""
+    return Lark(_GRAMMAR, **_OPTIONS)
+
+
+def _load_parser() -> Lark:
+    """The parser, from the tables saved beside this module (plain Python data, no pickle) when they were made
+    from this grammar by this version of lark (``python tools/grammar_tables.py`` writes them), else built."""
+    try:
+        from ._grammar_tables import KEY, TABLES
+    except ImportError:  # pragma: no cover - the tables ship with the package
+        return build_parser()
+    if KEY != grammar_key():
+        return build_parser()  # another lark, or an edited grammar: the tables would not match it
+    return Lark.load(TABLES)
+
+
+_PARSER = _load_parser()
 
 # Real conditions nest a handful of levels; every later stage (checking, compiling, evaluating) walks
 # the tree recursively, so a limit keeps a pathological condition an error rather than a crash.
