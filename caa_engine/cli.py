@@ -503,6 +503,45 @@ def _targets(out_dir: Path, bundles: list[Path], kind: str, rule_files: list[Pat
     return targets
 
 
+@cli.command("import")
+@click.argument("tables", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="TABLES...")
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Write one evidence bundle per area into this folder, named after the area (AREA.yaml or AREA.json).",
+)
+@click.option("--format", "kind", type=click.Choice(("yaml", "json")), default="yaml", show_default=True)
+@_rules_option("Folder of rule files the bundles are checked against (catalogues, elements).")
+@_limit_option
+def import_command(
+    tables: tuple[Path, ...], out_dir: Path, kind: str, rules_dir: Path | None, max_bytes: int | None
+) -> None:
+    """Build evidence bundles from tables: CSV files named after their kind, or Excel workbooks with a sheet per kind.
+
+    Every problem is printed with its file, sheet, row and column, and then nothing is written (exit 2).
+    """
+    from .tables import import_tables, write_bundles
+
+    with input_limit(max_bytes):
+        paths: list[Path] = []
+        for path in tables:
+            if path.is_dir():
+                paths.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".xlsx")))
+            else:
+                paths.append(path)
+        plan = _plans([rules_dir], [])[0]
+        try:
+            areas = import_tables(paths, plan)
+        except EvidenceError as error:
+            _fail(error)
+    try:
+        written = write_bundles(areas, out_dir, kind)
+    except OSError as error:
+        _stop(f"cannot write the bundles into '{display_name(out_dir)}': {error.strerror or error}", 2)
+    click.echo(f"caa: {_count(len(written), 'area')} imported into {_shown(out_dir)}", err=True)
+
+
 @cli.command("impact")
 @_paths_argument
 @_rules_option("The changed rules folder.")

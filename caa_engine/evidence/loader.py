@@ -25,7 +25,7 @@ from ..facts import Fact, normalise_number
 from ..rules.loader import did_you_mean, pydantic_issues, safe_repr
 from .model import EvidenceBundle, Innovation, Outcome
 
-__all__ = ["LoadedBundle", "load_bundle", "bundle_from_dict", "bundle_facts"]
+__all__ = ["LoadedBundle", "load_bundle", "bundle_from_dict", "validate_document", "bundle_facts"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,12 @@ def bundle_from_dict(data: Any, name: str = "<evidence>") -> LoadedBundle:
             ]
         ) from None
     return LoadedBundle(bundle, document, hashlib.sha256(canonical).hexdigest())
+
+
+def validate_document(document: Document) -> EvidenceBundle:
+    """Validate a bundle already read into a :class:`Document`, whose marks say where each value came from (a
+    file's lines, or a table's cells).  Raises :class:`EvidenceError`."""
+    return _validate(document)
 
 
 def _too_long_numbers(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], int]]:
