@@ -645,6 +645,49 @@ def check_command(rules_dir: Path | None, max_bytes: int | None) -> None:
     click.echo(f"{_shown(directory)}: OK, {', '.join(counts)}")
 
 
+@cli.command("verify")
+@click.argument("rules_dir", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--against",
+    "old_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Search instead for evidence on which RULES_DIR and this rules folder judge differently.",
+)
+@click.option(
+    "--witness-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write each finding's witness bundle here.  [default: a new temporary folder, named in the output]",
+)
+@click.option("--element", "elements", multiple=True, help="Verify only this element or classification (repeatable).")
+@_limit_option
+def verify_command(
+    rules_dir: Path | None,
+    old_dir: Path | None,
+    witness_dir: Path | None,
+    elements: tuple[str, ...],
+    max_bytes: int | None,
+) -> None:
+    """Look for gaps, clashes, rules that never win and non-monotone bands, each with a confirmed witness
+    (exit 2 on any but the last); with --against, for evidence the two folders judge differently (docs/verify.md)."""
+    from .verify import compare_plans, verify_plan
+
+    directory = rules_dir if rules_dir is not None else default_rules_dir()
+    with input_limit(max_bytes):
+        folders: list[Path | None] = [directory]
+        if old_dir is not None:
+            folders.append(old_dir)
+        plans = _plans(folders, [])
+    if old_dir is not None:
+        compared = compare_plans(plans[0], plans[1], _shown(directory), _shown(old_dir), witness_dir)
+        click.echo(compared.render(), nl=False)
+        sys.exit(compared.status)
+    report = verify_plan(plans[0], _shown(directory), witness_dir, set(elements) or None)
+    click.echo(report.render(), nl=False)
+    sys.exit(report.status)
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
