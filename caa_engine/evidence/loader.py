@@ -361,6 +361,15 @@ def _same_code(key: str, codes: Any) -> str:
 
 
 def _at(document: Document, path: tuple[Any, ...]) -> str:
+    """Where the value at ``path`` came from, as a fact's origin: ``file:line``, or ``name:key.path`` for a
+    bundle given as data.  The common cases (a value written in the file; data, which has no marks) are read
+    straight off; anything else is located as an error would be."""
+    marks = document.marks
+    mark = marks.get(path)
+    if mark is not None:
+        return f"{document.file}:{mark.line}"
+    if not marks and path:
+        return f"{document.file}:{key_path(path)}"
     loc = document.locate(path, at_value=True)
     return f"{loc.file}:{loc.line}" if loc.line else str(loc)
 
@@ -530,18 +539,8 @@ def _element_facts(bundle: EvidenceBundle, doc: Document) -> list[Fact]:
     """Facts for the indicator set, direction of travel, risk assessment and self-assessments."""
     facts: list[Fact] = []
 
-    located, file = doc.marks, doc.file
-
-    def where(path: tuple[Any, ...]) -> str:
-        """``_at(doc, path)``, quicker for the common cases: a value written in the file, or a bundle given as
-        data (no marks at all)."""
-        mark = located.get(path)
-        if mark is not None:
-            return f"{file}:{mark.line}"
-        return f"{file}:{key_path(path)}" if not located else _at(doc, path)
-
     def add(type_name: str, fact_id: str, path: tuple[Any, ...], fields: dict[str, Any], at: dict[str, Any]) -> None:
-        origin = {name: where(path + at.get(name, (name,))) for name in fields}
+        origin = {name: _at(doc, path + at.get(name, (name,))) for name in fields}
         facts.append(Fact(type_name, fact_id, fields, origin, path))
 
     if bundle.indicator_set is not None:
