@@ -811,9 +811,9 @@ class RuleCoverage:
     (the last test of the scenarios module, run after that backend's scenarios) fails when the backend
     falls below the threshold, and the report is printed at the end of the run.
 
-    Under pytest-xdist (``-n``) with ``--dist loadfile`` (pyproject.toml), the scenarios and the checks,
-    all in one test file, run on one worker in collection order, so each check sees every scenario of its
-    backend; each worker sends what its scenarios covered to the controller, which prints the report.
+    Under pytest-xdist (``-n``), the scenarios and the checks, all in one test file, run on one worker in
+    collection order (see ``pytest_xdist_make_scheduler``), so each check sees every scenario of its backend;
+    each worker sends what its scenarios covered to the controller, which prints the report.
     """
 
     def __init__(self, config: pytest.Config):
@@ -901,6 +901,27 @@ class RuleCoverage:
 
 COVERAGE_TEST = "test_the_scenarios_cover_every_rule"
 COVERAGE_SENT = "caa-rule-coverage"  # what an xdist worker sends the controller: the rules its scenarios covered
+SCENARIOS_FILE = "test_policy_scenarios.py"  # the scenarios, then the coverage checks
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """pytest-xdist's default distribution (``-n``, ``--dist load``), with one exception: the tests of the
+    scenarios file go to one worker together, in order, as the coverage checks must follow every scenario of
+    their backend. Every other test goes to whichever worker is free, one by one.
+
+    (xdist's own ``--dist loadgroup`` would do this with an ``xdist_group`` mark, but it names the group in the
+    test's node id, which pytest 9 no longer lets a plugin change.)"""
+    if config.getvalue("dist") != "load":
+        return None  # --dist loadfile, loadscope, each...: as asked
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ScenariosTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return file if file.endswith(SCENARIOS_FILE) else nodeid
+
+    return ScenariosTogether(config, log)
 
 
 def _is_scenario(item: pytest.Item) -> bool:
