@@ -2,9 +2,10 @@
 one before a release.
 
 The suite runs under the ``caa-suite`` profile: derandomised (every run tries the same examples, so unchanged
-code passes or fails the same way every time), no deadline (a slow example on a busy machine never fails a
-test), and no example database (a failure saved by one run does not change the next). Each test asks for its
-own number of examples with :func:`examples`.
+code passes or fails the same way every time), no deadline and no too-slow health check (a slow example on a busy
+machine never fails a test; a test that lists the health checks it suppresses lists ``too_slow`` too), and no
+example database (a failure saved by one run does not change the next). Each test asks for its own number of
+examples with :func:`examples`.
 
 ``CAA_FUZZ_EXAMPLES=N`` selects ``caa-soak`` instead: a random search of N examples for every property and
 fuzz test, with hypothesis's example database, as run before a release (docs/policy-tests.md). A failure it
@@ -15,12 +16,13 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 SOAK = int(os.environ.get("CAA_FUZZ_EXAMPLES") or 0)
 
-settings.register_profile("caa-suite", derandomize=True, deadline=None, database=None, print_blob=True)
-settings.register_profile("caa-soak", derandomize=False, deadline=None, max_examples=SOAK or 800, print_blob=True)
+QUIET = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow], "print_blob": True}
+settings.register_profile("caa-suite", derandomize=True, database=None, **QUIET)
+settings.register_profile("caa-soak", derandomize=False, max_examples=SOAK or 800, **QUIET)
 settings.load_profile("caa-soak" if SOAK else "caa-suite")
 
 

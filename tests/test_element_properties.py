@@ -31,7 +31,9 @@ from test_overall import area_with, element_scores
 from caa_engine import Result, assess
 
 RULES = "rules"  # the shipped rules (the tests run from the project root)
-SETTINGS = settings(max_examples=examples(60), suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=examples(60), suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 POLICE = "testshire-police"
 
 # --- the policy brief, restated -------------------------------------------------------------------------

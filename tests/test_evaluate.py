@@ -443,7 +443,7 @@ EVIDENCE = [
 ]
 
 
-@settings(max_examples=examples(25), suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(st.lists(_conditions(ATOMS), max_size=10), st.lists(_conditions(BODY_ATOMS), max_size=6))
 def test_the_backend_fires_exactly_where_exact_evaluation_is_true(
     backend: str, per_kloe: list[str], per_body: list[str]

@@ -14,7 +14,9 @@ from caa_engine import Engine
 CODES = ("1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "2.4", "3.1", "3.2", "3.3")
 THEMES = {"1": "managing_finances", "2": "governing_the_business", "3": "managing_resources"}
 kloe_scores = st.dictionaries(st.sampled_from(CODES), st.integers(1, 4), min_size=1)
-SETTINGS = settings(max_examples=examples(60), suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=examples(60), suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 
 def _bundle(scores: dict[str, int]) -> dict[str, Any]:
