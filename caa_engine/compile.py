@@ -24,7 +24,7 @@ from typing import Any, Union
 
 from .errors import Issue, RuleError
 from .facts import FactType, normalise_number
-from .rules.check import CheckedRule, CheckedRules, check_rules
+from .rules.check import CheckedRule, CheckedRules, check_rules, conjuncts
 from .rules.expr import Arith, BoolOp, Call, Compare, Const, Expr, ListLit, Neg, Not, Ref
 from .rules.loader import LoadedRuleSet, load_rule_files
 
@@ -148,6 +148,12 @@ class PlanRule:
     text: str = ""  # the condition as written, for the audit trail
     cap: int | None = None  # the highest score the subject may have
     classify: tuple[tuple[str, str], ...] = ()  # (classification, label)
+    # For reasons in words (caa_engine/wording.py): the placeholders of the description and 'short_of' texts
+    # (text, expr with params folded, whether it is a parameter written as a percentage), the 'short_of' texts,
+    # and the parts of the condition joined by 'and' (params folded) that they speak for.
+    words: tuple[tuple[str, Expr, bool], ...] = ()
+    short_of: tuple[str, ...] = ()
+    conjuncts: tuple[Expr, ...] = ()
 
     @property
     def settles(self) -> tuple[str, ...]:
@@ -339,6 +345,14 @@ def _map_children(expr: Expr, fn: Any) -> Expr:
     return expr
 
 
+def _percent(rs: LoadedRuleSet, expr: Expr) -> bool:
+    """Whether ``expr`` is a parameter written as a percentage ("75%")."""
+    if not (isinstance(expr, Ref) and len(expr.parts) == 2 and expr.parts[0] == "params"):
+        return False
+    param = rs.model.parameters.get(expr.parts[1])
+    return param is not None and param.percent
+
+
 def _params(rs: LoadedRuleSet, names: set[str]) -> tuple[ParamRef, ...]:
     out = []
     for name in sorted(names):
@@ -483,6 +497,9 @@ def compile_rules(checked: CheckedRules) -> Plan:
                 text=str(r.model.when).lower() if isinstance(r.model.when, bool) else " ".join(r.model.when.split()),
                 cap=r.cap,
                 classify=tuple(sorted((then.classify or {}).items())),
+                words=tuple((text, compiler.fold(expr), _percent(rs, expr)) for text, expr in r.words.items()),
+                short_of=tuple(r.model.short_of or ()),
+                conjuncts=tuple(compiler.fold(part) for part in conjuncts(r.condition)),
             )
         )
     depth = max([m.stratum for m in measures] + [r.stratum for r in rules] + [0]) + 1

@@ -23,6 +23,7 @@ from .evidence.loader import LoadedBundle, bundle_facts, bundle_from_dict, load_
 from .evidence.model import EvidenceBundle
 from .result import Result, build_result
 from .session import Program, run_session
+from .wording import WordProgram, words_of
 
 __all__ = ["Engine", "assess", "load_rules", "BACKENDS", "default_backend_name", "default_rules_dir", "__version__"]
 
@@ -78,6 +79,7 @@ class Engine:
         self.backend = _make_backend(backend)
         self._prepared = self.backend.prepare(self.plan)
         self._program = Program(self.plan)
+        self._words = WordProgram(self.plan)
 
     @property
     def backend_name(self) -> str:
@@ -97,7 +99,7 @@ class Engine:
         )
         facts = bundle_facts(loaded, self.plan.tables, self.plan.elements if reads_own else None)
         outcome = run_session(self.plan, self._prepared, self.backend, facts, self._program)
-        return build_result(
+        result = build_result(
             self.plan,
             outcome,
             backend=self.backend.name,
@@ -105,6 +107,8 @@ class Engine:
             evidence_file=loaded.file,
             evidence_sha256=loaded.sha256,
         )
+        result._words = words_of(self.plan, self._words, outcome)
+        return result
 
 
 def _load(bundle: Any) -> LoadedBundle:

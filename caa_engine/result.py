@@ -115,6 +115,15 @@ class Result(_Model):
     # The session's events in their JSON form.  A result from the engine is made without 'audit': the models are
     # made from these the first time 'audit' is read, and to_json() writes these directly.
     _events: list[EventRecord] | None = PrivateAttr(default=None)
+    # The rules' words about this assessment (caa_engine.wording.Words): descriptions with values filled in, and
+    # why each judgement is not a band higher.  Made with the result by the engine; never part of the JSON, so a
+    # result read back from JSON has none and its reasons fall back to the rule files' plain descriptions.
+    _words: Any = PrivateAttr(default=None)
+
+    @property
+    def words(self) -> Any:
+        """The rules' words about this assessment (a :class:`caa_engine.wording.Words`), or None."""
+        return self._words
 
     if not TYPE_CHECKING:
 

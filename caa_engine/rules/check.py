@@ -99,6 +99,9 @@ class CheckedRule:
     templates: dict[str, list[tuple[str, Expr]]]  # "flag"/"note" -> [(placeholder text, expr)]
     writes: set[str] = field(default_factory=set)
     cap: int | None = None  # the cap, its parameter (if it names one) read
+    # The placeholders of its description and 'short_of' texts (placeholder text -> expr), filled in with the
+    # subject's final values for reasons in words; read after the session, so they change no stratum.
+    words: dict[str, Expr] = field(default_factory=dict)
 
 
 @dataclass
@@ -605,10 +608,45 @@ class _Checker(SchemaBuilder):
                 if expr is not None and self.infer_at(rs, tpath, expr, template_scope, offset=(0, match.start(1))):
                     parts.append((match.group(1), expr))
             templates[kind] = parts
+        words = self.check_words(rs, path, rule, condition)
         if condition is None:
             return None
         params = scope.params | ({cap_param} if cap_param else set())
-        return CheckedRule(rs, index, rule, condition, scope.reads, params, templates, writes, cap)
+        return CheckedRule(rs, index, rule, condition, scope.reads, params, templates, writes, cap, words)
+
+    def check_words(
+        self, rs: LoadedRuleSet, path: tuple[Any, ...], rule: Rule, condition: Expr | None
+    ) -> dict[str, Expr]:
+        """The placeholders of a rule's description and 'short_of' texts, each checked as a template's."""
+        words: dict[str, Expr] = {}
+        texts: list[tuple[tuple[Any, ...], str]] = [(path + ("description",), rule.description)]
+        if rule.short_of is not None:
+            texts += [(path + ("short_of", i), text) for i, text in enumerate(rule.short_of)]
+            if rule.then.score is None:
+                self.issue(
+                    rs,
+                    path + ("short_of",),
+                    "bad-effect",
+                    f"rule '{rule.id}' has 'short_of' but gives no score",
+                    "'short_of' says why a subject did not reach a rule's score: give it only to a rule with 'score:'",
+                )
+            elif condition is not None and len(rule.short_of) != len(conjuncts(condition)):
+                parts = len(conjuncts(condition))
+                self.issue(
+                    rs,
+                    path + ("short_of",),
+                    "short-of-parts",
+                    f"'short_of' has {len(rule.short_of)} text{'s' if len(rule.short_of) != 1 else ''}, "
+                    f"but 'when' has {parts} part{'s' if parts != 1 else ''} joined by 'and'",
+                    "give one text for each part of 'when', in order",
+                )
+        for where, text in texts:
+            scope = Scope(rs, subject=rule.per, what="description")
+            for match in TEMPLATE_FIELD.finditer(text):
+                expr = self.parse(rs, where, match.group(1), offset=(0, match.start(1)))
+                if expr is not None and self.infer_at(rs, where, expr, scope, offset=(0, match.start(1))):
+                    words[match.group(1)] = expr
+        return words
 
     def cap_of(self, rs: LoadedRuleSet, path: tuple[Any, ...], cap: int | str | None) -> tuple[int | None, str]:
         """A rule's cap as a score, and the parameter it names (if it names one)."""
@@ -750,9 +788,51 @@ def check_rules(rulesets: list[LoadedRuleSet]) -> CheckedRules:
         tables,
         measures,
         rules,
-        _unused_parameters(rulesets, measures, rules) + _divisions_by_zero(measures, rules),
+        _unused_parameters(rulesets, measures, rules)
+        + _divisions_by_zero(measures, rules)
+        + _numbers_in_descriptions(measures, rules),
         checker.combined,
     )
+
+
+def conjuncts(condition: Expr) -> list[Expr]:
+    """The parts of a condition joined by 'and' at its top, in order ('a and (b and c)' has three)."""
+    if isinstance(condition, BoolOp) and condition.op == "and":
+        return [part for item in condition.items for part in conjuncts(item)]
+    return [condition]
+
+
+# A number a description states: "60%", "60 %", "4"; not a numbered criterion "(1)", and not inside a placeholder.
+_STATED_NUMBER = re.compile(r"(?<![\w.({])(\d+(?:\.\d+)?)(\s*%)?(?![\w.)])")
+
+
+def _numbers_in_descriptions(measures: list[CheckedMeasure], rules: list[CheckedRule]) -> list[Issue]:
+    """A description that states a number a parameter it reads holds: tuning the parameter leaves the words
+    wrong.  Naming the parameter in braces ({params.NAME}) shows its value, whatever it is tuned to."""
+    found: list[Issue] = []
+    items: list[tuple[LoadedRuleSet, tuple[Any, ...], str, set[str]]] = [
+        (m.ruleset, ("measures", m.index, "description"), m.model.description, m.params) for m in measures
+    ]
+    items += [(r.ruleset, ("rules", r.index, "description"), r.model.description, r.params) for r in rules]
+    for rs, path, text, params in items:
+        bare = TEMPLATE_FIELD.sub(lambda m: " " * len(m.group(0)), text)
+        for match in _STATED_NUMBER.finditer(bare):
+            stated = Fraction(match.group(1)) / (100 if match.group(2) else 1)
+            for name in sorted(params):
+                param = rs.model.parameters.get(name)
+                if param is None or isinstance(param.value, (bool, str)) or param.percent != bool(match.group(2)):
+                    continue
+                if Fraction(str(param.value)) == stated:
+                    found.append(
+                        Issue(
+                            "number-in-description",
+                            f"the description states {match.group(0).strip()}, which parameter '{name}' holds",
+                            rs.document.locate(path, at_value=True),
+                            f"write {{params.{name}}} instead, so the words follow the parameter when it is tuned",
+                        )
+                    )
+                    break
+    return found
 
 
 def _divisions_by_zero(measures: list[CheckedMeasure], rules: list[CheckedRule]) -> list[Issue]:

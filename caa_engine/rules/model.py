@@ -10,9 +10,20 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Literal, Union
+from typing import Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "Citation",
@@ -47,14 +58,29 @@ class Parameter(_Strict):
     value: ParamValue
     description: str = ""
     source: str = ""
+    # Written as a percentage ("75%"): reasons in words show it as one ("75 %"), not as 0.75.
+    _percent: bool = PrivateAttr(default=False)
 
     @field_validator("value", mode="before")
     @classmethod
-    def _percent(cls, value: object) -> object:
+    def _percent_value(cls, value: object) -> object:
         # "75%" reads as a share, as in conditions: 0.75, kept exact by way of its decimal text.
         if isinstance(value, str) and (match := PERCENT.match(value)):
             return float(Decimal(match.group(1)) / 100)
         return value
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _remember_percent(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        model = handler(data)
+        if isinstance(data, dict) and isinstance(data.get("value"), str) and PERCENT.match(data["value"]):
+            model._percent = True
+        return model
+
+    @property
+    def percent(self) -> bool:
+        """Whether the value was written as a percentage."""
+        return self._percent
 
 
 class Table(_Strict):
@@ -140,6 +166,12 @@ class Rule(_Strict):
     priority: StrictInt = 0
     when: str | StrictBool
     then: Effects
+    short_of: list[str] | None = Field(
+        default=None,
+        description="for a rule that gives a score: what to say when a subject does not reach it, one text for "
+        "each part of 'when' joined by 'and' (in order); only the texts of the parts that do not hold are said. "
+        "Texts may name values and parameters in braces, as descriptions may",
+    )
 
 
 class RuleSetFile(_Strict):
