@@ -70,6 +70,7 @@ try:
     )
     from ._yaml import YamlProblem, read_source
     from .audit.explain import explain, judged_subjects
+    from .audit.reasons import Reason, finding_reason, flag_reason, judgement_reason, plain
     from .backends.durable import DurableBackend, durable_import_error
     from .engine import default_backend_name, default_rules_dir, load_rules
     from .errors import InvalidInputError
@@ -575,27 +576,70 @@ def impact_command(
 
 @cli.command("explain")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--element", default=None, help="The element to explain.  [default: the only one, if there is one]")
-@click.option("--body", "subject", default=None, help="The body's id (for an element judged per body).")
+@click.option("--element", default=None, help="The element to explain.  [default: the overall score, if any]")
+@click.option("--body", "body", default=None, help="The body's id (for an element judged per body).")
+@click.option("--flag", "flag", default=None, help="Explain a flag: its subject's id (or the end of it), or its kind.")
+@click.option(
+    "--subject",
+    default=None,
+    help="Explain what was found about a fact: its id, or the end of it ('NI 192', 'payt-pilot'); with --finding.",
+)
+@click.option(
+    "--finding",
+    default=None,
+    help="What was found: a classification ('trend', 'verdict', 'self_awareness') or a measure's 'into' "
+    "('honourable_test': every criterion).",
+)
+@click.option("--evidence", is_flag=True, help="Also list the values behind each reason, with their file:line.")
+@click.option("--trail", "full_trail", is_flag=True, help="The full audit trail of an element's judgement instead.")
 @_rules_option("Folder of rule files.")
 @_backend_option
 @_limit_option
 def explain_command(
     path: Path,
     element: str | None,
+    body: str | None,
+    flag: str | None,
     subject: str | None,
+    finding: str | None,
+    evidence: bool,
+    full_trail: bool,
     rules_dir: Path | None,
     backend: str | None,
     max_bytes: int | None,
 ) -> None:
-    """Explain one judgement of one bundle: the deciding rule, the values it read and where each came from."""
+    """Explain one judgement, flag or finding of one bundle in plain words, and why it is not a band higher.
+
+    --trail gives an element's judgement with the full audit trail: the deciding rule, its condition, the values
+    it read and where each came from.
+    """
     bundles, path_issues = _bundle_paths((path,))
     if len(bundles) > 1:
         _stop(f"explain takes one bundle; {display_name(path)} holds {len(bundles)}: name one of its files", 2)
     with input_limit(max_bytes):
         ((result, *_),) = _assess_all(_engines([rules_dir], backend, path_issues), bundles)
+    try:
+        if flag is not None:
+            reasons = [flag_reason(result, found) for found in _flags_named(result, flag)]
+        elif subject is not None or finding is not None:
+            reasons = _findings_named(result, subject, finding)
+        else:
+            element, body = _judgement_named(result, path, element, body)
+            if full_trail:
+                click.echo(visible_lines(explain(result, element, body)), nl=False)
+                return
+            reasons = [judgement_reason(result, element, body)]
+    except LookupError as error:
+        _stop(str(error).strip("'\""), 2)
+    click.echo(visible_lines(plain(reasons, evidence=evidence)), nl=False)
+
+
+def _judgement_named(result: Result, path: Path, element: str | None, subject: str | None) -> tuple[str, str]:
+    """The (element, subject) to explain: as named, or the overall score, or the only judgement there is."""
     if element is None:
         judged = [name for name in result.elements if judged_subjects(result, name)]
+        if result.overall is not None and subject is None:
+            judged = [result.overall["element"]]
         if not judged:
             _stop(f"{path}: no element is judged (see its notes: caa assess {path})", 2)
         if len(judged) != 1:
@@ -614,10 +658,38 @@ def explain_command(
         if len(candidates) != 1:
             _stop(f"say which body to explain with --body ({', '.join(candidates)})", 2)
         subject = candidates[0]
-    try:
-        click.echo(visible_lines(explain(result, element, subject)), nl=False)
-    except LookupError as error:
-        _stop(str(error), 2)
+    if subject not in judged_subjects(result, element):
+        listed = ", ".join(judged_subjects(result, element)) or "none"
+        _stop(f"'{subject}' has no {element} judgement (judged: {listed})", 2)
+    return element, subject
+
+
+def _matches(fact_id: str, wanted: str) -> bool:
+    return fact_id == wanted or fact_id.endswith("/" + wanted)
+
+
+def _flags_named(result: Result, wanted: str) -> list[Any]:
+    found = [f for f in result.flags if _matches(f.subject, wanted) or f.kind == wanted]
+    if not found:
+        listed = ", ".join(f"{f.subject} ({f.kind})" for f in result.flags) or "none"
+        raise LookupError(f"no flag on '{wanted}' or of that kind (flags: {listed})")
+    return found
+
+
+def _findings_named(result: Result, wanted: str | None, name: str | None) -> list[Reason]:
+    if wanted is None or name is None:
+        raise LookupError("name both the fact (--subject) and what was found about it (--finding)")
+    subjects = [(kind, sid) for kind, found in result.findings.items() for sid in found if _matches(sid, wanted)]
+    if not subjects:
+        raise LookupError(f"nothing was found about '{wanted}'")
+    if len(subjects) > 1:
+        raise LookupError(f"'{wanted}' names {len(subjects)} facts: {', '.join(sid for _, sid in subjects)}")
+    kind, sid = subjects[0]
+    names = [n for n in result.findings[kind][sid] if n == name or n.startswith(name + ".")]
+    if not names:
+        known = ", ".join(result.findings[kind][sid])
+        raise LookupError(f"nothing called '{name}' was found about '{sid}' (found: {known})")
+    return [finding_reason(result, kind, sid, n) for n in names]
 
 
 @cli.command("check")

@@ -58,9 +58,7 @@ def test_the_cli_explains_the_only_judgement_without_being_told_which() -> None:
         cli, ["explain", "fixtures/cheltenham.yaml", "--rules", UOR_ONLY, "--backend", "native"]
     )
     assert outcome.exit_code == 0, outcome.output
-    assert outcome.stdout.startswith(
-        "Use of resources for Cheltenham Borough Council (cheltenham-bc): 3, performing well"
-    )
+    assert outcome.stdout.startswith("Use of resources for Cheltenham Borough Council is 3, performing well: ")
 
 
 def test_the_cli_asks_which_body_when_several_were_judged() -> None:
