@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import warnings
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +107,7 @@ class Engine:
             evidence_file=loaded.file,
             evidence_sha256=loaded.sha256,
         )
-        result._words = words_of(self.plan, self._words, outcome)
+        result._words = partial(words_of, self.plan, self._words, outcome)  # made when first read
         return result
 
 

@@ -9,6 +9,7 @@ ran is kept on the object, not in the JSON, for exactly that reason).
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pydantic_core
@@ -116,13 +117,17 @@ class Result(_Model):
     # made from these the first time 'audit' is read, and to_json() writes these directly.
     _events: list[EventRecord] | None = PrivateAttr(default=None)
     # The rules' words about this assessment (caa_engine.wording.Words): descriptions with values filled in, and
-    # why each judgement is not a band higher.  Made with the result by the engine; never part of the JSON, so a
-    # result read back from JSON has none and its reasons fall back to the rule files' plain descriptions.
+    # why each judgement is not a band higher.  The engine leaves how to make them (a partial over the session's
+    # outcome), and they are made the first time they are read: most results are only written as JSON, and the
+    # words cost a quarter of an assessment.  Never part of the JSON, so a result read back from JSON has none and
+    # its reasons fall back to the rule files' plain descriptions.
     _words: Any = PrivateAttr(default=None)
 
     @property
     def words(self) -> Any:
         """The rules' words about this assessment (a :class:`caa_engine.wording.Words`), or None."""
+        if isinstance(self._words, partial):
+            self._words = self._words()
         return self._words
 
     if not TYPE_CHECKING:

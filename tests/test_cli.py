@@ -187,11 +187,9 @@ def test_reports_show_each_flag_with_its_subject_kind_reason_and_rule() -> None:
     assert re.search(r"^cheltenham/outcome/nti\s+red_flag  \(rule ra_unmanaged_failure\)$", text, re.M)
     assert re.search(r"^\s+Outcome 'NEET < 5%' failed with no action in place$", text, re.M)
     page = render_html([flagged])
-    assert (
-        '<tr><td class="mono">cheltenham/outcome/nti</td><td><strong>red_flag</strong></td>'
-        "<td>Outcome &#39;NEET &lt; 5%&#39; failed with no action in place</td>"
-        '<td class="mono">ra_unmanaged_failure</td></tr>'
-    ) in page
+    # An uncoloured flag that is not an honourable failure is listed with the honourable failures' group (no colour).
+    assert '<span class="flag-reason">Red flag: Outcome &#39;NEET &lt; 5%&#39; failed with no action in place.</span>' in page
+    assert "<code>ra_unmanaged_failure</code>" in page
 
 
 # --- assess: --out ----------------------------------------------------------------------------------------------

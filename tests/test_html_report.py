@@ -197,9 +197,7 @@ def test_each_deciding_rule_in_the_judgements_table_links_to_the_event_that_deci
     result = assess(LEICESTERSHIRE, rules=UOR_ONLY, backend=backend)
     html = render_html([result])
     page = Page(html)
-    links = re.findall(
-        r'<td class="mono"><a href="#([^"]+)">([^<]+)</a> <span class="from nowrap">#\d+</span></td>', html
-    )
+    links = re.findall(r'<p class="from">Rule <a href="#([^"]+)"><code>([^<]+)</code></a>', html)
     rows = judgement_rows(result)
     assert [rule for _, rule in links] == [row.rule for row in rows] and len(rows) == 5
     for (anchor, _), row in zip(links, rows, strict=True):
@@ -214,7 +212,7 @@ def test_a_note_links_to_the_event_that_raised_it() -> None:
     result = assess(LEICESTERSHIRE, rules=UOR_ONLY, backend="native")
     html = render_html([result])
     [note] = result.notes
-    [anchor] = re.findall(rf'<td class="mono"><a href="#([^"]+)">{note.rule}</a></td></tr>', html)
+    [anchor] = re.findall(rf'rule <a href="#([^"]+)"><code>{note.rule}</code></a>\)', html)
     event = result.audit[number_of(anchor) - 1]
     assert (event.id, event.subject) == (note.rule, note.subject)
     assert f"note.text = {note.text}" in squash(Page(html).card(anchor).text)
@@ -283,7 +281,12 @@ def test_each_card_shows_what_the_rule_says_and_its_condition_as_written() -> No
     from caa_engine.report import render_html
 
     page = render_html([assess("fixtures/cheltenham.yaml", rules=UOR_ONLY, backend="native")])
-    assert "<dt>Says</dt><dd>Two or more themes score 3 or above and none below 2.</dd>" in page
+    # The trail keeps the rule file's words as written; the page above it fills them in.
+    assert (
+        "<dt>Says</dt><dd>{count(theme where score &gt;= params.well_theme_score)} of its {count(theme)} themes score"
+        in page
+    )
+    assert "2 of its 3 themes score 3 or more (at least 2 needed) and none is below 2." in page
     assert (
         "<dt>When</dt><dd><code>count(theme where score &gt;= params.well_theme_score) &gt;= params.well_min_themes"
         " and min(theme.score) &gt;= params.well_floor</code></dd>" in page

@@ -21,11 +21,13 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from ..result import Result
+from ._page import IndexRow, area_page, index_row
 from ._view import ABSENT, audit_trail, finding_groups, humanize, judgement_rows, measure_tables, show
 
-__all__ = ["render_html", "render_html_section", "html_frame"]
+__all__ = ["render_html", "render_html_section", "html_frame", "render_index", "index_row", "IndexRow"]
 
 TEMPLATE = "report.html.j2"
+INDEX_TEMPLATE = "index.html.j2"
 AREA_TEMPLATE = "area.html.j2"
 _SECTIONS = "<!-- the areas' sections -->"  # where the page is cut to stream its sections in between
 
@@ -74,6 +76,7 @@ def render_html_section(result: Result, index: int) -> str:
         "measures": measure_tables(result),
         "findings": finding_groups(result),
         "trail": audit_trail(result),
+        "page": area_page(result),
     }
     return _environment().get_template(AREA_TEMPLATE).render(area=area, absent=ABSENT)
 
@@ -85,6 +88,12 @@ def html_frame(areas: Sequence[tuple[str, str]]) -> tuple[str, str]:
     page = _environment().get_template(TEMPLATE).render(title=title, areas=nav, sections=Markup(_SECTIONS))
     head, tail = page.split(_SECTIONS)
     return head, tail
+
+
+def render_index(rows: Sequence[IndexRow], title: str = "CAA assessment: national index") -> str:
+    """The national index page: one row per area (``index_row``), with its scores, flag counts and a link."""
+    elements = [name for name, _ in rows[0].elements] if rows else []
+    return str(_environment().get_template(INDEX_TEMPLATE).render(title=title, rows=rows, elements=elements))
 
 
 def _area_anchor(index: int, area_id: str) -> str:
