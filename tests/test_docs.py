@@ -401,7 +401,7 @@ def test_the_cpa_worked_example_scores_the_five_theme_bundle_2_where_the_three_t
 def test_the_cpa_worked_example_changes_only_words_parameters_and_the_kloe_table() -> None:
     shipped = yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
     cpa = yaml.safe_load(named("rule file", "cpa_five_themes").text)
-    words = ("description", "source")
+    words = ("description", "source", "short_of")  # short_of: what to say when a band is not reached
 
     def logic(rule_or_measure: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in rule_or_measure.items() if k not in words}
