@@ -34,7 +34,7 @@ try:
     import re
     import shutil
     import tempfile
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
     from contextlib import contextmanager
     from pathlib import Path
     from typing import IO, Any, TypeVar
@@ -67,6 +67,7 @@ try:
         show_size,
         visible,
         visible_lines,
+        write_atomic,
     )
     from ._yaml import YamlProblem, read_source
     from .audit.explain import explain, judged_subjects
@@ -77,6 +78,7 @@ try:
     from .evidence.loader import LoadedBundle, load_bundle
     from .report import DEFAULT_WIDTH, FORMATS, SUFFIXES, report_frame
     from .report.impact import render_impact_json, render_impact_text
+    from .report.summary import SUMMARY_SUFFIXES, render_summary
     from .result import TRAILS
     from .round import AreaOutcome, ReportStyle, Round, RoundTask, default_jobs
     from .rules.loader import did_you_mean
@@ -309,6 +311,18 @@ def _assess_all(engines: list[Engine], bundles: list[Path]) -> list[list[Result]
     "(every event, input value and source, but each rule's texts and each list of counted facts written once, "
     "under rule_texts and fact_lists); or none (judgements, findings, flags and notes only).",
 )
+@click.option(
+    "--fail-fast",
+    is_flag=True,
+    help="Stop at the first bad bundle and write nothing (without it, every good area is judged and reported).",
+)
+@click.option(
+    "--summary",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the national table: a row per area and per body, with every element's score, label and "
+    "deciding rule, the overall score and cap, and the flag counts, as CSV, Markdown (.md) or text (.txt), by suffix.",
+)
 @_limit_option
 def assess_command(
     paths: tuple[Path, ...],
@@ -319,9 +333,14 @@ def assess_command(
     out_dir: Path | None,
     jobs: int | None,
     trail: str,
+    fail_fast: bool,
+    summary: Path | None,
     max_bytes: int | None,
 ) -> None:
-    """Assess evidence bundles: each PATH is a bundle file, a folder of them, or - (standard input)."""
+    """Assess evidence bundles: each PATH is a bundle file, a folder of them, or - (standard input).
+
+    A bad bundle is reported with its located errors and every other area is still judged and reported; the exit
+    status is then 2 (with --fail-fast, the first bad bundle stops the run and nothing is written)."""
     if out is not None and out_dir is not None:
         raise click.UsageError("give --out FILE (one report) or --out-dir FOLDER (one per area), not both")
     if trail != "full" and kind != "json":
@@ -336,23 +355,68 @@ def assess_command(
         rule_files = _rule_files(folder)
         if out is not None:
             _refuse_own_input(out, bundles, rule_files)
+        if summary is not None:
+            if summary.suffix.lower() not in SUMMARY_SUFFIXES:
+                raise click.UsageError(
+                    f"--summary writes {', '.join(SUMMARY_SUFFIXES)}: name the file with one of them"
+                )
+            _refuse_own_input(summary, bundles, rule_files)
         targets = _targets(out_dir, bundles, kind, rule_files) if out_dir is not None else [None] * len(bundles)
         colour = out is None and out_dir is None and kind == "text" and sys.stdout.isatty()
         width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns if colour else DEFAULT_WIDTH
         several = len(paths) > 1 or any(str(path) != STDIN and path.is_dir() for path in paths)
-        style = ReportStyle(kind, width, colour, array=several and kind == "json" and out_dir is None, trail=trail)
+        array = several and kind == "json" and out_dir is None
+        style = ReportStyle(kind, width, colour, array=array, trail=trail, summary=summary is not None)
         tasks = [_task(bundle, target) for bundle, target in zip(bundles, targets, strict=True)]
         jobs = default_jobs() if jobs is None else jobs
         if jobs > 1 and len(tasks) > 1:
             _check_backend(name)
         try:
             with Round(plan, name, tasks, style, jobs=jobs, limit=max_bytes) as assessing:
-                if out_dir is None:
-                    _report(assessing, style, out, progress=len(tasks) > 1 and not sys.stdout.isatty())
-                else:
-                    _report_each(assessing, out_dir, progress=len(tasks) > 1)
+                with _summary_sink(summary, fail_fast) as record:
+                    rounds = _recorded(assessing, record)
+                    if out_dir is None:
+                        bar = len(tasks) > 1 and not sys.stdout.isatty()
+                        _report(rounds, len(tasks), style, out, progress=bar, fail_fast=fail_fast)
+                    else:
+                        _report_each(rounds, len(tasks), out_dir, progress=len(tasks) > 1, fail_fast=fail_fast)
         except EngineError as error:
             _stop(str(error), 2)
+
+
+def _recorded(outcomes: Iterable[AreaOutcome], record: Callable[[AreaOutcome], None]) -> Iterator[AreaOutcome]:
+    for outcome in outcomes:
+        record(outcome)
+        yield outcome
+
+
+@contextmanager
+def _summary_sink(target: Path | None, fail_fast: bool) -> Iterator[Callable[[AreaOutcome], None]]:
+    """Collects each judged area's rows of the national table (a few short rows per area, never a result) and
+    writes the table to ``target`` atomically when the round ends, also when it ends refusing some bundles (exit
+    2), unless --fail-fast stopped it."""
+    rows: list[dict[str, str]] = []
+
+    def record(outcome: AreaOutcome) -> None:
+        rows.extend(outcome.summary)
+
+    if target is None:
+        yield record
+        return
+    try:
+        yield record
+    except SystemExit as stop:
+        if stop.code == 2 and not fail_fast and rows:
+            _write_summary(target, rows)
+        raise
+    _write_summary(target, rows)
+
+
+def _write_summary(target: Path, rows: list[dict[str, str]]) -> None:
+    try:
+        write_atomic(target, render_summary(rows, target.suffix.lower()))
+    except OSError as error:
+        _stop(f"cannot write '{display_name(target)}': {error.strerror or error}", 2)
 
 
 def _task(bundle: Path, target: Path | None) -> RoundTask:
@@ -367,38 +431,51 @@ def _task(bundle: Path, target: Path | None) -> RoundTask:
         return RoundTask(str(bundle), shown, issues=tuple(problem.issues), out=out)
 
 
-def _report(assessing: Round, style: ReportStyle, out: Path | None, *, progress: bool) -> None:
-    """One report of every area, to ``out`` or stdout: all of it, or (if any bundle is bad) none of it."""
+def _report(
+    assessing: Iterable[AreaOutcome],
+    total: int,
+    style: ReportStyle,
+    out: Path | None,
+    *,
+    progress: bool,
+    fail_fast: bool,
+) -> None:
+    """One report of every area judged, to ``out`` or stdout; each bad bundle's errors on stderr as it comes, and
+    exit 2 at the end if there was one.  With ``fail_fast``, the first bad bundle stops the run: nothing written."""
     separator = report_frame(style.kind, [], array=style.array)[1]
     areas: list[tuple[str, str]] = []
-    issues: list[Issue] = []
+    refused = 0
     # The report is complete only when the last area is: until then it waits in memory, then on disk.
     with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as spool:
-        with _progress(len(assessing.tasks), progress) as (advance, _say):
+        with _progress(total, progress) as (advance, say):
             for outcome in assessing:
                 advance()
                 _stop_on_failure(outcome)
                 if outcome.issues:
-                    issues.extend(outcome.issues)
+                    if fail_fast:
+                        _fail(EvidenceError(outcome.issues))
+                    refused += 1
+                    say(EvidenceError(outcome.issues).render())
                     continue
                 assert outcome.area is not None and outcome.text is not None
                 if areas:
                     spool.write(separator.encode("utf-8"))
                 spool.write(outcome.text.encode("utf-8"))
                 areas.append(outcome.area)
-        if issues:
-            _fail(EvidenceError(issues))
+        if not areas:  # every bundle refused: there is no report to write
+            _closing_line(0, refused, total, "")
         head, _, tail = report_frame(style.kind, areas, array=style.array)
         spool.seek(0)
         if out is None:
             sys.stdout.flush()
             _copy(head, spool, tail, sys.stdout.buffer)  # UTF-8 bytes, whatever the locale: as --out writes
-            return
-        try:
-            with atomic_writer(out) as handle:
-                _copy(head, spool, tail, handle)
-        except OSError as error:
-            _stop(f"cannot write '{display_name(out)}': {error.strerror or error}", 2)
+        else:
+            try:
+                with atomic_writer(out) as handle:
+                    _copy(head, spool, tail, handle)
+            except OSError as error:
+                _stop(f"cannot write '{display_name(out)}': {error.strerror or error}", 2)
+    _closing_line(len(areas), refused, total, f" and written to {_shown(out)}" if out is not None else "")
 
 
 def _copy(head: str, body: IO[bytes], tail: str, stream: IO[bytes]) -> None:
@@ -408,25 +485,34 @@ def _copy(head: str, body: IO[bytes], tail: str, stream: IO[bytes]) -> None:
     stream.flush()
 
 
-def _report_each(assessing: Round, out_dir: Path, *, progress: bool) -> None:
-    """Each area's report written to its file as it comes; every bad bundle reported; exit 2 if there was one."""
+def _report_each(
+    assessing: Iterable[AreaOutcome], total: int, out_dir: Path, *, progress: bool, fail_fast: bool
+) -> None:
+    """Each area's report written to its file as it comes; every bad bundle reported; exit 2 if there was one.
+    With ``fail_fast``, the first bad bundle stops the run (the reports written before it stay)."""
     judged = refused = 0
-    with _progress(len(assessing.tasks), progress) as (advance, say):
+    with _progress(total, progress) as (advance, say):
         for outcome in assessing:
             advance()
             _stop_on_failure(outcome)
             if outcome.issues:
+                if fail_fast:
+                    _fail(EvidenceError(outcome.issues))
                 refused += 1
                 say(EvidenceError(outcome.issues).render())
             else:
                 judged += 1
-    if refused:
-        click.echo(
-            f"caa: {judged} area{'' if judged == 1 else 's'} judged and written to {_shown(out_dir)}, "
-            f"{refused} refused",
-            err=True,
-        )
-        sys.exit(2)
+    _closing_line(judged, refused, total, f" and written to {_shown(out_dir)}", always=True)
+
+
+def _closing_line(judged: int, refused: int, total: int, where: str, *, always: bool = False) -> None:
+    """After a run that refused a bundle: how many areas were judged and how many refused (for a run of several
+    bundles, or ``always``), and exit 2."""
+    if not refused:
+        return
+    if total > 1 or always:
+        click.echo(f"caa: {judged} area{'' if judged == 1 else 's'} judged{where}, {refused} refused", err=True)
+    sys.exit(2)
 
 
 def _stop_on_failure(outcome: AreaOutcome) -> None:

@@ -30,6 +30,7 @@ from .engine import Engine
 from .errors import EngineError, EvidenceError, Issue
 from .evidence.loader import load_bundle
 from .report import DEFAULT_WIDTH, render, render_piece
+from .report.summary import summary_rows
 
 __all__ = ["RoundTask", "ReportStyle", "AreaOutcome", "Round"]
 
@@ -54,6 +55,7 @@ class ReportStyle:
     colour: bool = False
     array: bool = False  # JSON: the pieces are items of an array
     trail: str = "full"  # JSON: how much of the audit trail (Result.to_json)
+    summary: bool = False  # also give each area's rows of the national table (report/summary.py)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class AreaOutcome:
     issues: tuple[Issue, ...] = ()  # the evidence is invalid: nothing was judged
     failure: str | None = None  # the engine failed (a bug, never bad input)
     write_error: str | None = None  # the report could not be written
+    summary: tuple[dict[str, str], ...] = ()  # the area's rows of the national table, when the style asks
 
     @property
     def judged(self) -> bool:
@@ -91,6 +94,7 @@ class _Assessor:
             return AreaOutcome(index, task.display, failure=f"the {self.engine.backend_name} backend failed: {error}")
         area = (str(result.area["id"]), str(result.area["name"]))
         style = self.style
+        rows = summary_rows(result) if style.summary else ()
         if task.out is None:
             text = render_piece(
                 result,
@@ -101,15 +105,15 @@ class _Assessor:
                 array=style.array,
                 trail=style.trail,
             )
-            return AreaOutcome(index, task.display, area, text)
+            return AreaOutcome(index, task.display, area, text, summary=rows)
         try:
             report = render(
                 [result], style.kind, width=style.width, colour=style.colour, array=False, trail=style.trail
             )
             write_atomic(task.out, report)
         except OSError as error:
-            return AreaOutcome(index, task.display, area, write_error=error.strerror or str(error))
-        return AreaOutcome(index, task.display, area)
+            return AreaOutcome(index, task.display, area, write_error=error.strerror or str(error), summary=rows)
+        return AreaOutcome(index, task.display, area, summary=rows)
 
 
 # A worker process's assessor, built once by the pool's initializer; each process has its own.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shutil
@@ -228,7 +229,7 @@ def test_a_folder_with_no_bundles_exits_2(tmp_path: Path) -> None:
     assert f"{tmp_path}: no-bundles: no evidence bundles (*.yaml, *.yml, *.json) in folder" in outcome.stderr
 
 
-def test_every_invalid_bundle_is_reported_and_none_is_assessed(tmp_path: Path) -> None:
+def test_every_invalid_bundle_is_reported_and_every_good_one_still_judged(tmp_path: Path) -> None:
     shutil.copy(ROOT / CHELTENHAM, tmp_path / "a_good.yaml")
     (tmp_path / "b_unknown_key.yaml").write_text(
         "area:\n  id: x\n  name: X\n  nmae: Y\nbodies:\n  - {id: a, name: A, kind: county}\n", encoding="utf-8"
@@ -239,16 +240,73 @@ def test_every_invalid_bundle_is_reported_and_none_is_assessed(tmp_path: Path) -
     (tmp_path / "d_not_utf8.yaml").write_bytes(b"area: \xff\xfe\n")
     outcome = caa("assess", str(tmp_path), "--format", "json", "--backend", "native")
     assert outcome.exit_code == 2
-    assert outcome.stdout == ""
-    assert outcome.stderr.startswith("3 evidence errors occurred:\n")
-    assert [
-        line.split(": ")[:2] for line in outcome.stderr.splitlines() if not line.startswith(("3 ", "    hint"))
-    ] == [
+    (judged,) = json.loads(outcome.stdout)
+    assert judged["evidence"]["file"] == f"{tmp_path}/a_good.yaml"
+    assert [line for line in outcome.stderr.splitlines() if line.endswith("occurred:")] == [
+        "1 evidence error occurred:"
+    ] * 3
+    assert [line.split(": ")[:2] for line in issue_lines(outcome.stderr)] == [
         [f"{tmp_path}/b_unknown_key.yaml:4:3", "unknown-key"],
         [f"{tmp_path}/c_bad_score.yaml:{bad_line}:16", "invalid-value"],
-        [f"{tmp_path}/d_not_utf8.yaml", "unreadable-file"],
     ]
+    assert f"{tmp_path}/d_not_utf8.yaml: unreadable-file: " in outcome.stderr
+    assert outcome.stderr.splitlines()[-1] == "caa: 1 area judged, 3 refused"
     assert "Traceback" not in outcome.stderr
+
+
+def test_fail_fast_stops_at_the_first_invalid_bundle_and_writes_nothing(tmp_path: Path) -> None:
+    shutil.copy(ROOT / CHELTENHAM, tmp_path / "a_good.yaml")
+    valid = (ROOT / CHELTENHAM).read_text(encoding="utf-8")
+    (tmp_path / "b_bad.yaml").write_text(valid.replace('"1.1": 3', '"1.1": 7'), encoding="utf-8")
+    (tmp_path / "c_bad.yaml").write_text(valid.replace('"1.1": 3', '"1.1": 0'), encoding="utf-8")
+    target = tmp_path / "r.json"
+    outcome = caa("assess", str(tmp_path), "--format", "json", "--out", str(target), "--fail-fast", "--jobs", "1")
+    assert outcome.exit_code == 2 and outcome.stdout == "" and not target.exists()
+    assert outcome.stderr.startswith("1 evidence error occurred:\n" + f"{tmp_path}/b_bad.yaml:")
+    assert "c_bad.yaml" not in outcome.stderr
+
+
+def test_a_round_of_20_areas_with_two_broken_writes_18_results_two_reports_and_a_summary_of_18(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "national"
+    folder.mkdir()
+    valid = (ROOT / CHELTENHAM).read_text(encoding="utf-8")
+    for number in range(1, 21):
+        text = valid.replace("cheltenham", f"area{number:02d}")
+        if number in (7, 13):
+            text = text.replace('"1.1": 3', '"1.1": 5')
+        (folder / f"area{number:02d}.yaml").write_text(text, encoding="utf-8")
+    line = valid[: valid.index('"1.1": 3')].count("\n") + 1
+    out, summary = tmp_path / "r.json", tmp_path / "national.csv"
+    outcome = caa(
+        "assess", str(folder), "--format", "json", "--out", str(out), "--summary", str(summary), "--jobs", "2"
+    )
+    assert outcome.exit_code == 2
+    assert len(json.loads(out.read_text(encoding="utf-8"))) == 18
+    assert issue_lines(outcome.stderr) == [
+        f"{folder}/area{n}.yaml:{line}:16: invalid-value: assessment of 'area{n}-bc', KLOE '1.1' must be at most 4, "
+        "not 5"
+        for n in ("07", "13")
+    ]
+    assert outcome.stderr.splitlines()[-1] == f"caa: 18 areas judged and written to {out}, 2 refused"
+    rows = list(csv.DictReader(summary.open(encoding="utf-8")))
+    assert len({row["area"] for row in rows}) == 18 and "area07" not in {row["area"] for row in rows}
+    area, body = rows[0], rows[1]
+    expected = assess(CHELTENHAM, backend="native")
+    assert (area["area"], area["body"], area["overall_score"], area["overall_label"]) == (
+        "area01",
+        "",
+        str(expected.overall["score"]),
+        expected.overall["label"],
+    )
+    uor = expected.elements["use_of_resources"].bodies["cheltenham-bc"]
+    assert (body["body"], body["use_of_resources_score"], body["use_of_resources_rule"]) == (
+        "area01-bc",
+        str(uor.score),
+        uor.rule,
+    )
+    assert set(area) >= {"red_flags", "green_flags", "honourable_failures", "overall_cap", "risk_assessment_rule"}
 
 
 def test_an_unknown_backend_is_a_usage_error() -> None:
@@ -432,3 +490,14 @@ def test_check_warns_about_a_parameter_nothing_reads_but_still_succeeds(tmp_path
 
 def test_the_shipped_rules_have_no_unused_parameter() -> None:
     assert caa("check", "rules").stderr == ""
+
+
+def test_the_summary_is_also_markdown_or_text_by_its_suffix(tmp_path: Path) -> None:
+    for suffix in (".md", ".txt"):
+        target = tmp_path / f"national{suffix}"
+        assert caa("assess", "fixtures", "--summary", str(target), "--jobs", "1").exit_code == 0
+        lines = target.read_text(encoding="utf-8").splitlines()
+        assert lines[0].split()[:3] == (["|", "area", "|"] if suffix == ".md" else ["area", "area_name", "body"])
+        assert sum(1 for line in lines if "wealdshire" in line) == 1 + len(assess("fixtures/wealdshire.yaml").bodies)
+    outcome = caa("assess", "fixtures", "--summary", str(tmp_path / "national.xls"))
+    assert outcome.exit_code == 2 and "--summary writes .csv, .md, .txt" in outcome.stderr

@@ -1,0 +1,89 @@
+"""The national table: one row per area and one per body, built from each result as a round goes.
+
+:func:`summary_rows` turns one result into its rows (small: computed where the area was judged, so a round never
+holds results); :func:`render_summary` writes the rows of a whole round as CSV (the spreadsheet people open),
+Markdown or plain text, chosen by the target's suffix.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+
+from ..result import Result
+
+__all__ = ["SUMMARY_SUFFIXES", "summary_rows", "summary_columns", "render_summary"]
+
+SUMMARY_SUFFIXES = (".csv", ".md", ".txt")
+Row = dict[str, str]
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def summary_rows(result: Result) -> tuple[Row, ...]:
+    """The area's row (its per-area elements, the overall score and cap, and every flag) and one row per body (its
+    per-body elements, and its own flags)."""
+    area_id, area_name = _text(result.area["id"]), _text(result.area["name"])
+    overall = result.overall or {}
+
+    def flags(body: str | None) -> Row:
+        chosen = [f for f in result.flags if body is None or f.body == body]
+        return {
+            "red_flags": str(sum(f.colour == "red" for f in chosen)),
+            "green_flags": str(sum(f.colour == "green" for f in chosen)),
+            "honourable_failures": str(sum(f.kind == "honourable_failure" for f in chosen)),
+        }
+
+    row: Row = {"area": area_id, "area_name": area_name, "body": "", "body_name": "", "kind": "", "lead": ""}
+    for name, element in result.elements.items():
+        if element.bodies is None:
+            row |= {f"{name}_score": _text(element.score), f"{name}_label": _text(element.label)}
+            row |= {f"{name}_rule": _text(element.rule), f"{name}_cap": _text(element.capped_by)}
+    row |= {
+        "overall_score": _text(overall.get("score")),
+        "overall_label": _text(overall.get("label")),
+        "overall_uncapped": _text(overall.get("uncapped")),
+        "overall_cap": _text(overall.get("capped_by")),
+    }
+    rows = [row | flags(None)]
+    for body_id, body in result.bodies.items():
+        own: Row = {"area": area_id, "area_name": area_name, "body": body_id, "body_name": _text(body.name)}
+        own |= {"kind": _text(body.kind), "lead": "true" if body.lead else "false"}
+        for name, element in result.elements.items():
+            if element.bodies is not None and body_id in element.bodies:
+                judged = element.bodies[body_id]
+                own |= {f"{name}_score": _text(judged.score), f"{name}_label": _text(judged.label)}
+                own |= {f"{name}_rule": _text(judged.rule), f"{name}_cap": _text(judged.capped_by)}
+        rows.append(own | flags(body_id))
+    return tuple(rows)
+
+
+def summary_columns(rows: Sequence[Row]) -> list[str]:
+    """Every column any row has, in the order they first appear (the area's, then the per-body elements')."""
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    tail = ["red_flags", "green_flags", "honourable_failures"]
+    return [c for c in columns if c not in tail] + tail
+
+
+def render_summary(rows: Sequence[Row], suffix: str) -> str:
+    """The table as CSV (``.csv``), a Markdown table (``.md``) or aligned text (``.txt``)."""
+    columns = summary_columns(rows)
+    if suffix == ".csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([row.get(c, "") for c in columns] for row in rows)
+        return out.getvalue()
+    if suffix == ".md":
+        lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+        lines += ["| " + " | ".join(row.get(c, "").replace("|", "\\|") for c in columns) + " |" for row in rows]
+        return "\n".join(lines) + "\n"
+    widths = {c: max([len(c), *(len(row.get(c, "")) for row in rows)]) for c in columns}
+    lines = ["  ".join(c.ljust(widths[c]) for c in columns).rstrip()]
+    lines += ["  ".join(row.get(c, "").ljust(widths[c]) for c in columns).rstrip() for row in rows]
+    return "\n".join(lines) + "\n"
