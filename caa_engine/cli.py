@@ -794,13 +794,18 @@ def check_command(rules_dir: Path | None, max_bytes: int | None) -> None:
         _count(len(plan.rules), "rule"),
         _count(len(plan.measures), "measure"),
     ]
-    for warning in sorted(plan.warnings, key=Issue.sort_key):
+    dated = plan.dated.gaps() if plan.dated is not None else []
+    for warning in sorted([*plan.warnings, *dated], key=Issue.sort_key):
         click.echo(
             f"{_shown(str(warning.location))}: warning: {warning.code}: {visible(warning.message)}\n"
             f"    hint: {visible(warning.hint)}",
             err=True,
         )
     click.echo(f"{_shown(directory)}: OK, {', '.join(counts)}")
+    if plan.dated is not None:  # dated rules: the counts above are the current period's
+        click.echo("periods each element is judged for (the counts above are the current rules'):")
+        for line in plan.dated.lines():
+            click.echo(f"  {visible(line)}")
 
 
 @cli.command("verify")

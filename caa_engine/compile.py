@@ -195,6 +195,7 @@ class Plan:
     warnings: tuple[Issue, ...] = ()  # e.g. parameters nothing reads; `caa check` prints them
     classifications: dict[str, str] = field(default_factory=dict)  # name -> the fact type it labels
     combined: tuple[str, ...] = ()  # elements whose judgements are also 'judgement' facts
+    dated: Any = None  # caa_engine.dated.DatedRules: every period's plan, when the folder's rules are dated
 
     @property
     def elements(self) -> tuple[str, ...]:
@@ -588,8 +589,12 @@ def _assign_groups(level: int, rules: list[PlanRule]) -> list[PlanRule]:
 
 
 def load_plan(directory: str | Any) -> Plan:
-    """Load, check and compile the rule files in ``directory``.
+    """Load, check and compile the rule files in ``directory``; for dated rules, every period's
+    (:func:`caa_engine.dated.compile_dated`).
 
     Raises :class:`~caa_engine.errors.RuleError` with every problem found.
     """
-    return compile_rules(check_rules(load_rule_files(directory)))
+    from .dated import compile_dated, is_dated  # it builds on this module
+
+    files = load_rule_files(directory)
+    return compile_dated(files, directory) if is_dated(files) else compile_rules(check_rules(files))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+import threading
 import warnings
 from functools import lru_cache, partial
 from pathlib import Path
@@ -18,6 +19,7 @@ from .backends.base import Backend
 from .backends.durable import DurableBackend, durable_available, durable_import_error
 from .backends.native import NativeBackend
 from .compile import Plan, load_plan
+from .dated import bundle_period
 from .errors import EngineError
 from .evidence.loader import LoadedBundle, bundle_facts, bundle_from_dict, load_bundle
 from .evidence.model import EvidenceBundle
@@ -77,6 +79,10 @@ class Engine:
     def __init__(self, rules: str | Path | Plan | None = None, backend: str | None = None):
         self.plan = rules if isinstance(rules, Plan) else load_rules(rules)
         self.backend = _make_backend(backend)
+        # Dated rules (caa_engine/dated.py): this engine runs the current period's plan; another period's runs
+        # on an engine made the first time a bundle for it comes, then kept (one per plan, never per bundle).
+        self._periods: dict[str, Engine] = {}
+        self._periods_lock = threading.Lock()
         self._prepared = self.backend.prepare(self.plan)
         self._program = Program(self.plan)
         self._words = WordProgram(self.plan)
@@ -92,6 +98,10 @@ class Engine:
         :class:`~caa_engine.errors.EngineError` if a backend fails.
         """
         loaded = _load(bundle)
+        if self.plan.dated is not None:
+            _, plan = bundle_period(loaded, self.plan.dated)
+            if plan.digest != self.plan.digest:
+                return self._engine_for_period(plan).assess(loaded)
         # A self-assessment of an element no rule set judges is an error only where rules read them:
         # a folder holding only some elements must still take a whole bundle.
         reads_own = any(rule.per == "self_assessment" for rule in self.plan.rules) or any(
@@ -109,6 +119,22 @@ class Engine:
         )
         result._words = partial(words_of, self.plan, self._words, outcome)  # made when first read
         return result
+
+    def period_of(self, bundle: str | Path | dict[str, Any] | EvidenceBundle | LoadedBundle) -> str | None:
+        """The assessment period the engine judges ``bundle`` for (None when the rules are not dated).
+
+        Raises :class:`~caa_engine.errors.EvidenceError` as :meth:`assess` would for its period.
+        """
+        if self.plan.dated is None:
+            return None
+        return bundle_period(_load(bundle), self.plan.dated)[0]
+
+    def _engine_for_period(self, plan: Plan) -> Engine:
+        with self._periods_lock:
+            engine = self._periods.get(plan.digest)
+            if engine is None:
+                engine = self._periods[plan.digest] = Engine(plan, self.backend.name)
+            return engine
 
 
 def _load(bundle: Any) -> LoadedBundle:

@@ -417,10 +417,13 @@ def test_the_cpa_worked_example_changes_only_words_parameters_and_the_kloe_table
     assert set(cpa["parameters"]) == set(shipped["parameters"])
 
 
-def test_the_shipped_rules_refuse_the_five_theme_bundle_for_its_unknown_kloes() -> None:
+def test_the_shipped_rules_judge_the_five_theme_bundle_by_2007_08s_rules_and_refuse_it_as_2008_09() -> None:
     bundle = yaml.safe_load(named("evidence bundle", "five_themes").text)
+    engine = Engine(ROOT / "rules", "native")
+    assert judgements(engine.assess(bundle)) == {"exampleshire-cc": (2, "adequate", "uor_adequate")}
+    bundle["use_of_resources"]["assessments"][0]["period"] = "2008/09"
     with pytest.raises(EvidenceError) as caught:
-        Engine(ROOT / "rules", "native").assess(bundle)
+        engine.assess(bundle)
     messages = [issue.message for issue in caught.value.issues]
     assert "KLOE '4.1' is not in the catalogue" in messages
     assert {issue.code for issue in caught.value.issues} == {"unknown-kloe"}
@@ -432,6 +435,7 @@ def test_the_evidence_schema_the_docs_mention_is_printed_by_caa_schema_evidence(
     schema = json.loads(result.output)
     assert set(schema["properties"]) == {
         "area",
+        "period",
         "bodies",
         "use_of_resources",
         "indicator_set",

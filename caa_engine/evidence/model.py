@@ -24,6 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from ..periods import Period
 from .facts import BODY_KINDS
 
 __all__ = [
@@ -224,6 +225,11 @@ class EvidenceBundle(_Strict):
     """One area's evidence."""
 
     area: Area
+    period: Period | None = Field(
+        default=None,
+        description="the assessment period the evidence is for, e.g. '2008/09': dated rules judge it by the rule "
+        "sets in force for it (docs/rules.md, 'periods')",
+    )
     bodies: list[Body] = Field(min_length=1)
     use_of_resources: UseOfResources | None = None
     indicator_set: IndicatorSet | None = None

@@ -10,20 +10,24 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     PrivateAttr,
     StrictBool,
     StrictInt,
     StrictStr,
+    Tag,
     ValidatorFunctionWrapHandler,
     field_validator,
     model_validator,
 )
+
+from ..periods import Period
 
 __all__ = [
     "Citation",
@@ -35,6 +39,7 @@ __all__ = [
     "NoteEffect",
     "Effects",
     "Rule",
+    "PeriodRange",
     "RuleSetFile",
 ]
 
@@ -174,6 +179,28 @@ class Rule(_Strict):
     )
 
 
+class PeriodRange(_Strict):
+    """The periods a rule set is in force for, both ends included; an end left out is open."""
+
+    from_: Period | None = Field(default=None, alias="from", description="the first period, e.g. '2008/09'")
+    until: Period | None = Field(default=None, description="the last period, e.g. '2009/10'")
+
+
+def _periods_form(value: Any) -> str | None:
+    return "list" if isinstance(value, list) else ("dict" if isinstance(value, dict) else None)
+
+
+# A list of periods, or from/until: told apart by the value's shape, so a mistake gets one message, not one per form.
+PeriodsSpec = Annotated[
+    Union[Annotated[list[Period], Tag("list")], Annotated[PeriodRange, Tag("dict")]],
+    Discriminator(
+        _periods_form,
+        custom_error_type="periods_form",
+        custom_error_message="must be a list such as [2007/08], or 'from:' and 'until:' lines",
+    ),
+]
+
+
 class RuleSetFile(_Strict):
     ruleset: str = Field(pattern=IDENT, description="the rule set's id")
     element: str | None = Field(
@@ -182,6 +209,11 @@ class RuleSetFile(_Strict):
     version: str = Field(min_length=1)
     title: str = Field(min_length=1)
     description: str = ""
+    periods: PeriodsSpec | None = Field(
+        default=None,
+        description="the assessment periods it is in force for: a list such as ['2007/08'], or 'from:' and "
+        "'until:' (each included, each optional); left out, in force for every period",
+    )
     scope: Literal["area", "body"] = "area"
     combines: list[str] = Field(
         default_factory=list, description="elements whose judgements this rule set reads as 'element' facts"
