@@ -76,6 +76,8 @@ try:
     from .engine import default_backend_name, default_rules_dir, load_rules
     from .errors import InvalidInputError
     from .evidence.loader import LoadedBundle, load_bundle
+    from .ledger import Ledger, LedgerError
+    from .ledger.commands import compare_command, history_command, ledger_group
     from .report import DEFAULT_WIDTH, FORMATS, SUFFIXES, report_frame
     from .report.impact import render_impact_json, render_impact_text
     from .report.summary import SUMMARY_SUFFIXES, render_summary
@@ -323,6 +325,16 @@ def _assess_all(engines: list[Engine], bundles: list[Path]) -> list[list[Result]
     help="Also write the national table: a row per area and per body, with every element's score, label and "
     "deciding rule, the overall score and cap, and the flag counts, as CSV, Markdown (.md) or text (.txt), by suffix.",
 )
+@click.option("--record", is_flag=True, help="Also append every result judged to the ledger (see --ledger).")
+@click.option(
+    "--ledger",
+    "ledger_path",
+    default=None,
+    help="With --record: the ledger, a SQLite file created on first use.  [default: $CAA_LEDGER, else "
+    "./caa-ledger.sqlite]",
+)
+@click.option("--supersedes", type=int, default=None, help="With --record: the record this result corrects.")
+@click.option("--reason", default=None, help="With --supersedes: why the correction is made.")
 @_limit_option
 def assess_command(
     paths: tuple[Path, ...],
@@ -335,6 +347,10 @@ def assess_command(
     trail: str,
     fail_fast: bool,
     summary: Path | None,
+    record: bool,
+    ledger_path: str | None,
+    supersedes: int | None,
+    reason: str | None,
     max_bytes: int | None,
 ) -> None:
     """Assess evidence bundles: each PATH is a bundle file, a folder of them, or - (standard input).
@@ -343,6 +359,10 @@ def assess_command(
     status is then 2 (with --fail-fast, the first bad bundle stops the run and nothing is written)."""
     if out is not None and out_dir is not None:
         raise click.UsageError("give --out FILE (one report) or --out-dir FOLDER (one per area), not both")
+    if (supersedes is not None or reason is not None or ledger_path is not None) and not record:
+        raise click.UsageError("--ledger, --supersedes and --reason go with --record")
+    if (supersedes is None) != (reason is None):
+        raise click.UsageError("a correction gives both --supersedes RECORD and --reason TEXT")
     if trail != "full" and kind != "json":
         raise click.UsageError(
             f"--trail {trail} goes with --format json (it sets how much of the trail a JSON result holds)"
@@ -366,15 +386,21 @@ def assess_command(
         width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns if colour else DEFAULT_WIDTH
         several = len(paths) > 1 or any(str(path) != STDIN and path.is_dir() for path in paths)
         array = several and kind == "json" and out_dir is None
-        style = ReportStyle(kind, width, colour, array=array, trail=trail, summary=summary is not None)
+        style = ReportStyle(kind, width, colour, array=array, trail=trail, summary=summary is not None, record=record)
         tasks = [_task(bundle, target) for bundle, target in zip(bundles, targets, strict=True)]
+        if supersedes is not None and len(tasks) != 1:
+            raise click.UsageError("--supersedes corrects one record: assess one bundle")
         jobs = default_jobs() if jobs is None else jobs
         if jobs > 1 and len(tasks) > 1:
             _check_backend(name)
         try:
-            with Round(plan, name, tasks, style, jobs=jobs, limit=max_bytes) as assessing:
-                with _summary_sink(summary, fail_fast) as record:
-                    rounds = _recorded(assessing, record)
+            # The ledger is opened once the workers are started: a forked worker must never hold its connection.
+            with (
+                Round(plan, name, tasks, style, jobs=jobs, limit=max_bytes) as assessing,
+                _ledger_sink(record, ledger_path, supersedes, reason) as keep,
+            ):
+                with _summary_sink(summary, fail_fast) as record_rows:
+                    rounds = _recorded(_recorded(assessing, keep), record_rows)
                     if out_dir is None:
                         bar = len(tasks) > 1 and not sys.stdout.isatty()
                         _report(rounds, len(tasks), style, out, progress=bar, fail_fast=fail_fast)
@@ -382,6 +408,42 @@ def assess_command(
                         _report_each(rounds, len(tasks), out_dir, progress=len(tasks) > 1, fail_fast=fail_fast)
         except EngineError as error:
             _stop(str(error), 2)
+
+
+@contextmanager
+def _ledger_sink(
+    wanted: bool, target: str | None, supersedes: int | None, reason: str | None
+) -> Iterator[Callable[[AreaOutcome], None]]:
+    """With --record, appends each judged area's result to the ledger as it comes (in input order), each in its
+    own transaction, and says on stderr how many were recorded; the records of a run stopped early stay."""
+    if not wanted:
+        yield lambda outcome: None
+        return
+    try:
+        ledger = Ledger.open(target)
+    except LedgerError as error:
+        _stop(str(error), 2)
+    numbers: list[int] = []
+
+    def keep(outcome: AreaOutcome) -> None:
+        if outcome.entry is None or outcome.write_error is not None:
+            return
+        try:
+            numbers.append(ledger.append(outcome.entry, supersedes=supersedes, reason=reason).id)
+        except LedgerError as error:
+            _stop(str(error), 2)
+
+    try:
+        yield keep
+    finally:
+        ledger.close()
+        if numbers:
+            ids = f"record {numbers[0]}" if len(numbers) == 1 else f"records {numbers[0]}-{numbers[-1]}"
+            click.echo(
+                f"caa: {len(numbers)} result{'s' if len(numbers) != 1 else ''} recorded in "
+                f"{_shown(ledger.path)} ({ids})",
+                err=True,
+            )
 
 
 def _recorded(outcomes: Iterable[AreaOutcome], record: Callable[[AreaOutcome], None]) -> Iterator[AreaOutcome]:
@@ -861,6 +923,11 @@ def schema_command(which: str) -> None:
     """Print the JSON Schema of an evidence bundle or a rule file."""
     schema = SCHEMAS[which].model_json_schema()
     click.echo(json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False))
+
+
+cli.add_command(ledger_group)
+cli.add_command(history_command)
+cli.add_command(compare_command)
 
 
 def main() -> None:

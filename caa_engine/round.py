@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any
 
@@ -29,6 +29,7 @@ from .compile import Plan
 from .engine import Engine
 from .errors import EngineError, EvidenceError, Issue
 from .evidence.loader import load_bundle
+from .ledger.store import LedgerEntry, entry_of
 from .report import DEFAULT_WIDTH, render, render_piece
 from .report.summary import summary_rows
 
@@ -55,6 +56,7 @@ class ReportStyle:
     colour: bool = False
     array: bool = False  # JSON: the pieces are items of an array
     trail: str = "full"  # JSON: how much of the audit trail (Result.to_json)
+    record: bool = False  # also give each area's ledger entry (caa_engine/ledger)
     summary: bool = False  # also give each area's rows of the national table (report/summary.py)
 
 
@@ -69,6 +71,7 @@ class AreaOutcome:
     issues: tuple[Issue, ...] = ()  # the evidence is invalid: nothing was judged
     failure: str | None = None  # the engine failed (a bug, never bad input)
     write_error: str | None = None  # the report could not be written
+    entry: LedgerEntry | None = None  # what to record in the ledger, when the style asks
     summary: tuple[dict[str, str], ...] = ()  # the area's rows of the national table, when the style asks
 
     @property
@@ -82,18 +85,27 @@ class _Assessor:
     def __init__(self, engine: Engine, style: ReportStyle):
         self.engine = engine
         self.style = style
+        self._entry: LedgerEntry | None = None  # the ledger entry of the task being run, when the style asks
 
     def run(self, index: int, task: RoundTask) -> AreaOutcome:
+        self._entry = None
+        outcome = self._run(index, task)
+        return outcome if self._entry is None or not outcome.judged else replace(outcome, entry=self._entry)
+
+    def _run(self, index: int, task: RoundTask) -> AreaOutcome:
         if task.issues:
             return AreaOutcome(index, task.display, issues=task.issues)
         try:
-            result = self.engine.assess(load_bundle(task.path, task.display, task.data))
+            loaded = load_bundle(task.path, task.display, task.data)
+            result = self.engine.assess(loaded)
         except EvidenceError as error:
             return AreaOutcome(index, task.display, issues=tuple(error.issues))
         except EngineError as error:
             return AreaOutcome(index, task.display, failure=f"the {self.engine.backend_name} backend failed: {error}")
         area = (str(result.area["id"]), str(result.area["name"]))
         style = self.style
+        if style.record:  # the result to record in the ledger, by the parent, in input order
+            self._entry = entry_of(result, self.engine.period_of(loaded))
         rows = summary_rows(result) if style.summary else ()
         if task.out is None:
             text = render_piece(

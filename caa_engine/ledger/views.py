@@ -1,0 +1,128 @@
+"""Views over the ledger: an area's history period by period, and two of its records compared.
+
+Both read records only (never rules or evidence): a comparison says whether the rules, the evidence or both
+changed from the sha256 each record holds, and what moved from the results themselves
+(:func:`caa_engine.report.impact.compare_results`: every judgement whose score, deciding rule or cap moved,
+every finding that changed, every flag and note that appeared or went).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from ..periods import period_year
+from ..report.impact import Change, compare_results
+from ..result import Result
+from .store import Ledger, LedgerError, Record
+
+__all__ = ["Comparison", "history_text", "latest_for_period", "compare_records", "comparison_text"]
+
+
+def _result(record: Record) -> Result:
+    """The recorded result, without its audit trail: the views read judgements, findings, flags and notes."""
+    data = json.loads(record.result_json)
+    data["audit"] = []
+    return Result.model_validate(data)
+
+
+def _overall(result: Result) -> str:
+    if result.overall is not None:
+        capped = f", capped by {result.overall['capped_by']}" if result.overall.get("capped_by") else ""
+        return f"overall {result.overall['score']} {result.overall['label']}{capped}"
+    scored = [
+        f"{name} {element.score}"
+        if element.score is not None
+        else f"{name} " + "/".join(str(j.score) for j in (element.bodies or {}).values())
+        for name, element in result.elements.items()
+        if element.score is not None or element.bodies
+    ]
+    return "; ".join(scored) or "nothing judged"
+
+
+def _period_key(period: str | None) -> tuple[int, int]:
+    year = period_year(period) if period else None
+    return (0, 0) if year is None else (1, year)
+
+
+def history_text(ledger: Ledger, area: str) -> str:
+    """Every record of ``area``, period by period (undated first), oldest first within a period.
+
+    Raises :class:`LedgerError` when the ledger holds nothing for the area.
+    """
+    records = ledger.records(area)
+    if not records:
+        areas = sorted({r.area for r in ledger.records()})
+        known = f" (it holds: {', '.join(areas[:10])}{' …' if len(areas) > 10 else ''})" if areas else " (it is empty)"
+        raise LedgerError(f"the ledger '{ledger.path}' holds no record for area '{area}'{known}")
+    corrected_by = ledger.superseded()
+    lines = [f"{area}: {len(records)} record{'s' if len(records) != 1 else ''} in {ledger.path}"]
+    for period in sorted({r.period for r in records}, key=_period_key):
+        lines.append("")
+        lines.append(f"period {period or '(none named)'}")
+        for record in (r for r in records if r.period == period):
+            result = _result(record)
+            lines.append(f"  record {record.id}  {record.recorded_at}  by {record.recorded_by}  {_overall(result)}")
+            lines.append(
+                f"    rules {record.rules_sha256[:12]}  evidence {record.evidence_sha256[:12]} "
+                f"({record.evidence_file})  caa-engine {record.engine_version}, {record.backend} backend"
+            )
+            if record.supersedes is not None:
+                lines.append(f"    corrects record {record.supersedes}: {record.reason}")
+            if record.id in corrected_by:
+                lines.append(f"    superseded by record {corrected_by[record.id].id}")
+    return "\n".join(lines) + "\n"
+
+
+def latest_for_period(ledger: Ledger, area: str, period: str) -> Record:
+    """The record in force for ``area`` and ``period``: the latest one not superseded.
+
+    Raises :class:`LedgerError` when there is none.
+    """
+    corrected = ledger.superseded()
+    records = [r for r in ledger.records(area) if r.period == period and r.id not in corrected]
+    if not records:
+        periods = sorted({r.period or "(none named)" for r in ledger.records(area)})
+        has = f"; it has {', '.join(periods)}" if periods else ""
+        raise LedgerError(f"the ledger holds no record for area '{area}' and period {period}{has}")
+    return records[-1]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    before: Record
+    after: Record
+    changes: list[Change]
+
+    @property
+    def cause(self) -> str:
+        """Which inputs differ: 'the rules and the evidence', 'the rules', 'the evidence' or 'neither'."""
+        rules = self.before.rules_sha256 != self.after.rules_sha256
+        evidence = self.before.evidence_sha256 != self.after.evidence_sha256
+        if rules and evidence:
+            return "the rules and the evidence"
+        return "the rules" if rules else ("the evidence" if evidence else "neither the rules nor the evidence")
+
+
+def compare_records(before: Record, after: Record) -> Comparison:
+    return Comparison(before, after, compare_results(_result(before), _result(after)))
+
+
+def comparison_text(comparison: Comparison) -> str:
+    before, after = comparison.before, comparison.after
+
+    def name(record: Record) -> str:
+        return f"record {record.id} ({record.period or 'no period'}, {record.recorded_at})"
+
+    lines = [f"{after.area}: {name(before)} -> {name(after)}"]
+    for what, old, new in (
+        ("rules", before.rules_sha256, after.rules_sha256),
+        ("evidence", before.evidence_sha256, after.evidence_sha256),
+    ):
+        moved = "changed" if old != new else "unchanged"
+        lines.append(f"  {what}: {moved} ({old[:12]} -> {new[:12]})" if old != new else f"  {what}: {moved}")
+    changes = comparison.changes
+    lines.append(f"  {len(changes)} change{'s' if len(changes) != 1 else ''}; what changed: {comparison.cause}")
+    for change in changes:
+        lines.append(f"  {change.what:8} {change.element} / {change.subject}: {change.before} -> {change.after}")
+    return "\n".join(lines) + "\n"
