@@ -993,5 +993,8 @@ def read_source(path: Path | str, name: str) -> bytes:
 
 def _unreadable(exc: Exception, name: str) -> Issue:
     return Issue(
-        "unreadable-file", f"cannot read the file: {exc}", Location(name), "check the path and that the file is UTF-8 text"
+        "unreadable-file",
+        f"cannot read the file: {exc}",
+        Location(name),
+        "check the path and that the file is UTF-8 text",
     )

@@ -189,7 +189,10 @@ def test_reports_show_each_flag_with_its_subject_kind_reason_and_rule() -> None:
     assert re.search(r"^\s+Outcome 'NEET < 5%' failed with no action in place$", text, re.M)
     page = render_html([flagged])
     # An uncoloured flag that is not an honourable failure is listed with the honourable failures' group (no colour).
-    assert '<span class="flag-reason">Red flag: Outcome &#39;NEET &lt; 5%&#39; failed with no action in place.</span>' in page
+    assert (
+        '<span class="flag-reason">Red flag: Outcome &#39;NEET &lt; 5%&#39; failed with no action in place.</span>'
+        in page
+    )
     assert "<code>ra_unmanaged_failure</code>" in page
 
 
