@@ -145,7 +145,8 @@ def test_a_classification_per_an_unknown_fact_gets_a_did_you_mean(tmp_path: Path
     text += rule("indicator", "true", "{classify: {trend: improved}}")
     assert refusals(tmp_path, {"checks.yaml": text})[0] == Refused(
         "checks.yaml:9:10: unknown-fact: classification 'trend' is per unknown fact 'indicators' — did you mean "
-        "'indicator'?\n    hint: known facts: area, body, indicator, kloe, milestone, outcome, risk, self_assessment",
+        "'indicator'?\n    hint: known facts: area, body, indicator, indicator_history, kloe, milestone, outcome, risk, "
+        "self_assessment",
         "indicators",
     )
 

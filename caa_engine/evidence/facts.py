@@ -75,6 +75,18 @@ INPUT_FACT_TYPES: dict[str, FactType] = {
         },
         "one National Indicator's value for the year",
     ),
+    "indicator_history": FactType(
+        "indicator_history",
+        {
+            "body": FieldSpec("str", description="the body responsible for the indicator", refers="body"),
+            "code": FieldSpec("str", description="the indicator's code, e.g. 'NI 192'"),
+            "period": FieldSpec("str", description="the earlier period, e.g. '2007/08'"),
+            "periods_ago": FieldSpec("int", description="1 for the period just before the bundle's, 2 before that…"),
+            "value": FieldSpec("number", description="the indicator's value in that period"),
+            "previous": FieldSpec("number", nullable=True, description="its value in the period before, if given"),
+        },
+        "one earlier value of an indicator, from its 'history'",
+    ),
     "milestone": FactType(
         "milestone",
         {

@@ -23,6 +23,7 @@ from .._yaml import Document, YamlProblem, key_path, read_yaml
 from ..errors import EvidenceError, Issue, Location
 from ..facts import Fact, normalise_number
 from ..rules.loader import did_you_mean, pydantic_issues, safe_repr
+from .history import history_facts, history_issues
 from .model import EvidenceBundle, Innovation, Outcome
 
 __all__ = ["LoadedBundle", "load_bundle", "bundle_from_dict", "validate_document", "bundle_facts"]
@@ -174,6 +175,7 @@ def _cross_checks(bundle: EvidenceBundle, document: Document) -> list[Issue]:
             seen.setdefault(assessment.body, index)
     issues += _reference_checks(bundle, document, ids)
     issues += _benchmark_checks(bundle, document)
+    issues += history_issues(bundle, document)
     return _suggest(issues, ids)
 
 
@@ -423,6 +425,7 @@ def bundle_facts(
                     )
                 )
     facts += _element_facts(bundle, doc)
+    facts += history_facts(bundle, doc, _at)
     issues = _check_elements(bundle, doc, elements) if elements is not None else []
     for fact in facts:
         table = tables.get(fact.type)

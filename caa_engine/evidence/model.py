@@ -134,6 +134,11 @@ class Indicator(_Strict):
     target: Number | None = Field(default=None, description="the Local Area Agreement target, if it has one")
     previous: Number | None = Field(default=None, description="last year's value, if known")
     benchmarks: Benchmarks | None = Field(default=None, description="national quartiles, if published")
+    history: dict[Period, Number] | None = Field(
+        default=None,
+        description="its values in earlier periods, e.g. {'2006/07': 38, '2007/08': 40}: rules read them as "
+        "'indicator_history' facts",
+    )
     polarity: Literal["higher", "lower", "none"] | None = Field(
         default=None,
         description="whether higher or lower is better ('none': a contextual measure with no better direction): "
