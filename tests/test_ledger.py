@@ -292,3 +292,14 @@ def test_caa_ledger_in_the_environment_does_not_stop_an_assessment_that_records_
     assert not (tmp_path / "l.sqlite").exists()
     code, _, err = _caa("assess", str(FIXTURES / "cheltenham.yaml"), "--backend", "native", "--record")
     assert code == 0 and f"recorded in {tmp_path / 'l.sqlite'} (record 1)" in err
+
+
+def test_verify_writes_nothing_not_even_the_triggers_a_tamperer_dropped(recorded: Path, tmp_path: Path) -> None:
+    ledger = _copy(recorded, tmp_path)
+    _tamper(ledger)
+    before = ledger.read_bytes()
+    assert _caa("ledger", "verify", "--ledger", str(ledger))[0] == 0
+    assert _caa("history", "cheltenham", "--ledger", str(ledger))[0] == 0
+    assert ledger.read_bytes() == before
+    db = sqlite3.connect(ledger)
+    assert db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'").fetchone() == (0,)

@@ -44,7 +44,7 @@ def _opened(path: str | None, *, must_exist: bool = True) -> Iterator[Ledger]:
     if must_exist and not target.startswith(("postgres://", "postgresql://")) and not Path(target).is_file():
         _stop(f"no ledger '{target}': record results with 'caa assess … --record' first, or give --ledger PATH")
     try:
-        with Ledger.open(target) as ledger:
+        with Ledger.open(target, create=False) as ledger:
             yield ledger
     except LedgerError as error:
         _stop(str(error))
@@ -64,18 +64,19 @@ def verify_command(ledger_path: str | None, head: str | None) -> None:
     """Check every record against its hash and the chain: any record edited, removed or moved is named."""
     with _opened(ledger_path) as ledger:
         problems, count, last = ledger.verify()
-        hashes = {record.hash for record in ledger.records()} if head else set()
+        hashes = ledger.hashes() if head else set()
         name = ledger.path
+    failed = bool(problems)
     for problem in problems:
         click.echo(f"{visible(str(name))}: record {problem.record}: {problem.message}", err=True)
     if head and head not in hashes:
+        failed = True
         click.echo(
             f"{visible(str(name))}: the record with hash {visible(head[:64])} is not in the ledger: "
             "records were removed from its end",
             err=True,
         )
-        problems.append(None)  # type: ignore[arg-type]
-    if problems:
+    if failed:
         click.echo(f"caa: the ledger '{visible(str(name))}' FAILED verification ({count} records)", err=True)
         sys.exit(2)
     click.echo(f"{visible(str(name))}: OK, {count} record{'s' if count != 1 else ''}, head {last}")

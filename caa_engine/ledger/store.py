@@ -171,8 +171,9 @@ class Ledger:
         self._db = connection
 
     @classmethod
-    def open(cls, target: str | Path | None = None) -> Ledger:
-        """Open the ledger at ``target`` (default: $CAA_LEDGER, else ./caa-ledger.sqlite), creating it.
+    def open(cls, target: str | Path | None = None, *, create: bool = True) -> Ledger:
+        """Open the ledger at ``target`` (default: $CAA_LEDGER, else ./caa-ledger.sqlite), creating it unless
+        ``create`` is false (then nothing is written: reading and verifying leave the file as it was).
 
         Raises :class:`LedgerError` for a PostgreSQL DSN (not implemented) or a file that cannot be used.
         """
@@ -186,7 +187,11 @@ class Ledger:
         try:
             connection = sqlite3.connect(path, timeout=60.0, isolation_level=None, check_same_thread=False)
             ledger = cls(path, connection)
-            ledger._setup()
+            if create:
+                ledger._setup()
+            elif connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'record'").fetchone() is None:
+                connection.close()
+                raise LedgerError(f"'{path}' is not a caa ledger: it has no 'record' table")
         except sqlite3.Error as error:
             raise LedgerError(f"cannot open the ledger '{path}': {error}") from None
         return ledger
@@ -244,21 +249,34 @@ class Ledger:
 
     def records(self, area: str | None = None) -> list[Record]:
         """Every record (of ``area``), in the order appended."""
+        return list(self._each(area))
+
+    def _each(self, area: str | None = None) -> Iterator[Record]:
+        """The records one at a time (a national ledger's results need not fit in memory together)."""
         query = f"SELECT {', '.join(_COLUMNS)} FROM record"
         rows = (
             self._db.execute(query + " WHERE area = ? ORDER BY id", (area,))
             if area is not None
             else self._db.execute(query + " ORDER BY id")
         )
-        return [Record(*row) for row in rows]
+        for row in rows:
+            yield Record(*row)
+
+    def areas(self) -> list[str]:
+        """The areas the ledger holds records of, sorted."""
+        return [row[0] for row in self._db.execute("SELECT DISTINCT area FROM record ORDER BY area")]
+
+    def hashes(self) -> set[str]:
+        return {row[0] for row in self._db.execute("SELECT hash FROM record")}
 
     def record(self, number: int) -> Record | None:
         row = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM record WHERE id = ?", (number,)).fetchone()
         return Record(*row) if row else None
 
-    def superseded(self) -> dict[int, Record]:
-        """Each superseded record's id -> the record that corrects it."""
-        return {r.supersedes: r for r in self.records() if r.supersedes is not None}
+    def superseded(self) -> dict[int, int]:
+        """Each superseded record's id -> the id of the record that corrects it."""
+        rows = self._db.execute("SELECT supersedes, id FROM record WHERE supersedes IS NOT NULL")
+        return {old: new for old, new in rows}
 
     def verify(self) -> tuple[list[Problem], int, str]:
         """Check every record against its hash and the chain: (problems, records, head hash)."""
@@ -267,7 +285,7 @@ class Ledger:
         expected_id = 1
         count = 0
         seen: set[int] = set()
-        for record in self.records():
+        for record in self._each():
             count += 1
             content = asdict(record)
             if record.id > expected_id:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from ..periods import period_year
 from ..report.impact import Change, compare_results
@@ -52,7 +53,7 @@ def history_text(ledger: Ledger, area: str) -> str:
     """
     records = ledger.records(area)
     if not records:
-        areas = sorted({r.area for r in ledger.records()})
+        areas = ledger.areas()
         known = f" (it holds: {', '.join(areas[:10])}{' …' if len(areas) > 10 else ''})" if areas else " (it is empty)"
         raise LedgerError(f"the ledger '{ledger.path}' holds no record for area '{area}'{known}")
     corrected_by = ledger.superseded()
@@ -70,7 +71,7 @@ def history_text(ledger: Ledger, area: str) -> str:
             if record.supersedes is not None:
                 lines.append(f"    corrects record {record.supersedes}: {record.reason}")
             if record.id in corrected_by:
-                lines.append(f"    superseded by record {corrected_by[record.id].id}")
+                lines.append(f"    superseded by record {corrected_by[record.id]}")
     return "\n".join(lines) + "\n"
 
 
@@ -108,6 +109,20 @@ def compare_records(before: Record, after: Record) -> Comparison:
     return Comparison(before, after, compare_results(_result(before), _result(after)))
 
 
+def _side(what: str, side: Any) -> str:
+    """One side of a change as people read it: the text itself, or (a change given as data) its words."""
+    if isinstance(side, str):
+        return side
+    if side is None:
+        return "not judged" if what == "score" else "—"
+    if what == "score":
+        capped = f", capped by {side['capped_by']}" if side.get("capped_by") else ""
+        return f"{side['score']} {side['label']} ({side['rule']}{capped})"
+    if isinstance(side, dict):
+        return str(side.get("reason") or side.get("text") or side)
+    return str(side).lower() if isinstance(side, bool) else str(side)
+
+
 def comparison_text(comparison: Comparison) -> str:
     before, after = comparison.before, comparison.after
 
@@ -124,5 +139,6 @@ def comparison_text(comparison: Comparison) -> str:
     changes = comparison.changes
     lines.append(f"  {len(changes)} change{'s' if len(changes) != 1 else ''}; what changed: {comparison.cause}")
     for change in changes:
-        lines.append(f"  {change.what:8} {change.element} / {change.subject}: {change.before} -> {change.after}")
+        before_text, after_text = _side(change.what, change.before), _side(change.what, change.after)
+        lines.append(f"  {change.what:8} {change.element} / {change.subject}: {before_text} -> {after_text}")
     return "\n".join(lines) + "\n"
