@@ -55,6 +55,7 @@ try:
         RuleError,
         __version__,
     )
+    from ._git import GitRevisionError, rules_at_revision
     from ._io import (
         DEFAULT_MAX_BYTES,
         MAX_BYTES_ENV,
@@ -79,7 +80,7 @@ try:
     from .ledger import Ledger, LedgerError
     from .ledger.commands import compare_command, history_command, ledger_group
     from .report import DEFAULT_WIDTH, FORMATS, SUFFIXES, report_frame
-    from .report.impact import render_impact_json, render_impact_text
+    from .report.impact import gates, impact_changes, render_impact_json, render_impact_text
     from .report.summary import SUMMARY_SUFFIXES, render_summary
     from .result import TRAILS
     from .round import AreaOutcome, ReportStyle, Round, RoundTask, default_jobs
@@ -696,30 +697,48 @@ def import_command(
 @_rules_option("The changed rules folder.")
 @click.option(
     "--against",
-    "baseline_dir",
-    type=click.Path(path_type=Path),
+    "baseline",
     required=True,
-    help="The rules folder to compare with (e.g. a copy of the rules before your edit).",
+    help="The rules to compare with: a folder (e.g. a copy of the rules before your edit), or a git revision "
+    "(HEAD, main, a commit: the rules folder as it was there) or REV:PATH (the folder PATH at REV).",
 )
 @click.option("--format", "kind", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option(
+    "--fail-on-change",
+    is_flag=True,
+    help="Exit 3 if any judgement (score, deciding rule or cap) or flag moves, for CI.",
+)
 @_backend_option
 @_limit_option
 def impact_command(
     paths: tuple[Path, ...],
     rules_dir: Path | None,
-    baseline_dir: Path,
+    baseline: str,
     kind: str,
+    fail_on_change: bool,
     backend: str | None,
     max_bytes: int | None,
 ) -> None:
     """Show what changed rules do to every area: judgements, caps, findings, flags and notes that differ."""
-    with input_limit(max_bytes):
-        bundles, path_issues = _bundle_paths(paths)
-        before, after = _assess_all(_engines([baseline_dir, rules_dir], backend, path_issues), bundles)
+    with tempfile.TemporaryDirectory(prefix="caa-against-") as scratch:
+        baseline_dir = Path(baseline)
+        if not baseline_dir.is_dir():
+            try:
+                baseline_dir = rules_at_revision(
+                    baseline, rules_dir if rules_dir is not None else default_rules_dir(), Path(scratch)
+                )
+            except GitRevisionError as error:
+                _stop(str(error), 2)
+        with input_limit(max_bytes):
+            bundles, path_issues = _bundle_paths(paths)
+            before, after = _assess_all(_engines([baseline_dir, rules_dir], backend, path_issues), bundles)
     if kind == "json":
         click.echo(render_impact_json(before, after), nl=False)
     else:
-        click.echo(visible_lines(render_impact_text(before, after)), nl=False)
+        width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+        click.echo(visible_lines(render_impact_text(before, after, width=width)), nl=False)
+    if fail_on_change and gates(impact_changes(before, after)):
+        sys.exit(3)
 
 
 @cli.command("explain")

@@ -26,6 +26,7 @@ class FieldSpec:
     description: str = ""
     values: tuple[str, ...] = ()  # the only texts it can hold, where that is known (a comparison is checked)
     refers: str = ""  # the fact type whose id it holds, if it is a reference (kloe.body, outcome.risk)
+    unit: str = ""  # "share" for a value from 0 to 1 (a share() measure), so a threshold compared with it is checked
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from caa_engine.cli import cli
@@ -43,8 +45,14 @@ def test_loosening_the_theme_cap_shows_exactly_the_bodies_whose_score_moves(tmp_
             "element": "use_of_resources",
             "subject": "Charnwood Borough Council (charnwood-bc)",
             "what": "score",
-            "before": "2 adequate (uor_adequate)",
-            "after": "3 performing well (uor_performing_well)",
+            "before": {"score": 2, "label": "adequate", "rule": "uor_adequate", "uncapped": None, "capped_by": None},
+            "after": {
+                "score": 3,
+                "label": "performing well",
+                "rule": "uor_performing_well",
+                "uncapped": None,
+                "capped_by": None,
+            },
         },
         {
             "area": "Leicestershire",
@@ -59,8 +67,8 @@ def test_loosening_the_theme_cap_shows_exactly_the_bodies_whose_score_moves(tmp_
             "element": "self_review.judged",
             "subject": own,
             "what": "finding",
-            "before": "2",
-            "after": "3",
+            "before": 2,
+            "after": 3,
         },
     ]
 
@@ -70,7 +78,9 @@ def test_a_change_that_adds_notes_lists_each_new_note(tmp_path: Path) -> None:
     outcome = _impact_json("fixtures/cheltenham.yaml", changed, "native")
     changes = json.loads(outcome.stdout)["changes"]
     assert {c["subject"] for c in changes} == {f"cheltenham-bc/kloe/{code}" for code in ("2.1", "2.2", "2.4")}
-    assert all(c["what"] == "note" and c["before"] == "—" and "reassess next year" in c["after"] for c in changes)
+    assert all(
+        c["what"] == "note" and c["before"] is None and "reassess next year" in c["after"]["text"] for c in changes
+    )
 
 
 def test_identical_rules_report_no_change() -> None:
@@ -86,3 +96,98 @@ def test_a_broken_baseline_is_reported_with_file_and_line_and_exit_2(tmp_path: P
     assert outcome.exit_code == 2
     assert "use_of_resources.yaml:" in outcome.stderr and "priority" in outcome.stderr
     assert outcome.stdout == ""
+
+
+def _impact(*args: str, columns: int = 100) -> Result:
+    """`caa impact ARGS` on a terminal COLUMNS wide (pytest-xdist's workers set COLUMNS=80)."""
+    return CliRunner().invoke(cli, ["impact", *args, "--backend", "native"], env={"COLUMNS": str(columns)})
+
+
+def test_fail_on_change_exits_3_when_a_judgement_moves_and_0_when_nothing_does(tmp_path: Path) -> None:
+    changed = _copy_rules(tmp_path, "theme_cap_above_lowest:\n    value: 1", "theme_cap_above_lowest:\n    value: 2")
+    moved = _impact("fixtures/leicestershire.yaml", "--rules", str(changed), "--against", "rules", "--fail-on-change")
+    assert moved.exit_code == 3, moved.output
+    assert "uor_performing_well" in moved.stdout  # the report is still printed
+    still = _impact("fixtures/leicestershire.yaml", "--against", "rules", "--fail-on-change")
+    assert still.exit_code == 0, still.output
+
+
+def test_fail_on_change_ignores_notes_and_findings_alone(tmp_path: Path) -> None:
+    changed = _copy_rules(tmp_path, "reassess_at_or_below:\n    value: 1", "reassess_at_or_below:\n    value: 2")
+    outcome = _impact("fixtures/cheltenham.yaml", "--rules", str(changed), "--against", "rules", "--fail-on-change")
+    assert outcome.exit_code == 0, outcome.output
+    assert "reassess next year" in outcome.stdout
+
+
+def _hf_change(tmp_path: Path) -> Path:
+    folder = tmp_path / "changed"
+    shutil.copytree("rules", folder)
+    path = folder / "risk_assessment.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("risk.recorded_on < outcome.started_on", "risk.recorded_on <= outcome.started_on"))
+    return folder
+
+
+def test_the_text_fits_the_terminal_width_and_breaks_lines_only_between_words(tmp_path: Path) -> None:
+    changed = _hf_change(tmp_path)
+    for columns in (160, 100, 60):
+        outcome = _impact("fixtures/wealdshire.yaml", "--rules", str(changed), "--against", "rules", columns=columns)
+        lines = outcome.stdout.splitlines()
+        assert max(len(line) for line in lines) <= columns
+        words = outcome.stdout.split()
+        assert {"Demand-responsive", "proportionate", "honourable_test.recorded_in_advance"} <= set(words)
+    # Wide enough, a table; too narrow for every word side by side, a block of lines per change.
+    assert outcome.stdout.splitlines()[1:4] == [
+        "",
+        "Wealdshire · honourable.passed · wd-bus-network · finding",
+        "  before: false",
+    ]
+
+
+def test_a_table_row_wraps_inside_its_cells_at_spaces(tmp_path: Path) -> None:
+    changed = _copy_rules(tmp_path, "theme_cap_above_lowest:\n    value: 1", "theme_cap_above_lowest:\n    value: 2")
+    outcome = _impact("fixtures/leicestershire.yaml", "--rules", str(changed), "--against", "rules", columns=160)
+    lines = outcome.stdout.splitlines()
+    assert lines[1].split() == ["Area", "Element", "/", "kind", "Subject", "What", "Before", "After"]
+    assert lines[2] == "─" * len(lines[2]) and len(lines[2]) <= 160
+    assert "(uor_adequate)" in lines[3] and lines[4].strip() == "(uor_performing_well)"
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.email=t@example.org", "-c", "user.name=t", *args], cwd=cwd, check=True, capture_output=True
+    )
+
+
+def test_against_takes_a_git_revision_or_rev_colon_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree("rules", repo / "rules")
+    bundle = str(Path("fixtures/leicestershire.yaml").resolve())
+    _git(repo, "init", "-q")
+    _git(repo, "add", "rules")
+    _git(repo, "commit", "-q", "-m", "rules as shipped")
+    path = repo / "rules" / "use_of_resources.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "theme_cap_above_lowest:\n    value: 1", "theme_cap_above_lowest:\n    value: 2"
+        )
+    )
+    monkeypatch.chdir(repo)
+    for against in ("HEAD", "HEAD:rules"):
+        outcome = _impact(bundle, "--rules", "rules", "--against", against, "--format", "json", "--fail-on-change")
+        assert outcome.exit_code == 3, outcome.output
+        assert json.loads(outcome.stdout)["changes"][0]["after"]["rule"] == "uor_performing_well"
+    missing = _impact(bundle, "--rules", "rules", "--against", "HEAD:nowhere")
+    assert missing.exit_code == 2 and "revision HEAD has no folder 'nowhere'" in missing.stderr
+    unknown = _impact(bundle, "--rules", "rules", "--against", "v9")
+    assert unknown.exit_code == 2 and "'v9' is neither a folder nor a revision" in unknown.stderr
+
+
+def test_against_a_revision_outside_a_git_checkout_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = Path("rules").resolve()
+    bundle = str(Path("fixtures/leicestershire.yaml").resolve())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    outcome = _impact(bundle, "--rules", str(rules), "--against", "HEAD")
+    assert outcome.exit_code == 2
+    assert "is not in a git checkout" in outcome.stderr

@@ -17,7 +17,7 @@ EASTWOLD = "fixtures/eastwold.yaml"
 
 
 def run(*args: str) -> str:
-    outcome = CliRunner().invoke(cli, [*args, "--backend", "native"])
+    outcome = CliRunner().invoke(cli, [*args, "--backend", "native"], env={"COLUMNS": "100"})  # as on a terminal
     assert outcome.exit_code == 0, outcome.output
     return outcome.stdout
 

@@ -311,7 +311,7 @@ class _Checker(SchemaBuilder):
         if info is None:
             return None
         fields = {key: source.fields[key] for key in measure.group_by}
-        fields[measure.field] = FieldSpec(info.type, nullable=info.nullable)  # type: ignore[arg-type]
+        fields[measure.field] = FieldSpec(info.type, nullable=info.nullable, unit=info.unit)  # type: ignore[arg-type]
         self.types[measure.into] = FactType(measure.into, fields, measure.description, origin=rs.path)
         return CheckedMeasure(rs, index, measure, expr, info, scope.reads | {measure.from_}, scope.params)
 
@@ -335,7 +335,7 @@ class _Checker(SchemaBuilder):
             )
             return None
         kind = info.type if fallback == info.type else "number"
-        return TypeInfo(kind, False)
+        return TypeInfo(kind, False, unit=info.unit)
 
     def check_per_measure(self, rs: LoadedRuleSet, index: int, measure: Measure) -> CheckedMeasure | None:
         """A measure with one value per fact of its 'per' type, kept in a companion fact ('into.field')."""
@@ -452,7 +452,7 @@ class _Checker(SchemaBuilder):
         info = self.check_if_unknown(rs, path, measure, info)
         if info is None:
             return None
-        spec = FieldSpec(info.type, nullable=info.nullable or measure.when is not None)  # type: ignore[arg-type]
+        spec = FieldSpec(info.type, nullable=info.nullable or measure.when is not None, unit=info.unit)  # type: ignore[arg-type]
         if existing is not None:
             self.types[measure.into].fields[measure.field] = spec
         else:
@@ -766,6 +766,17 @@ def check_rules(rulesets: list[LoadedRuleSet]) -> CheckedRules:
                     "the common scale runs from 1 (inadequate) to 4 (performing strongly)",
                 )
         for name, param in model.parameters.items():
+            if param.percent and isinstance(param.value, float) and not 0 <= param.value <= 1:
+                checker.issue(
+                    rs,
+                    ("parameters", name, "value"),
+                    "share-out-of-range",
+                    f"parameter '{name}' is written as a percentage, so it must be from 0% to 100%, not "
+                    f"{rs.document.written(('parameters', name, 'value'))}",
+                    "a share runs from 0% to 100%: write one such as value: 35%",
+                    at_value=True,
+                )
+                checker.units_checked.add((rs.path, name))
             if isinstance(param.value, float) and not math.isfinite(param.value):
                 checker.issue(
                     rs,
@@ -788,7 +799,8 @@ def check_rules(rulesets: list[LoadedRuleSet]) -> CheckedRules:
         tables,
         measures,
         rules,
-        _unused_parameters(rulesets, measures, rules)
+        checker.warnings
+        + _unused_parameters(rulesets, measures, rules)
         + _divisions_by_zero(measures, rules)
         + _numbers_in_descriptions(measures, rules),
         checker.combined,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from .._yaml import text_position
@@ -61,6 +62,7 @@ class TypeInfo:
     item: str = ""  # element type of a list
     values: tuple[str, ...] = ()  # for a text field: the only values it can hold, if known
     field: str = ""  # for a field: its name as 'type.field', for messages
+    unit: str = ""  # "share" for a value from 0 to 1 (share(), or a measure or field holding one)
 
 
 class Problem(Exception):
@@ -96,6 +98,8 @@ class ExpressionChecker:
         self.per_measures: dict[str, str] = {}  # into -> the type its per-fact measures run per
         self.per_measure_first: dict[str, tuple[str, int]] = {}  # into -> (first measure's id, its line)
         self.broken_classifications: set[str] = set()  # reported once where declared, not again where used
+        self.warnings: list[Issue] = []  # problems that change nothing yet, e.g. a share threshold written 0.75
+        self.units_checked: set[tuple[str, str]] = set()  # (rule file, parameter): its unit reported once
 
     # -- reporting -------------------------------------------------------------
     def issue(
@@ -200,6 +204,7 @@ class ExpressionChecker:
         left = self.infer(expr.left, scope)
         right = self.infer(expr.right, scope)
         self.check_values(expr, left, right)
+        self.check_units(expr, left, right, scope)
         if expr.op in ("in", "not in"):
             if not isinstance(expr.right, ListLit):
                 raise Problem(
@@ -236,6 +241,59 @@ class ExpressionChecker:
                 "text and true/false can only be compared with == or !=",
             )
         return TypeInfo("bool")
+
+    def check_units(self, expr: Compare, left: TypeInfo, right: TypeInfo, scope: Scope) -> None:
+        """A share runs from 0 to 1 (0 % to 100 %): a threshold compared with one must too, and a parameter
+        compared with one is best written as a percentage ('75%'), as people read it.  A parameter's problem is
+        reported once, at its value, however many conditions compare it."""
+        for info, other in ((left, expr.right), (right, expr.left)):
+            if info.unit != "share":
+                continue
+            if isinstance(other, Const) and isinstance(other.value, (int, float)) and not isinstance(other.value, bool):
+                if not 0 <= other.value <= 1:
+                    raise Problem(
+                        other,
+                        "share-out-of-range",
+                        f"{_shown(expr.left if other is expr.right else expr.right)} is a share, from 0 to 1 "
+                        f"(0% to 100%), but it is compared with {unparse(other)}",
+                        _percent_hint(other.value),
+                    )
+                continue
+            if not (isinstance(other, Ref) and other.parts[0] == "params" and len(other.parts) == 2):
+                continue
+            name = other.parts[1]
+            param = scope.ruleset.model.parameters.get(name)
+            key = (scope.ruleset.path, name)
+            if param is None or key in self.units_checked:
+                continue
+            value = param.value
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                continue
+            self.units_checked.add(key)
+            at = scope.ruleset.document.locate(("parameters", name, "value"), at_value=True)
+            shown = _as_percent(value)
+            if not 0 <= value <= 1:
+                written = f"{shown}" if param.percent else f"{safe_repr(value)}, which is {shown}"
+                self.issues.append(
+                    Issue(
+                        "share-out-of-range",
+                        f"parameter '{name}' is compared with a share ({_shown(expr)}), so it must be from 0% to "
+                        f"100%, but it holds {written}",
+                        at,
+                        _percent_hint(value, param.percent),
+                    )
+                )
+            elif not param.percent:
+                self.warnings.append(
+                    Issue(
+                        "share-not-percent",
+                        f"parameter '{name}' is compared with a share ({_shown(expr)}) but is written as the "
+                        f"number {safe_repr(value)}",
+                        at,
+                        f"write it as a percentage, value: {shown.replace(' ', '')}, so that a slip such as 75 "
+                        "for 75% cannot pass unnoticed",
+                    )
+                )
 
     def param_hint(self, scope: Scope, expr: Compare) -> str:
         """For a comparison with a parameter of the wrong kind: where that parameter is, and what it holds."""
@@ -376,7 +434,7 @@ class ExpressionChecker:
                 f"{what} uses '{shown}'{suggestion}",
                 f"fields of {type_name}: {', '.join(sorted(fields))}",
             )
-        return TypeInfo(spec.type, spec.nullable, values=spec.values, field=f"{type_name}.{name}")
+        return TypeInfo(spec.type, spec.nullable, values=spec.values, field=f"{type_name}.{name}", unit=spec.unit)
 
     def check_values(self, expr: Compare, left: TypeInfo, right: TypeInfo) -> None:
         """A text compared with a field that can hold only some texts must be one of them: a misspelt
@@ -425,7 +483,8 @@ class ExpressionChecker:
                 for arg, info in zip(args, infos, strict=True):
                     self.need(arg, info, NUMERIC, f"{name}()")
                 kind = "int" if all(i.type == "int" for i in infos) else "number"
-                return TypeInfo(kind, any(i.nullable for i in infos))
+                unit = "share" if all(i.unit == "share" for i in infos) else ""
+                return TypeInfo(kind, any(i.nullable for i in infos), unit=unit)
             if name == "abs" and len(args) == 1:
                 info = self.infer(args[0], scope)
                 self.need(args[0], info, NUMERIC, "abs()")
@@ -507,13 +566,13 @@ class ExpressionChecker:
         if name == "count":
             return TypeInfo("int")
         if name == "share":
-            return TypeInfo("number")
+            return TypeInfo("number", unit="share")
         assert field_info is not None
         if name == "sum":
             return TypeInfo(field_info.type)
         if name == "mean":
-            return TypeInfo("number", True)
-        return TypeInfo(field_info.type, True)
+            return TypeInfo("number", True, unit=field_info.unit)
+        return TypeInfo(field_info.type, True, unit=field_info.unit)
 
 
 def _explain_syntax(text: str, exc: ExprSyntaxError) -> tuple[int, int, str, str]:
@@ -544,6 +603,20 @@ def _unclosed(text: str) -> tuple[str, int] | None:
         elif char in ")]" and stack:
             stack.pop()
     return stack[-1] if stack else None
+
+
+def _as_percent(value: float) -> str:
+    """A share as a percentage, e.g. 0.75 -> '75%', 35 -> '3,500%'."""
+    percent = Fraction(str(value)) * 100
+    text = f"{int(percent):,}" if percent.denominator == 1 else f"{float(percent):,.4g}"
+    return f"{text}%"
+
+
+def _percent_hint(value: float, percent: bool = False) -> str:
+    """How to write the share that was probably meant."""
+    if percent or value < 0:
+        return "a share runs from 0% to 100%: write one such as value: 35%"
+    return f"write the share as a percentage: value: {safe_repr(value)}% if you meant {safe_repr(value)} in 100"
 
 
 def _shown(expr: Expr) -> str:
