@@ -70,6 +70,7 @@ try:
         visible_lines,
         write_atomic,
     )
+    from ._messages import did_you_mean
     from ._yaml import YamlProblem, read_source
     from .audit.explain import explain, judged_subjects
     from .audit.reasons import Reason, finding_reason, flag_reason, judgement_reason, plain
@@ -84,7 +85,6 @@ try:
     from .report.summary import SUMMARY_SUFFIXES, render_summary
     from .result import TRAILS
     from .round import AreaOutcome, ReportStyle, Round, RoundTask, default_jobs
-    from .rules.loader import did_you_mean
     from .rules.model import RuleSetFile
 except KeyboardInterrupt:
     _interrupted()

@@ -19,10 +19,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .._messages import did_you_mean, pydantic_issues, safe_repr
 from .._yaml import Document, YamlProblem, key_path, read_yaml
 from ..errors import EvidenceError, Issue, Location
 from ..facts import Fact, normalise_number
-from ..rules.loader import did_you_mean, pydantic_issues, safe_repr
 from .history import history_facts, history_issues
 from .model import EvidenceBundle, Innovation, Outcome
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from .._messages import did_you_mean, safe_repr
 from ..errors import Issue, RuleError
 from ..evidence.facts import INPUT_FACT_TYPES
 from ..facts import FactType, FieldSpec, normalise_number, value_type_of
@@ -36,7 +37,7 @@ from .expr import (
     walk,
 )
 from .infer import JUDGEMENT, NUMERIC, RESERVED, Scope, TypeInfo, comparable, compare_hint, word_for
-from .loader import LoadedRuleSet, did_you_mean, safe_repr
+from .loader import LoadedRuleSet
 from .model import Measure, Rule
 from .schema import DERIVED_TYPES, SchemaBuilder
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from .._messages import closest, did_you_mean, safe_repr
 from .._yaml import text_position
 from ..errors import Issue
 from ..evidence.facts import INPUT_FACT_TYPES
@@ -34,7 +35,7 @@ from .expr import (
     parse_expression,
     unparse,
 )
-from .loader import LoadedRuleSet, closest, did_you_mean, safe_repr
+from .loader import LoadedRuleSet
 
 __all__ = [
     "ExpressionChecker",

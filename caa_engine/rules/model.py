@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from .._messages import PERCENT
 from ..periods import Period
 
 __all__ = [
@@ -54,9 +55,6 @@ class _Strict(BaseModel):
 class Citation(_Strict):
     id: str = Field(pattern=IDENT)
     text: str = Field(min_length=1)
-
-
-PERCENT = re.compile(r"^\s*(-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))\s*%\s*$")
 
 
 class Parameter(_Strict):

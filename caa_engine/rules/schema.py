@@ -12,10 +12,11 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from .._messages import _clip, did_you_mean
 from ..evidence.facts import INPUT_FACT_TYPES
 from ..facts import FactType, FieldSpec, ValueType, value_type_of
 from .infer import JUDGEMENT, RESERVED, ExpressionChecker, comparable
-from .loader import LoadedRuleSet, _clip, did_you_mean
+from .loader import LoadedRuleSet
 
 __all__ = ["SchemaBuilder", "DERIVED_TYPES"]
 

@@ -16,11 +16,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from .._messages import closest, did_you_mean
 from .._yaml import Document, Mark
 from ..compile import Plan
 from ..errors import EvidenceError, Issue, Location
 from ..evidence.loader import LoadedBundle, bundle_facts, validate_document
-from ..rules.loader import closest, did_you_mean
 from .read import KINDS, Cell, CellLocation, Table, read_tables
 
 __all__ = ["ImportedArea", "COLUMNS", "REQUIRED", "import_tables"]

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from .._io import InputTooLarge, display_name, read_input
+from .._messages import did_you_mean
 from ..errors import Issue, Location
-from ..rules.loader import did_you_mean
 
 __all__ = ["CellLocation", "Cell", "Table", "read_tables", "column_letter", "KINDS", "SUFFIXES"]
 
