@@ -693,3 +693,19 @@ def test_an_integer_too_long_to_write_in_a_bundle_dict_is_an_evidence_error_not_
             "    hint: write the number with fewer digits",
         ],
     ]
+
+
+def test_a_description_stating_a_number_of_five_thousand_digits_loads_not_a_value_error(tmp_path: Path) -> None:
+    # The check for numbers a description states that a parameter holds (number-in-description) read each number
+    # with Fraction(), which raised ValueError for one of more than 4,300 digits: a traceback from load_rules.
+    import shutil
+
+    from caa_engine import Plan, load_rules
+
+    rules = tmp_path / "rules"
+    shutil.copytree("rules", rules)
+    text = (rules / "use_of_resources.yaml").read_text(encoding="utf-8")
+    marker = "  - id: uor_performing_well\n    description: >\n      "
+    assert text.count(marker) == 1
+    (rules / "use_of_resources.yaml").write_text(text.replace(marker, marker + "9" * 5000 + " "), encoding="utf-8")
+    assert isinstance(load_rules(rules), Plan)

@@ -830,7 +830,10 @@ def _numbers_in_descriptions(measures: list[CheckedMeasure], rules: list[Checked
     for rs, path, text, params in items:
         bare = TEMPLATE_FIELD.sub(lambda m: " " * len(m.group(0)), text)
         for match in _STATED_NUMBER.finditer(bare):
-            stated = Fraction(match.group(1)) / (100 if match.group(2) else 1)
+            try:
+                stated = Fraction(match.group(1)) / (100 if match.group(2) else 1)
+            except ValueError:  # more digits than Python reads: no parameter can hold it
+                continue
             for name in sorted(params):
                 param = rs.model.parameters.get(name)
                 if param is None or isinstance(param.value, (bool, str)) or param.percent != bool(match.group(2)):
