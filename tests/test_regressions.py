@@ -709,3 +709,29 @@ def test_a_description_stating_a_number_of_five_thousand_digits_loads_not_a_valu
     assert text.count(marker) == 1
     (rules / "use_of_resources.yaml").write_text(text.replace(marker, marker + "9" * 5000 + " "), encoding="utf-8")
     assert isinstance(load_rules(rules), Plan)
+
+
+def test_a_per_fact_measures_if_unknown_of_nan_is_a_located_rule_error_not_a_value_error(tmp_path: Path) -> None:
+    # 'if_unknown: .nan' reached normalise_number(), which raised ValueError out of load_rules; found by the long
+    # random search (CAA_FUZZ_EXAMPLES=800).
+    import shutil
+
+    import pytest
+
+    from caa_engine import RuleError, load_rules
+
+    rules = tmp_path / "rules"
+    shutil.copytree("rules", rules)
+    file = rules / "risk_assessment.yaml"
+    lines = file.read_text(encoding="utf-8").split("\n")
+    at = next(number for number, line in enumerate(lines) if line == "    if_unknown: false")
+    lines[at] = "    if_unknown: .nan"
+    file.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(RuleError) as caught:
+        load_rules(rules)
+    assert [issue.render().split("\n") for issue in caught.value.issues] == [
+        [
+            f"{file}:{at + 1}:17: wrong-type: if_unknown must be a finite number",
+            "    hint: write a number, or true or false",
+        ]
+    ]

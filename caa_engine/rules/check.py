@@ -322,6 +322,16 @@ class _Checker(SchemaBuilder):
         """The value's type once 'if_unknown:' stands in for a missing value (then it is never missing)."""
         if measure.if_unknown is None:
             return info
+        if isinstance(measure.if_unknown, float) and not math.isfinite(measure.if_unknown):
+            self.issue(
+                rs,
+                path + ("if_unknown",),
+                "wrong-type",
+                "if_unknown must be a finite number",
+                "write a number, or true or false",
+                at_value=True,
+            )
+            return None
         fallback = value_type_of(
             normalise_number(measure.if_unknown) if isinstance(measure.if_unknown, float) else measure.if_unknown
         )
