@@ -28,6 +28,12 @@ def _interrupted() -> NoReturn:
     sys.exit(130)
 
 
+# A parent may have started us with Ctrl-C ignored (a test runner's worker, a background job): Python then keeps
+# ignoring it, and main() would only take it over after the imports. The caa command answers Ctrl-C the same way
+# at every moment, so it takes it over here, before them.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
 # The imports take a noticeable fraction of a second: Ctrl-C during them is still one line, never a traceback.
 try:
     import json

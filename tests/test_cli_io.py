@@ -385,3 +385,26 @@ def test_ctrl_c_at_any_moment_exits_130_with_one_line(tmp_path: Path, moment: st
     assert (run.returncode, run.stdout, run.stderr) == (130, "", "caa: interrupted\n")
     assert target.read_text(encoding="utf-8") == "the old report\n"
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # the temporary file was removed
+
+
+def test_ctrl_c_during_start_up_exits_130_even_when_the_parent_started_it_ignoring_ctrl_c(tmp_path: Path) -> None:
+    # A test runner's worker (or a background job) starts its children with SIGINT ignored; Python keeps it so,
+    # and a Ctrl-C during the imports was lost: the command ran on and exited 0 (a flaky failure under xdist).
+    import signal
+
+    target = tmp_path / "report.json"
+    target.write_text("the old report\n", encoding="utf-8")
+    program = (
+        f"import sys\nsys.argv = ['caa', *sys.argv[1:]]\n{INTERRUPT_DURING_IMPORT}\n"
+        "from caa_engine.cli import main\nmain()\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", program, "assess", "fixtures", "--out", str(target), "--backend", "native"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509 - the point of the test
+    )
+    assert (run.returncode, run.stdout, run.stderr) == (130, "", "caa: interrupted\n")
+    assert target.read_text(encoding="utf-8") == "the old report\n"
