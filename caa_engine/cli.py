@@ -87,6 +87,8 @@ try:
     from .ledger import Ledger, LedgerError
     from .ledger.commands import compare_command, history_command, ledger_group
     from .report import DEFAULT_WIDTH, FORMATS, SUFFIXES, report_frame
+    from .report._page import IndexRow
+    from .report.html import render_index
     from .report.impact import gates, impact_changes, render_impact_json, render_impact_text
     from .report.summary import SUMMARY_SUFFIXES, render_summary
     from .result import TRAILS
@@ -100,6 +102,7 @@ __all__ = ["main", "cli"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 BUNDLE_SUFFIXES = (".yaml", ".yml", ".json")
+INDEX_PAGE = "index.html"  # the national index of an HTML folder run
 SCHEMAS: dict[str, type[BaseModel]] = {"evidence": EvidenceBundle, "rules": RuleSetFile}
 
 
@@ -393,7 +396,10 @@ def assess_command(
         width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns if colour else DEFAULT_WIDTH
         several = len(paths) > 1 or any(str(path) != STDIN and path.is_dir() for path in paths)
         array = several and kind == "json" and out_dir is None
-        style = ReportStyle(kind, width, colour, array=array, trail=trail, summary=summary is not None, record=record)
+        index = out_dir is not None and kind == "html"  # a folder of pages gets a national index (index.html)
+        style = ReportStyle(
+            kind, width, colour, array=array, trail=trail, summary=summary is not None, record=record, index=index
+        )
         tasks = [_task(bundle, target) for bundle, target in zip(bundles, targets, strict=True)]
         if supersedes is not None and len(tasks) != 1:
             raise click.UsageError("--supersedes corrects one record: assess one bundle")
@@ -412,7 +418,9 @@ def assess_command(
                         bar = len(tasks) > 1 and not sys.stdout.isatty()
                         _report(rounds, len(tasks), style, out, progress=bar, fail_fast=fail_fast)
                     else:
-                        _report_each(rounds, len(tasks), out_dir, progress=len(tasks) > 1, fail_fast=fail_fast)
+                        _report_each(
+                            rounds, len(tasks), out_dir, progress=len(tasks) > 1, fail_fast=fail_fast, index=index
+                        )
         except EngineError as error:
             _stop(str(error), 2)
 
@@ -555,11 +563,20 @@ def _copy(head: str, body: IO[bytes], tail: str, stream: IO[bytes]) -> None:
 
 
 def _report_each(
-    assessing: Iterable[AreaOutcome], total: int, out_dir: Path, *, progress: bool, fail_fast: bool
+    assessing: Iterable[AreaOutcome],
+    total: int,
+    out_dir: Path,
+    *,
+    progress: bool,
+    fail_fast: bool,
+    index: bool = False,
 ) -> None:
     """Each area's report written to its file as it comes; every bad bundle reported; exit 2 if there was one.
-    With ``fail_fast``, the first bad bundle stops the run (the reports written before it stay)."""
+    With ``fail_fast``, the first bad bundle stops the run (the reports written before it stay). With ``index``,
+    the national index page of the areas judged, OUT_DIR/index.html, is written last (a small row per area is
+    all the round keeps)."""
     judged = refused = 0
+    rows: list[IndexRow] = []
     with _progress(total, progress) as (advance, say):
         for outcome in assessing:
             advance()
@@ -571,6 +588,14 @@ def _report_each(
                 say(EvidenceError(outcome.issues).render())
             else:
                 judged += 1
+                if outcome.index_row is not None:
+                    rows.append(outcome.index_row)
+    if index and rows:
+        target = out_dir / INDEX_PAGE
+        try:
+            write_atomic(target, render_index(rows))
+        except OSError as error:
+            _stop(f"cannot write '{display_name(target)}': {error.strerror or error}", 2)
     _closing_line(judged, refused, total, f" and written to {_shown(out_dir)}", always=True)
 
 
@@ -647,6 +672,12 @@ def _targets(out_dir: Path, bundles: list[Path], kind: str, rule_files: list[Pat
         stem = "stdin" if str(bundle) == STDIN else bundle.stem
         target = out_dir / f"{stem}{SUFFIXES[kind]}"
         key = target.name.casefold()
+        if kind == "html" and key == INDEX_PAGE:
+            _stop(
+                f"'{display_name(bundle)}' would be reported in '{display_name(target)}', the national index of "
+                "an HTML folder run: rename the bundle",
+                2,
+            )
         if key in claimed:
             _stop(
                 f"'{display_name(claimed[key])}' and '{display_name(bundle)}' would both be reported in "

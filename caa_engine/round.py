@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -31,6 +32,7 @@ from .errors import EngineError, EvidenceError, Issue
 from .evidence.loader import load_bundle
 from .ledger.store import LedgerEntry, entry_of
 from .report import DEFAULT_WIDTH, render, render_piece
+from .report._page import IndexRow, index_row
 from .report.summary import summary_rows
 
 __all__ = ["RoundTask", "ReportStyle", "AreaOutcome", "Round"]
@@ -58,6 +60,7 @@ class ReportStyle:
     trail: str = "full"  # JSON: how much of the audit trail (Result.to_json)
     record: bool = False  # also give each area's ledger entry (caa_engine/ledger)
     summary: bool = False  # also give each area's rows of the national table (report/summary.py)
+    index: bool = False  # also give each area's row of the national index page (html written to a folder)
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class AreaOutcome:
     write_error: str | None = None  # the report could not be written
     entry: LedgerEntry | None = None  # what to record in the ledger, when the style asks
     summary: tuple[dict[str, str], ...] = ()  # the area's rows of the national table, when the style asks
+    index_row: IndexRow | None = None  # the area's row of the national index page, when the style asks
 
     @property
     def judged(self) -> bool:
@@ -118,6 +122,7 @@ class _Assessor:
                 trail=style.trail,
             )
             return AreaOutcome(index, task.display, area, text, summary=rows)
+        listed = index_row(result, Path(task.out).name) if style.index else None
         try:
             report = render(
                 [result], style.kind, width=style.width, colour=style.colour, array=False, trail=style.trail
@@ -125,7 +130,7 @@ class _Assessor:
             write_atomic(task.out, report)
         except OSError as error:
             return AreaOutcome(index, task.display, area, write_error=error.strerror or str(error), summary=rows)
-        return AreaOutcome(index, task.display, area, summary=rows)
+        return AreaOutcome(index, task.display, area, summary=rows, index_row=listed)
 
 
 # A worker process's assessor, built once by the pool's initializer; each process has its own.

@@ -408,3 +408,26 @@ def test_ctrl_c_during_start_up_exits_130_even_when_the_parent_started_it_ignori
     )
     assert (run.returncode, run.stdout, run.stderr) == (130, "", "caa: interrupted\n")
     assert target.read_text(encoding="utf-8") == "the old report\n"
+
+
+def test_an_html_folder_run_writes_a_national_index_linking_every_area_page(tmp_path: Path) -> None:
+    import re
+
+    out = tmp_path / "out"
+    outcome = caa("assess", "fixtures", "--format", "html", "--out-dir", str(out), "--jobs", "2")
+    assert (outcome.exit_code, outcome.stdout, outcome.stderr) == (0, "", "")
+    pages = sorted(f"{p.stem}.html" for p in FIXTURES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*pages, "index.html"])
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r'href="([^"#]+\.html)"', index) == [f"{p.stem}.html" for p in FIXTURES]  # input order
+    cheltenham = assess("fixtures/cheltenham.yaml", backend="native")
+    assert cheltenham.area["name"] in index and cheltenham.overall is not None
+
+
+def test_a_bundle_named_index_is_refused_in_an_html_folder_run_before_anything_is_written(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "fixtures" / "cheltenham.yaml", tmp_path / "index.yaml")
+    out = tmp_path / "out"
+    outcome = caa("assess", str(tmp_path / "index.yaml"), "--format", "html", "--out-dir", str(out))
+    assert outcome.exit_code == 2
+    assert "the national index of an HTML folder run: rename the bundle" in outcome.stderr
+    assert list(out.iterdir()) == []
