@@ -396,7 +396,8 @@ def assess_command(
         width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns if colour else DEFAULT_WIDTH
         several = len(paths) > 1 or any(str(path) != STDIN and path.is_dir() for path in paths)
         array = several and kind == "json" and out_dir is None
-        index = out_dir is not None and kind == "html"  # a folder of pages gets a national index (index.html)
+        # A folder of HTML pages gets a national index (index.html); a Markdown report closes with the national view.
+        index = (out_dir is not None and kind == "html") or (out_dir is None and kind == "markdown")
         style = ReportStyle(
             kind, width, colour, array=array, trail=trail, summary=summary is not None, record=record, index=index
         )
@@ -521,6 +522,7 @@ def _report(
     exit 2 at the end if there was one.  With ``fail_fast``, the first bad bundle stops the run: nothing written."""
     separator = report_frame(style.kind, [], array=style.array)[1]
     areas: list[tuple[str, str]] = []
+    rows: list[IndexRow] = []  # each area's row of the national view, for the formats that show one
     refused = 0
     # The report is complete only when the last area is: until then it waits in memory, then on disk.
     with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as spool:
@@ -539,9 +541,11 @@ def _report(
                     spool.write(separator.encode("utf-8"))
                 spool.write(outcome.text.encode("utf-8"))
                 areas.append(outcome.area)
+                if outcome.index_row is not None:
+                    rows.append(outcome.index_row)
         if not areas:  # every bundle refused: there is no report to write
             _closing_line(0, refused, total, "")
-        head, _, tail = report_frame(style.kind, areas, array=style.array)
+        head, _, tail = report_frame(style.kind, areas, array=style.array, rows=rows)
         spool.seek(0)
         if out is None:
             sys.stdout.flush()

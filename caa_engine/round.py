@@ -60,7 +60,7 @@ class ReportStyle:
     trail: str = "full"  # JSON: how much of the audit trail (Result.to_json)
     record: bool = False  # also give each area's ledger entry (caa_engine/ledger)
     summary: bool = False  # also give each area's rows of the national table (report/summary.py)
-    index: bool = False  # also give each area's row of the national index page (html written to a folder)
+    index: bool = False  # also give each area's row of the national view (an HTML folder's index, markdown's table)
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,7 @@ class _Assessor:
         if style.record:  # the result to record in the ledger, by the parent, in input order
             self._entry = entry_of(result, self.engine.period_of(loaded))
         rows = summary_rows(result) if style.summary else ()
+        listed = index_row(result, Path(task.out).name if task.out else "") if style.index else None
         if task.out is None:
             text = render_piece(
                 result,
@@ -121,8 +122,7 @@ class _Assessor:
                 array=style.array,
                 trail=style.trail,
             )
-            return AreaOutcome(index, task.display, area, text, summary=rows)
-        listed = index_row(result, Path(task.out).name) if style.index else None
+            return AreaOutcome(index, task.display, area, text, summary=rows, index_row=listed)
         try:
             report = render(
                 [result], style.kind, width=style.width, colour=style.colour, array=False, trail=style.trail

@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..result import Result
+from ._page import IndexRow
 from .html import html_frame, render_html, render_html_section
 from .json import JSON_ARRAY, json_array_item, render_json
+from .markdown import markdown_frame, render_markdown, render_markdown_piece
 from .text import DEFAULT_WIDTH, render_text
 
 __all__ = [
@@ -26,11 +28,12 @@ __all__ = [
     "render_text",
     "render_json",
     "render_html",
+    "render_markdown",
     "DEFAULT_WIDTH",
 ]
 
-FORMATS = ("text", "json", "html")
-SUFFIXES = {"text": ".txt", "json": ".json", "html": ".html"}  # a report file's name ends so
+FORMATS = ("text", "json", "html", "markdown")
+SUFFIXES = {"text": ".txt", "json": ".json", "html": ".html", "markdown": ".md"}  # a report file's name ends so
 
 
 def render(
@@ -52,6 +55,8 @@ def render(
         return render_json(results, array=array, trail=trail)
     if kind == "html":
         return render_html(results)
+    if kind == "markdown":
+        return render_markdown(results)
     return render_text(results, width=width, colour=colour)
 
 
@@ -76,15 +81,22 @@ def render_piece(
         return json_array_item(text) if array else text
     if kind == "html":
         return render_html_section(result, index)
+    if kind == "markdown":
+        return render_markdown_piece(result)
     return render_text([result], width=width, colour=colour)
 
 
-def report_frame(kind: str, areas: Sequence[tuple[str, str]], *, array: bool = False) -> tuple[str, str, str]:
-    """What goes before, between and after the pieces of a report of ``kind`` on ``areas`` (id and name each).
+def report_frame(
+    kind: str, areas: Sequence[tuple[str, str]], *, array: bool = False, rows: Sequence[IndexRow] = ()
+) -> tuple[str, str, str]:
+    """What goes before, between and after the pieces of a report of ``kind`` on ``areas`` (id and name each);
+    ``rows``, each area's row of the national view (``index_row``), for the formats that show one (markdown).
 
     Raises ValueError for an unknown kind.
     """
     _check(kind)
+    if kind == "markdown":
+        return markdown_frame(rows)
     if kind == "json":
         return JSON_ARRAY if array else ("", "", "")
     if kind == "html":
