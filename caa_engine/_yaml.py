@@ -748,22 +748,31 @@ def parse_json(text: str, file: str) -> Document:
     try:
         data = json.loads(text[start:], parse_int=_json_int, parse_constant=lambda word: _NOT_JSON)
     except json.JSONDecodeError as exc:
-        raise YamlProblem(
-            [
-                Issue(
-                    "json-syntax",
-                    f"JSON syntax error: {exc.msg}",
-                    Location(file, *lines(start + exc.pos)),
-                    "a .json file is read as JSON: check the quotes, commas and brackets here",
-                )
-            ]
-        ) from None
+        raise YamlProblem([_json_syntax_issue(exc, text, start, file, lines)]) from None
     except RecursionError:
         data = None  # nested deeper than json recurses: the pass below says where
     marks, issues = _json_marks(text, start, file, lines)
     if issues:
         raise YamlProblem(issues)
     return Document(file, data, marks, text)
+
+
+def _json_syntax_issue(exc: json.JSONDecodeError, text: str, start: int, file: str, lines: _Lines) -> Issue:
+    """A json module error, located; a trailing comma said the same way on every Python (3.13 names it, earlier
+    versions complain about what follows it)."""
+    hint = "a .json file is read as JSON: check the quotes, commas and brackets here"
+    body = text[start:]
+    comma = exc.pos if body[exc.pos : exc.pos + 1] == "," else len(body[: exc.pos].rstrip()) - 1
+    after = body[comma + 1 :].lstrip()[:1]
+    if comma >= 0 and body[comma : comma + 1] == "," and after in ("}", "]"):
+        closes = "object" if after == "}" else "array"
+        return Issue(
+            "json-syntax",
+            f"JSON syntax error: a comma before the end of an {closes}",
+            Location(file, *lines(start + comma)),
+            f"remove the comma: JSON allows none after the last item of an {closes}",
+        )
+    return Issue("json-syntax", f"JSON syntax error: {exc.msg}", Location(file, *lines(start + exc.pos)), hint)
 
 
 _NOT_JSON: Any = object()

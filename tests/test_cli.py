@@ -263,7 +263,19 @@ def test_fail_fast_stops_at_the_first_invalid_bundle_and_writes_nothing(tmp_path
     (tmp_path / "b_bad.yaml").write_text(valid.replace('"1.1": 3', '"1.1": 7'), encoding="utf-8")
     (tmp_path / "c_bad.yaml").write_text(valid.replace('"1.1": 3', '"1.1": 0'), encoding="utf-8")
     target = tmp_path / "r.json"
-    outcome = caa("assess", str(tmp_path), "--format", "json", "--out", str(target), "--fail-fast", "--jobs", "1")
+    outcome = caa(
+        "assess",
+        str(tmp_path),
+        "--format",
+        "json",
+        "--out",
+        str(target),
+        "--fail-fast",
+        "--jobs",
+        "1",
+        "--backend",
+        "native",  # named, so that on Python 3.13 no note about durable-rules comes first
+    )
     assert outcome.exit_code == 2 and outcome.stdout == "" and not target.exists()
     assert outcome.stderr.startswith("1 evidence error occurred:\n" + f"{tmp_path}/b_bad.yaml:")
     assert "c_bad.yaml" not in outcome.stderr
