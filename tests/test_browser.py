@@ -95,6 +95,17 @@ def test_every_area_page_and_the_national_index_read_well_in_a_real_browser(
                 text = page.inner_text("body")
                 if name == "index":
                     assert page.locator("table.national tbody tr").count() == len(FIXTURES) + 1
+                    # Choosing the Overall heading sorts the areas by their overall score, then reverses them.
+                    page.locator("table.national thead th", has_text="Overall").click()
+                    ranked = page.locator("table.national tbody td:nth-child(2)").evaluate_all(
+                        "cells => cells.map(cell => Number(cell.dataset.sort))"
+                    )
+                    assert ranked == sorted(ranked) and len(set(ranked)) > 1
+                    page.locator("table.national thead th", has_text="Overall").click()
+                    again = page.locator("table.national tbody td:nth-child(2)").evaluate_all(
+                        "cells => cells.map(cell => Number(cell.dataset.sort))"
+                    )
+                    assert again == sorted(ranked, reverse=True)
                 else:
                     headline = page.locator("p.overall .overall-text").first
                     box = headline.bounding_box()
