@@ -235,6 +235,28 @@ def _compare(expr: Compare, scope: Scope) -> Any:
     return _OPS[expr.op](left, right)
 
 
+def aggregate_of(name: str, field_name: str, counted: list[Fact], known: list[Fact]) -> tuple[Any, list[Fact]]:
+    """The value of the aggregate ``name`` over the facts its 'where' holds for (``counted``) among those it is
+    known for (``known``), and the facts it counted: for a field's sum, minimum and so on, those that have it."""
+    if name == "count":
+        return len(counted), counted
+    if name == "share":
+        return (_number(Fraction(len(counted), len(known))) if known else 0), counted
+    counted = [m for m in counted if m.get(field_name) is not None]
+    values = [m.get(field_name) for m in counted]
+    if name == "sum":
+        return sum(values), counted
+    if not values:
+        return None, counted
+    if name == "min":
+        return min(values), counted
+    if name == "max":
+        return max(values), counted
+    if name == "mean":
+        return _number(Fraction(sum(values)) / len(values)), counted
+    return lower_median(values), counted
+
+
 def _call(call: Call, scope: Scope) -> Any:
     name = call.name
     if name == "known":  # the one function that is never unknown: whether its argument has a value
@@ -261,27 +283,7 @@ def _call(call: Call, scope: Scope) -> Any:
             known.append(member)
         if verdict is True:
             counted.append(member)
-    result: Any
-    if name == "count":
-        result = len(counted)
-    elif name == "share":
-        result = _number(Fraction(len(counted), len(known))) if known else 0
-    else:
-        field_name = first.parts[1]
-        values = [m.get(field_name) for m in counted if m.get(field_name) is not None]
-        counted = [m for m in counted if m.get(field_name) is not None]
-        if name == "sum":
-            result = sum(values)
-        elif not values:
-            result = None
-        elif name == "min":
-            result = min(values)
-        elif name == "max":
-            result = max(values)
-        elif name == "mean":
-            result = _number(Fraction(sum(values)) / len(values))
-        else:
-            result = lower_median(values)
+    result, counted = aggregate_of(name, first.parts[1] if len(first.parts) > 1 else "", counted, known)
     if scope.tracing:
         among = tuple(m.id for m in known) if name == "share" else ()
         scope.record(Read(unparse(call), result, "", "", tuple(m.id for m in counted), among))
@@ -554,26 +556,7 @@ class _Compiler:
                         known.append(member)
                         if verdict is True:
                             counted.append(member)
-            result: Any
-            if name == "count":
-                result = len(counted)
-            elif name == "share":
-                result = _number(Fraction(len(counted), len(known))) if known else 0
-            else:
-                counted = [m for m in counted if m.get(field_name) is not None]
-                values = [m.get(field_name) for m in counted]
-                if name == "sum":
-                    result = sum(values)
-                elif not values:
-                    result = None
-                elif name == "min":
-                    result = min(values)
-                elif name == "max":
-                    result = max(values)
-                elif name == "mean":
-                    result = _number(Fraction(sum(values)) / len(values))
-                else:
-                    result = lower_median(values)
+            result, counted = aggregate_of(name, field_name, counted, known)
             if key is not None or (scope.trace is not None and scope.item is None):
                 among = tuple(m.id for m in known) if name == "share" else ()
                 ids = tuple(m.id for m in counted)
