@@ -523,26 +523,18 @@ def _report(
     separator = report_frame(style.kind, [], array=style.array)[1]
     areas: list[tuple[str, str]] = []
     rows: list[IndexRow] = []  # each area's row of the national view, for the formats that show one
-    refused = 0
+    tally = _Tally()
     # The report is complete only when the last area is: until then it waits in memory, then on disk.
     with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as spool:
-        with _progress(total, progress) as (advance, say):
-            for outcome in assessing:
-                advance()
-                _stop_on_failure(outcome)
-                if outcome.issues:
-                    if fail_fast:
-                        _fail(EvidenceError(outcome.issues))
-                    refused += 1
-                    say(EvidenceError(outcome.issues).render())
-                    continue
-                assert outcome.area is not None and outcome.text is not None
-                if areas:
-                    spool.write(separator.encode("utf-8"))
-                spool.write(outcome.text.encode("utf-8"))
-                areas.append(outcome.area)
-                if outcome.index_row is not None:
-                    rows.append(outcome.index_row)
+        for outcome in _judged(assessing, total, progress=progress, fail_fast=fail_fast, tally=tally):
+            assert outcome.area is not None and outcome.text is not None
+            if areas:
+                spool.write(separator.encode("utf-8"))
+            spool.write(outcome.text.encode("utf-8"))
+            areas.append(outcome.area)
+            if outcome.index_row is not None:
+                rows.append(outcome.index_row)
+        refused = tally.refused
         if not areas:  # every bundle refused: there is no report to write
             _closing_line(0, refused, total, "")
         head, _, tail = report_frame(style.kind, areas, array=style.array, rows=rows)
@@ -579,21 +571,14 @@ def _report_each(
     With ``fail_fast``, the first bad bundle stops the run (the reports written before it stay). With ``index``,
     the national index page of the areas judged, OUT_DIR/index.html, is written last (a small row per area is
     all the round keeps)."""
-    judged = refused = 0
+    judged = 0
     rows: list[IndexRow] = []
-    with _progress(total, progress) as (advance, say):
-        for outcome in assessing:
-            advance()
-            _stop_on_failure(outcome)
-            if outcome.issues:
-                if fail_fast:
-                    _fail(EvidenceError(outcome.issues))
-                refused += 1
-                say(EvidenceError(outcome.issues).render())
-            else:
-                judged += 1
-                if outcome.index_row is not None:
-                    rows.append(outcome.index_row)
+    tally = _Tally()
+    for outcome in _judged(assessing, total, progress=progress, fail_fast=fail_fast, tally=tally):
+        judged += 1
+        if outcome.index_row is not None:
+            rows.append(outcome.index_row)
+    refused = tally.refused
     if index and rows:
         target = out_dir / INDEX_PAGE
         try:
@@ -601,6 +586,32 @@ def _report_each(
         except OSError as error:
             _stop(f"cannot write '{display_name(target)}': {error.strerror or error}", 2)
     _closing_line(judged, refused, total, f" and written to {_shown(out_dir)}", always=True)
+
+
+class _Tally:
+    """How many bundles of a round were refused (counted by ``_judged`` as they come)."""
+
+    def __init__(self) -> None:
+        self.refused = 0
+
+
+def _judged(
+    assessing: Iterable[AreaOutcome], total: int, *, progress: bool, fail_fast: bool, tally: _Tally
+) -> Iterator[AreaOutcome]:
+    """The judged areas of a round, as they come, with a progress bar on a terminal; each bad bundle's errors said
+    on stderr and counted in ``tally`` (or, with ``fail_fast``, the run stopped there: exit 2); an engine failure
+    or a report that cannot be written stops the run."""
+    with _progress(total, progress) as (advance, say):
+        for outcome in assessing:
+            advance()
+            _stop_on_failure(outcome)
+            if outcome.issues:
+                if fail_fast:
+                    _fail(EvidenceError(outcome.issues))
+                tally.refused += 1
+                say(EvidenceError(outcome.issues).render())
+                continue
+            yield outcome
 
 
 def _closing_line(judged: int, refused: int, total: int, where: str, *, always: bool = False) -> None:
