@@ -93,7 +93,11 @@ class _Assessor:
 
     def run(self, index: int, task: RoundTask) -> AreaOutcome:
         self._entry = None
-        outcome = self._run(index, task)
+        try:
+            outcome = self._run(index, task)
+        except Exception as error:  # a bug (bad input is EvidenceError): one line, exit 1, in a worker or not
+            bug = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+            return AreaOutcome(index, task.display, failure=f"the engine failed ({bug}); this is a bug in caa-engine")
         return outcome if self._entry is None or not outcome.judged else replace(outcome, entry=self._entry)
 
     def _run(self, index: int, task: RoundTask) -> AreaOutcome:

@@ -431,3 +431,20 @@ def test_a_bundle_named_index_is_refused_in_an_html_folder_run_before_anything_i
     assert outcome.exit_code == 2
     assert "the national index of an HTML folder run: rename the bundle" in outcome.stderr
     assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_bug_while_assessing_is_one_line_and_exit_1_never_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
+    # A worker process's exception came back through concurrent.futures as a traceback on the user's terminal.
+    def broken(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("a renderer bug")
+
+    monkeypatch.setattr("caa_engine.round.render_piece", broken)  # forked workers inherit the patch
+    outcome = caa("assess", "fixtures", "--format", "json", "--jobs", jobs)
+    assert outcome.exit_code == 1 and outcome.stdout == ""
+    assert outcome.stderr.splitlines() == [
+        "caa: error: fixtures/ashcombe.yaml: the engine failed (RuntimeError: a renderer bug); "
+        "this is a bug in caa-engine"
+    ]
