@@ -697,9 +697,9 @@ def given_brief_default(area: Area, whose: str, what: str, value: str) -> None:
     expected = Fraction(value[:-1]) / 100 if value.endswith("%") else Fraction(value)
     if actual != expected:
         shown = percent(actual) if value.endswith("%") else str(actual)
-        pinned_by = "the policy brief" if whose.startswith("the brief") else "the shipped rules"
+        pinned_by = "the policy brief's" if whose.startswith("the brief") else "the shipped rules'"
         raise AssertionError(
-            f"this scenario pins {pinned_by}'s default {what} of {value}; the rules under test set it to "
+            f"this scenario pins {pinned_by} default {what} of {value}; the rules under test set it to "
             f"{shown} ({name} in {rule_file(area, ruleset)}), so the scenario no longer describes them "
             "(it is tagged @brief_default)"
         )
@@ -2590,15 +2590,64 @@ def then_honourable_flag(area: Area, initiative: Initiative) -> None:
     check(not red, area, f"expected no red flag on '{it['title']}'; it has {red}")
 
 
-@then(parsers.re(r"the area has (?P<red>\d+|no) red flags?(?: and (?P<green>\d+|no) green flags?)?$"))
-def then_risk_flag_count(area: Area, red: str, green: str | None) -> None:
-    """Then the area has <n> red flag(s)[ and <n> green flag(s)]: how many the risk assessment raised."""
-    for colour, want in (("red", red), ("green", green)):
-        if want is None:
+FLAG_COLOURS = ("red", "green")
+FLAG_COUNT = r"(?P<{0}>\d+|no|one|an?) (?P<{1}>[a-z_]+) flags?"
+
+
+def flag_filter(area: Area, word: str) -> dict[str, str]:
+    """A flag's colour ('red', 'green') or kind ('honourable_failure') in a scenario -> the filter for
+    ``Area.flags``. A kind must be one some rule of the folder under test raises, so that 'no such flag' cannot
+    pass because of a typing slip or a renamed kind."""
+    if word in FLAG_COLOURS:
+        return {"colour": word}
+    kinds = sorted({rule.flag[0] for rule in area.plan.rules if rule.flag})
+    if word not in kinds:
+        raise ValueError(
+            f"no rule of the rules under test raises a flag of kind '{word}': say red, green or one of {', '.join(kinds)}"
+        )
+    return {"kind": word}
+
+
+def flag_number(words: str) -> int:
+    return {"no": 0, "one": 1, "a": 1, "an": 1}.get(words, 0) if not words.isdigit() else int(words)
+
+
+@then(
+    parsers.re(
+        r"the area has " + FLAG_COUNT.format("n", "what") + r"(?: and " + FLAG_COUNT.format("n2", "what2") + r")?$"
+    )
+)
+def then_flag_count(area: Area, n: str, what: str, n2: str | None, what2: str | None) -> None:
+    """Then the area has <n> red|green|<kind> flag(s)[ and <n> red|green|<kind> flag(s)]: every flag of that
+    colour or kind in the result, whichever rule raised it, as the risk score counts them.
+
+    '<n>' is a number, 'no', 'a' or 'one'; a kind is one a rule raises, such as honourable_failure or
+    exceptional_success."""
+    for number, word in ((n, what), (n2, what2)):
+        if word is None:
             continue
-        got = len([f for f in risk_flags(area) if f.colour == colour])
-        expected = 0 if want == "no" else int(want)
-        check(got == expected, area, f"expected {expected} {colour} flag(s) in the risk assessment; it has {got}")
+        got = area.flags(**flag_filter(area, word))
+        want = flag_number(number)
+        listed = "; ".join(f"{f.kind} on {f.subject} (rule {f.rule})" for f in got) or "none"
+        check(len(got) == want, area, f"expected {want} {word} flag(s) in the result; it has {len(got)}: {listed}")
+
+
+@then(
+    parsers.re(
+        r'(?:it|(?:the (?:priority )?outcome |the innovation )?"(?P<title>[^"]+)") has (?P<how>an?|no) '
+        r"(?P<what>[a-z_]+) flag$"
+    )
+)
+def then_subject_flag(area: Area, initiative: Initiative, title: str | None, how: str, what: str) -> None:
+    """Then it|[the outcome |the innovation ]"<title>" has a|an|no red|green|<kind> flag: whether the result
+    carries a flag of that colour or kind on that outcome or innovation ('it': the one the scenario last named)."""
+    it = risk_named(area, initiative, title)
+    got = [f for f in area.flags(**flag_filter(area, what)) if f.subject == it["id"]]
+    if how == "no":
+        listed = "; ".join(f"{f.kind} ({f.colour or 'no colour'}, rule {f.rule})" for f in got)
+        check(not got, area, f"expected no {what} flag on '{it['title']}'; it has {listed}")
+    else:
+        check(bool(got), area, f"expected a {what} flag on '{it['title']}'; it has none")
 
 
 @then(

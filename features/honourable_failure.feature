@@ -185,6 +185,38 @@ Feature: Honourable failure
         | equal to the number of early-warning indicators monitoring must have       | an honourable failure                 | met    |
         | one more than the number of early-warning indicators monitoring must have  | an honourable failure                 | met    |
 
+    @brief_default
+    Scenario Outline: With the rules' default of one mitigation, a register entry recording <mitigations> mitigations
+      The brief leaves the number to the rules; the shipped rules ask for one. Tuning it is a policy change this
+      scenario reports (the outline above follows whatever number the rules set).
+
+      Given the rules keep their default mitigations the risk register must record of 1
+      And a priority outcome "Community transport pilot" that failed
+      And the risk register entry for it reads mitigations: <mitigations>, and otherwise meets every criterion
+      Then it is <verdict>
+      And the result says criterion "mitigations and a contingency" was <met>
+
+      Examples:
+        | mitigations | verdict                               | met    |
+        | none        | an unmanaged failure, with a red flag | missed |
+        | 1           | an honourable failure                 | met    |
+
+    @brief_default
+    Scenario Outline: With the rules' default of one early-warning indicator, monitoring with <indicators> of them
+      The brief leaves the number to the rules; the shipped rules ask for one. With no risk appetite approved,
+      criterion (6) alone decides.
+
+      Given the rules keep their default early-warning indicators monitoring must have of 1
+      And a priority outcome "Community transport pilot" that failed
+      And the risk register entry for it reads risk appetite approved by: nobody; early-warning indicators: <indicators>; monitoring acted on: yes, and otherwise meets every criterion
+      Then it is <verdict>
+      And the result says criterion "monitoring with early-warning indicators, acted on" was <met>
+
+      Examples:
+        | indicators | verdict                               | met    |
+        | none       | an unmanaged failure, with a red flag | missed |
+        | 1          | an honourable failure                 | met    |
+
   Rule: Never honourable where vulnerable people or safeguarding were harmed, or fraud or negligence is found
 
     Scenario: A failed outcome concerning vulnerable people or safeguarding is never honourable, even with every criterion met

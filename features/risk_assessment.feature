@@ -79,6 +79,25 @@ Feature: Risk assessment
       Then it is not flagged
       And the area's risk assessment is 3, performing well
 
+    Scenario: Each outcome's flag, by colour and by kind
+      Given a priority outcome "Household waste recycled" that exceeded
+      And a priority outcome "Town centre regeneration" that failed
+      And the risk register has no entry for it
+      And a priority outcome "Community transport pilot" that failed
+      And it passes the honourable-failure test
+      Then the outcome "Household waste recycled" has a green flag
+      And "Household waste recycled" has an exceptional_success flag
+      And "Household waste recycled" has no red flag
+      And "Town centre regeneration" has a red flag
+      And "Town centre regeneration" has an unmanaged_failure flag
+      And "Town centre regeneration" has no green flag
+      And it has an honourable_failure flag
+      And it has no red flag
+      And it has no green flag
+      And the area has 1 red flag and 1 green flag
+      And the area has one honourable_failure flag
+      And the area has no concern_not_tackled flag
+
   Rule: The area's score: no red flag and enough green flags is 4, no red flag is 3
 
     Scenario Outline: With no red flag, the number of green flags for performing strongly, and either side of it
@@ -97,6 +116,24 @@ Feature: Risk assessment
       Given the number of innovations that succeeded and shared their learning is equal to the number of green flags for performing strongly
       Then the area has 0 red flags
       And the area's risk assessment is 4, performing strongly
+
+    Scenario: The green flags the area has are the ones its score counts, whatever raised them
+      The area's flag count is every flag of that colour in the result, as the risk score counts them, not only
+      the flags of one kind or one rule file.
+
+      Given the number of priority outcomes that exceeded is one fewer than the number of green flags for performing strongly
+      And an innovation "Digital library service" that succeeded
+      And its learning was shared
+      Then "Digital library service" has an innovative_success flag
+      And the area has no red flag
+      And the area's risk assessment is 4, performing strongly
+
+    Scenario: An exceeded outcome and an innovation shared are two green flags
+      Given a priority outcome "Household waste recycled" that exceeded
+      And an innovation "Digital library service" that succeeded
+      And its learning was shared
+      Then the area has 2 green flags and no red flag
+      And the area has one exceptional_success flag and one innovative_success flag
 
     Scenario: An area with no priority outcomes or innovations gets no risk assessment score
       The brief does not say what becomes of an area with nothing to assess. With no outcome there is
