@@ -272,7 +272,7 @@ Feature: Overall area view
         | element          | score | for        |
         | use of resources | 4     | Wealdshire |
         | risk assessment  | 3     |            |
-      And Harrowden's themes score 2 for managing finances, 2 for governing the business and 2 for managing resources
+      And Harrowden's themes all score 2
       And it scored itself 2 for use of resources
       And it scored itself 4 for risk assessment
       Then Harrowden's use of resources is 2, adequate
