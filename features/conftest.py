@@ -1054,8 +1054,8 @@ def given_theme_kloes(area: Area, name: str | None, theme: str, every: str | Non
 
 @given(parsers.re(WHOSE + r" (?:themes all score|KLOEs are all scored) (?P<score>\d)$"))
 def given_all_kloes(area: Area, name: str | None, score: str) -> None:
-    """Given a council whose themes all score <n> (or: whose KLOEs are all scored <n>): every KLOE of the
-    rules' KLOE table scored that, whatever its themes, so every theme scores it."""
+    """Given a council whose themes all score <n>|KLOEs are all scored <n>: every KLOE of the rules' KLOE
+    table scored that, whatever its themes, so every theme scores it."""
     area.set_kloes(area.body(name), dict.fromkeys(kloe_table(area), int(score)))
 
 
