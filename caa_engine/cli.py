@@ -106,9 +106,9 @@ INDEX_PAGE = "index.html"  # the national index of an HTML folder run
 SCHEMAS: dict[str, type[BaseModel]] = {"evidence": EvidenceBundle, "rules": RuleSetFile}
 
 
-def _fail(*errors: InvalidInputError) -> NoReturn:
+def _fail(*errors: InvalidInputError, context: bool = False) -> NoReturn:
     for error in errors:
-        click.echo(error.render(), err=True)  # Issue.render shows control characters as escapes
+        click.echo(error.render(context), err=True)  # Issue.render shows control characters as escapes
     sys.exit(2)
 
 
@@ -913,15 +913,37 @@ def _findings_named(result: Result, wanted: str | None, name: str | None) -> lis
 
 @cli.command("check")
 @click.argument("rules_dir", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "kind",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="text: errors and warnings on stderr as file:line:col lines; json: one object "
+    '{"errors": [...], "warnings": [...]} on stdout, each issue with code, message, file, line, column, path and '
+    "hint, for an editor or CI (exit 2 when there are errors, as with text).",
+)
+@click.option(
+    "--context",
+    is_flag=True,
+    help="Under each error and warning, show the line of the rule file it points at with a caret under the column.",
+)
 @_limit_option
-def check_command(rules_dir: Path | None, max_bytes: int | None) -> None:
+def check_command(rules_dir: Path | None, kind: str, context: bool, max_bytes: int | None) -> None:
     """Validate a rules folder (default: ./rules) and summarise it."""
     directory = rules_dir if rules_dir is not None else default_rules_dir()
     try:
         with input_limit(max_bytes):
             plan = load_rules(directory)
     except RuleError as error:
-        _fail(error)
+        if kind == "json":
+            click.echo(_issues_json(error.issues, []))
+            sys.exit(2)
+        _fail(error, context=context)
+    if kind == "json":
+        dated_gaps = plan.dated.gaps() if plan.dated is not None else []
+        click.echo(_issues_json([], sorted([*plan.warnings, *dated_gaps], key=Issue.sort_key)))
+        return
     counts = [
         _count(len(plan.rulesets), "rule set"),
         _count(len(plan.rules), "rule"),
@@ -929,16 +951,21 @@ def check_command(rules_dir: Path | None, max_bytes: int | None) -> None:
     ]
     dated = plan.dated.gaps() if plan.dated is not None else []
     for warning in sorted([*plan.warnings, *dated], key=Issue.sort_key):
-        click.echo(
-            f"{_shown(str(warning.location))}: warning: {warning.code}: {visible(warning.message)}\n"
-            f"    hint: {visible(warning.hint)}",
-            err=True,
-        )
+        click.echo(warning.render(context, label="warning: "), err=True)
     click.echo(f"{_shown(directory)}: OK, {', '.join(counts)}")
     if plan.dated is not None:  # dated rules: the counts above are the current period's
         click.echo("periods each element is judged for (the counts above are the current rules'):")
         for line in plan.dated.lines():
             click.echo(f"  {visible(line)}")
+
+
+def _issues_json(errors: list[Issue], warnings: list[Issue]) -> str:
+    """``{"errors": [...], "warnings": [...]}``: every issue (none cut), sorted by place, for machines."""
+    document = {
+        "errors": [i.as_dict() for i in sorted(errors, key=Issue.sort_key)],
+        "warnings": [i.as_dict() for i in warnings],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False)
 
 
 @cli.command("verify")

@@ -9,8 +9,12 @@ Problems in the engine itself (never the user's fault) are :class:`EngineError`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+import stat
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from ._io import visible
 
@@ -22,7 +26,59 @@ __all__ = [
     "RuleError",
     "EvidenceError",
     "EngineError",
+    "fold_repeats",
+    "source_line",
 ]
+
+# A source line is shown under an issue only from a regular file this size or smaller: a line of a huge file is
+# not worth reading it again, and a pipe or device cannot be read twice.
+MAX_SOURCE_BYTES = 8 * 1024 * 1024
+# Past this many characters a source line is cut (around the column) rather than shown whole.
+MAX_SHOWN_LINE = 160
+
+
+@lru_cache(maxsize=16)
+def _source_lines(file: str, size: int, mtime_ns: int) -> tuple[str, ...]:
+    with open(file, "rb") as handle:
+        return tuple(handle.read(MAX_SOURCE_BYTES + 1).decode("utf-8", errors="replace").split("\n"))
+
+
+def source_line(location: Location) -> str | None:
+    """The text of the line ``location`` points at, or None when there is none to show.
+
+    None for a location with no line (a dict bundle's key path, standard input), a file that is not a regular
+    file, is over :data:`MAX_SOURCE_BYTES`, cannot be read, or is shorter than the line.  Files are read once
+    per size and modification time and kept in a small cache.
+    """
+    if location.line <= 0 or not location.file:
+        return None
+    try:
+        found = os.stat(location.file)
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(found.st_mode) or found.st_size > MAX_SOURCE_BYTES:
+        return None
+    try:
+        lines = _source_lines(location.file, found.st_size, found.st_mtime_ns)
+    except OSError:
+        return None
+    if location.line > len(lines):
+        return None
+    line = lines[location.line - 1].rstrip("\r")
+    return line if line.strip() else None  # a caret under nothing points at nothing
+
+
+def _with_caret(text: str, column: int) -> tuple[str, str]:
+    """The line as a terminal shows it and the caret line under ``column`` (counting from 1)."""
+    column = max(1, min(column, len(text) + 1))
+    before, after = text[: column - 1], text[column - 1 :]
+    if len(text) > MAX_SHOWN_LINE:  # keep the column in view: cut the line around it
+        start = max(0, column - 1 - MAX_SHOWN_LINE // 2)
+        before = ("…" if start else "") + text[start : column - 1]
+        rest = MAX_SHOWN_LINE - len(before)
+        after = text[column - 1 : column - 1 + rest] + ("…" if len(after) > rest else "")
+    shown_before = visible(before).replace("\t", " ")
+    return shown_before + visible(after).replace("\t", " "), " " * len(shown_before) + "^"
 
 
 @dataclass(frozen=True, order=True)
@@ -53,16 +109,64 @@ class Issue:
         loc = self.location
         return (loc.file, loc.line, loc.column, self.code, self.message)
 
-    def render(self) -> str:
-        """The compiler-style line: ``file:line:col: code: message (hint)``.
+    def render(self, context: bool = False, label: str = "") -> str:
+        """The compiler-style line ``file:line:col: code: message``, then the hint.
 
-        Terminal text: control characters in the file name, message or hint are shown as escapes, so evidence
-        can neither send a terminal escape nor start a line of its own.
+        With ``context``, the source line is shown between them with a caret under the column, when the file
+        can be read again and holds the line (``caa check --context``).
+
+        ``label`` goes before the code (``warning: ``).  Terminal text: control characters in the file name,
+        message, source line or hint are shown as escapes, so evidence can neither send a terminal escape nor
+        start a line of its own.
         """
-        text = f"{visible(str(self.location))}: {self.code}: {visible(self.message)}"
+        text = f"{visible(str(self.location))}: {label}{self.code}: {visible(self.message)}"
+        line = source_line(self.location) if context else None
+        if line is not None:
+            shown, caret = _with_caret(line, self.location.column)
+            text += f"\n    {shown}\n    {caret}"
         if self.hint:
             text += f"\n    hint: {visible(self.hint)}"
         return text
+
+    def as_dict(self) -> dict[str, Any]:
+        """The issue for machines: code, message, file, line, column (0 when unknown), path and hint."""
+        loc = self.location
+        return {
+            "code": self.code,
+            "message": self.message,
+            "file": loc.file,
+            "line": loc.line,
+            "column": (loc.column or 1) if loc.line > 0 else 0,
+            "path": loc.path,
+            "hint": self.hint,
+        }
+
+
+def fold_repeats(issues: Iterable[Issue], codes: Collection[str]) -> list[Issue]:
+    """One issue for each root cause, sorted by place.
+
+    An issue of one of ``codes`` (codes whose message names what is wrong, such as an unknown name) with the same
+    code and message in the same file as an earlier one is the same mistake met again, e.g. a misspelt label
+    used by three rules: the first, by place, stays and says where else it was met; the others go.  Issues of
+    other codes are all kept: two table values that are not numbers are two mistakes, though worded alike.
+    """
+    groups: dict[tuple[str, str, str] | int, list[Issue]] = {}
+    for n, issue in enumerate(sorted(issues, key=Issue.sort_key)):
+        key = (issue.location.file, issue.code, issue.message) if issue.code in codes else n
+        groups.setdefault(key, []).append(issue)
+    folded: list[Issue] = []
+    for first, *rest in groups.values():
+        lines = sorted({i.location.line for i in rest if i.location.line > 0} - {first.location.line})
+        if lines:
+            shown = ", ".join(str(n) for n in lines[:5]) + (f" and {len(lines) - 5} more" if len(lines) > 5 else "")
+            first = Issue(
+                first.code,
+                f"{first.message} (also at line{'s' if len(lines) > 1 else ''} {shown})",
+                first.location,
+                first.hint,
+            )
+        folded.append(first)
+    return folded
 
 
 class CaaError(Exception):
@@ -81,10 +185,11 @@ class InvalidInputError(CaaError):
         self.issues: list[Issue] = sorted(issues, key=Issue.sort_key)
         super().__init__(self.render())
 
-    def render(self) -> str:
+    def render(self, context: bool = False) -> str:
+        """The heading, then each issue (with its source line and caret, if ``context``), sorted by place."""
         count = len(self.issues)
         head = f"{count:,} {self.kind} error{'s' if count != 1 else ''} occurred:"
-        lines = [head, *(issue.render() for issue in self.issues[: self.MAX_SHOWN])]
+        lines = [head, *(issue.render(context) for issue in self.issues[: self.MAX_SHOWN])]
         if count > self.MAX_SHOWN:
             more = count - self.MAX_SHOWN
             lines.append(f"... and {more:,} more {self.kind} error{'s' if more != 1 else ''}, not shown")

@@ -18,7 +18,7 @@ from fractions import Fraction
 from typing import Any
 
 from .._messages import did_you_mean, safe_repr
-from ..errors import Issue, RuleError
+from ..errors import Issue, RuleError, fold_repeats
 from ..evidence.facts import INPUT_FACT_TYPES
 from ..facts import FactType, FieldSpec, normalise_number, value_type_of
 from .expr import (
@@ -103,6 +103,12 @@ class CheckedRule:
     # The placeholders of its description and 'short_of' texts (placeholder text -> expr), filled in with the
     # subject's final values for reasons in words; read after the session, so they change no stratum.
     words: dict[str, Expr] = field(default_factory=dict)
+
+
+# Codes whose message names the unknown thing: the same message twice in a file is one misspelling used twice.
+FOLDED_CODES = frozenset(
+    {"unknown-classification", "unknown-label", "unknown-fact", "unknown-value", "undefined-parameter"}
+)
 
 
 @dataclass
@@ -480,6 +486,15 @@ class _Checker(SchemaBuilder):
         return CheckedMeasure(rs, index, measure, expr, info, scope.reads, scope.params, when)
 
     def check_rules(self) -> list[CheckedRule]:
+        # A misspelt classification name is one mistake: found before any condition reads it, so a read of it
+        # is not reported as an unknown fact as well.
+        self.undeclared_classifications = {
+            name
+            for rs in self.rulesets
+            for rule in rs.model.rules
+            for name in (rule.then.classify or {})
+            if name not in self.classifications and name not in self.broken_classifications
+        }
         checked: list[CheckedRule] = []
         for rs in self.rulesets:
             for index, rule in enumerate(rs.model.rules):
@@ -803,7 +818,7 @@ def check_rules(rulesets: list[LoadedRuleSet]) -> CheckedRules:
     measures = checker.check_measures()
     rules = checker.check_rules()
     if checker.issues:
-        raise RuleError(checker.issues)
+        raise RuleError(fold_repeats(checker.issues, FOLDED_CODES))
     return CheckedRules(
         rulesets,
         checker.types,

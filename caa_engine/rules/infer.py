@@ -99,6 +99,8 @@ class ExpressionChecker:
         self.per_measures: dict[str, str] = {}  # into -> the type its per-fact measures run per
         self.per_measure_first: dict[str, tuple[str, int]] = {}  # into -> (first measure's id, its line)
         self.broken_classifications: set[str] = set()  # reported once where declared, not again where used
+        # Classifications rules write but nobody declared: reported where written, not again where read.
+        self.undeclared_classifications: set[str] = set()
         self.warnings: list[Issue] = []  # problems that change nothing yet, e.g. a share threshold written 0.75
         self.units_checked: set[tuple[str, str]] = set()  # (rule file, parameter): its unit reported once
 
@@ -405,6 +407,8 @@ class ExpressionChecker:
                 "'judgement' facts are only read by a rule set that combines elements",
                 f"list the elements whose judgements it reads, e.g. 'combines: [{example}]'",
             )
+        if head in self.undeclared_classifications:
+            raise Unchecked(ref, "unchecked", f"'{ref.dotted}' reads a classification that is not declared")
         candidates = [f"params.{p}" for p in scope.ruleset.model.parameters]
         for name in allowed:
             candidates += [f"{name}.{f}" for f in self.types[name].fields]
