@@ -173,13 +173,13 @@ Feature: Use of resources
 
   @brief_default
   Scenario: Every body is judged on its own: a district is never lost in the county's view
-    Given the rules keep the brief's numbers for use of resources
+    Given the rules keep the brief's default themes needed for performing strongly of 2
     And a county council called Wealdshire County Council
-    And its themes score 4 for managing finances, 4 for governing the business and 3 for managing resources
+    And its themes score 4 for the first theme, 4 for the second theme and 3 for every other theme
     And a district council called Harrowden District Council
-    And its themes score 2 for managing finances, 2 for governing the business and 1 for managing resources
+    And its themes all score 2
     And a police force called Wealdshire Police
-    And its themes score 3 for managing finances, 3 for governing the business and 3 for managing resources
+    And its themes all score 3
     Then Wealdshire County Council's use of resources is 4, performing strongly
     And Harrowden District Council's use of resources is 2, adequate
     And Wealdshire Police's use of resources is 3, performing well
