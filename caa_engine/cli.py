@@ -4,7 +4,7 @@
 ``caa explain PATH --body ID`` explains one judgement from its audit trail,
 ``caa impact PATH... --against OLD_RULES`` shows what a rule change does to
 every area, ``caa check [RULES_DIR]`` validates a rules folder, and ``caa
-schema evidence|rules`` prints JSON Schema.  Invalid rules or evidence exit with
+schema evidence|rules [--out FILE]`` prints or writes JSON Schema.  Invalid rules or evidence exit with
 status 2 and every problem on stderr as ``path:line:col: code: message``;
 no traceback is ever shown for bad input.
 """
@@ -46,13 +46,11 @@ try:
     from typing import IO, Any, TypeVar
 
     import click
-    from pydantic import BaseModel
 
     from . import (
         BACKENDS,
         Engine,
         EngineError,
-        EvidenceBundle,
         EvidenceError,
         Issue,
         Location,
@@ -84,6 +82,7 @@ try:
     from .engine import default_backend_name, default_rules_dir, load_rules
     from .errors import InvalidInputError
     from .evidence.loader import LoadedBundle, load_bundle
+    from .json_schema import SCHEMA_IDS, SCHEMAS, schema_text
     from .ledger import Ledger, LedgerError
     from .ledger.commands import compare_command, history_command, ledger_group
     from .report import DEFAULT_WIDTH, FORMATS, SUFFIXES, report_frame
@@ -93,7 +92,6 @@ try:
     from .report.summary import SUMMARY_SUFFIXES, render_summary
     from .result import TRAILS
     from .round import AreaOutcome, ReportStyle, Round, RoundTask, default_jobs
-    from .rules.model import RuleSetFile
 except KeyboardInterrupt:
     _interrupted()
 
@@ -103,7 +101,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 BUNDLE_SUFFIXES = (".yaml", ".yml", ".json")
 INDEX_PAGE = "index.html"  # the national index of an HTML folder run
-SCHEMAS: dict[str, type[BaseModel]] = {"evidence": EvidenceBundle, "rules": RuleSetFile}
 
 
 def _fail(*errors: InvalidInputError, context: bool = False) -> NoReturn:
@@ -1017,10 +1014,27 @@ def _count(number: int, noun: str) -> str:
 
 @cli.command("schema")
 @click.argument("which", type=click.Choice(sorted(SCHEMAS)))
-def schema_command(which: str) -> None:
-    """Print the JSON Schema of an evidence bundle or a rule file."""
-    schema = SCHEMAS[which].model_json_schema()
-    click.echo(json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="write the schema to FILE (atomically) instead of printing it; the project's copies are "
+    "schemas/rules.schema.json and schemas/evidence.schema.json",
+)
+def schema_command(which: str, out: Path | None) -> None:
+    """Print the JSON Schema of an evidence bundle or a rule file.
+
+    Its "$id" is stable (https://caa-engine.example/schemas/WHICH.schema.json); an editor's YAML extension
+    reads the schema a file names on its first line, "# yaml-language-server: $schema=PATH".
+    """
+    text = schema_text(which)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        write_atomic(out, text)
+    except OSError as error:
+        _stop(f"cannot write '{display_name(out)}': {error.strerror or error}", 2)
+    click.echo(f"{_shown(out)}: the {which} schema ({SCHEMA_IDS[which]})", err=True)
 
 
 cli.add_command(ledger_group)

@@ -37,31 +37,42 @@ class _Model(BaseModel):
 
 
 class Judgement(_Model):
-    score: int
-    label: str
+    """One body's judgement for a per-body element: its score and label, the rule that decided it, and any cap."""
+
+    score: int = Field(description="the score, 1-4")
+    label: str = Field(description="the scale's word for the score, e.g. 'performing well'")
     rule: str = Field(description="the rule whose score won")
     uncapped: int | None = Field(default=None, description="the score before a cap held it down")
     capped_by: str | None = Field(default=None, description="the rule that capped the score")
     measures: dict[str, list[dict[str, Any]]] = Field(
         default_factory=dict, description="facts measures derived for this subject"
     )
-    notes: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list, description="the texts of the notes rules added")
 
 
 class ElementResult(_Model):
-    title: str
-    ruleset: str
-    version: str
-    scope: str
+    """One CAA element's result: the area's score for an area element, or a judgement per body (``bodies``).
+
+    For an element judged per area, ``score``, ``label``, ``rule``, ``uncapped`` and ``capped_by`` are as in a
+    :class:`Judgement` and ``bodies`` is None; for one judged per body they are None and ``bodies`` holds them.
+    """
+
+    title: str = Field(description="the rule set's title")
+    ruleset: str = Field(description="the id of the rule set that judged it")
+    version: str = Field(description="that rule set's version")
+    scope: str = Field(description="'area' or 'body'")
     score: int | None = None
     label: str | None = None
     rule: str | None = None
     uncapped: int | None = None
     capped_by: str | None = None
-    bodies: dict[str, Judgement] | None = None
+    bodies: dict[str, Judgement] | None = Field(default=None, description="body id -> its judgement")
 
 
 class FlagResult(_Model):
+    """A flag a rule raised: red for a significant concern, green for exceptional success, or none (such as an
+    honourable failure)."""
+
     kind: str
     colour: str | None = Field(default=None, description="red for a significant concern, green for success")
     subject: str
@@ -71,6 +82,8 @@ class FlagResult(_Model):
 
 
 class NoteResult(_Model):
+    """A note a rule added about a subject, such as a KLOE to reassess next year."""
+
     kind: str
     subject: str
     rule: str
@@ -88,12 +101,20 @@ class Finding(_Model):
 
 
 class BodyInfo(_Model):
+    """A body of the area as the evidence named it."""
+
     name: str
     kind: str
     lead: bool
 
 
 class Result(_Model):
+    """The result of assessing one area: each element's judgements, the overall view, flags, findings and notes,
+    and the audit trail behind them, with the rules and evidence (by sha256) they came from.
+
+    Made by :class:`caa_engine.Engine` and :func:`caa_engine.assess`; :meth:`to_json` is its canonical text.
+    """
+
     area: dict[str, str]
     bodies: dict[str, BodyInfo] = Field(description="every body in the area, by id")
     elements: dict[str, ElementResult]
