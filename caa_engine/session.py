@@ -52,9 +52,7 @@ class Outcome:
 class _Operand:
     left: Compiled
     right: Compiled
-    valid: str  # the match fact's field names: f"{key}v", f"{key}l", f"{key}r"
-    low: str
-    high: str
+    fields: tuple[str, str, str]  # the match fact's fields for it: whether valid, the left and the right integer
 
 
 @dataclass(frozen=True)
@@ -97,9 +95,7 @@ class Program:
                     _Operand(
                         compile_expression(op.left, types, per),
                         compile_expression(op.right, types, per),
-                        f"{op.key}v",
-                        f"{op.key}l",
-                        f"{op.key}r",
+                        _operand_names(op.key),
                     )
                     for op in rule.operands
                 ),
@@ -350,7 +346,7 @@ def _match_facts(
             if compiled.operands:
                 scope = Scope(store, subject=subject, memo=memo)
                 for operand in compiled.operands:
-                    _put_operand(fact, operand, operand.left(scope), operand.right(scope))
+                    _put_operand(fact, operand.fields, operand.left(scope), operand.right(scope))
     return [out[key] for key in sorted(out)]
 
 
@@ -361,20 +357,23 @@ def _plan_of(rules: tuple[PlanRule, ...], store: FactStore) -> Plan:
     return Plan((), store.fact_types, {}, (Stratum(0, (), (), rules),), "")
 
 
-def _put_operand(fact: dict[str, Any], operand: _Operand, left: Any, right: Any) -> None:
+def _operand_names(key: str) -> tuple[str, str, str]:
+    return f"{key}v", f"{key}l", f"{key}r"
+
+
+def _put_operand(fact: dict[str, Any], fields: tuple[str, str, str], left: Any, right: Any) -> None:
     """Two integers (or texts/booleans) whose comparison equals the exact comparison of left and right.
 
     Numbers are cross-multiplied.  Where a product leaves int64 (what durable-rules compares), the
     session compares the two exactly itself and hands over the sign of the difference and 0, which
     every operator compares the same way: a rule's large or very precise number is never an error.
     """
+    valid, low, high = fields
     if left is None or right is None:
-        fact[operand.valid] = fact[operand.low] = fact[operand.high] = 0
+        fact[valid] = fact[low] = fact[high] = 0
         return
     if type(left) is int and type(right) is int and -INT64 <= left <= INT64 and -INT64 <= right <= INT64:
-        fact[operand.valid] = 1  # the commonest case: two integers a backend compares as they are
-        fact[operand.low] = left
-        fact[operand.high] = right
+        fact[valid], fact[low], fact[high] = 1, left, right  # the commonest case: two integers, as they are
         return
     if isinstance(left, date) and isinstance(right, date):
         left, right = left.toordinal(), right.toordinal()  # a day number: backends compare integers
@@ -384,20 +383,14 @@ def _put_operand(fact: dict[str, Any], operand: _Operand, left: Any, right: Any)
         if left > INT64 or -left > INT64 or right > INT64 or -right > INT64:
             a, b = Fraction(a), Fraction(b)
             left, right = (a > b) - (a < b), 0
-    fact[operand.valid] = 1
-    fact[operand.low] = left
-    fact[operand.high] = right
+    fact[valid], fact[low], fact[high] = 1, left, right
 
 
 def _operand_fields(key: str, left: Any, right: Any) -> dict[str, Any]:
     """The fields ``_put_operand`` gives one operand, as a dict (for tests and callers without a program)."""
     fact: dict[str, Any] = {}
-    _put_operand(fact, _Operand(_unused, _unused, f"{key}v", f"{key}l", f"{key}r"), left, right)
+    _put_operand(fact, _operand_names(key), left, right)
     return fact
-
-
-def _unused(scope: Scope) -> Any:  # pragma: no cover - a placeholder operand expression
-    raise AssertionError("not evaluated")
 
 
 def _fire(
