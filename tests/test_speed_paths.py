@@ -247,3 +247,38 @@ def test_the_saved_parser_tables_parse_every_condition_as_the_grammar_does(monke
     expr._parse.cache_clear()
     assert saved == built
     assert sum(isinstance(item, tuple) for item in saved) == len(CONDITIONS_THAT_FAIL)
+
+
+STRONG_THEME_RULE = """  - id: kloe_in_a_strong_theme
+    description: A KLOE whose own theme scores 3 or more.
+    source: "a test of the per-stratum aggregate memo"
+    per: kloe
+    when: count(theme where theme == kloe.theme and score >= 3) >= 1
+    then:
+      note:
+        kind: strong_theme
+        text: "KLOE {kloe.code} is in a strong theme"
+
+"""
+
+
+def test_an_aggregate_whose_where_reads_the_subject_is_taken_afresh_for_each_subject(
+    tmp_path: Path, backend: str
+) -> None:
+    # The memo shares an aggregate between the subjects of one body; this one depends on each KLOE's own theme,
+    # so sharing it would give every KLOE of the body the first KLOE's answer.
+    from rule_folders import write_rules
+
+    shipped = (ROOT / "rules" / "use_of_resources.yaml").read_text(encoding="utf-8")
+    anchor = "  - id: uor_reassess_next_year"
+    assert anchor in shipped
+    folder = write_rules(tmp_path, {"use_of_resources.yaml": shipped.replace(anchor, STRONG_THEME_RULE + anchor)})
+    kloes = {"1.1": 4, "1.2": 4, "1.3": 4, "2.1": 2, "2.2": 2, "2.3": 2, "2.4": 2}
+    bundle = {
+        "area": {"id": "x", "name": "X"},
+        "bodies": [{"id": "x-dc", "name": "X DC", "kind": "district"}],
+        "use_of_resources": {"assessments": [{"body": "x-dc", "kloes": kloes}]},
+    }
+    result = Engine(folder, backend=backend).assess(bundle)
+    strong = sorted(note.subject for note in result.notes if note.kind == "strong_theme")
+    assert strong == ["x-dc/kloe/1.1", "x-dc/kloe/1.2", "x-dc/kloe/1.3"]
