@@ -301,8 +301,9 @@ def _assess_all(engines: list[Engine], bundles: list[Path]) -> list[list[Result]
     "--out-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Write one report per area into this folder, named after its bundle (NAME.json, .html or .txt), "
-    "each as soon as it is judged; a bad bundle is reported and every other area is still judged.",
+    help="Write one report per area into this folder, named after its bundle (NAME.json, .html, .md or .txt), "
+    "each as soon as it is judged, and for HTML the national index, index.html; a bad bundle is reported and "
+    "every other area is still judged.",
 )
 @click.option(
     "--jobs",
