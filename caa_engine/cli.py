@@ -92,6 +92,7 @@ try:
     from .report.summary import SUMMARY_SUFFIXES, render_summary
     from .result import TRAILS
     from .round import AreaOutcome, ReportStyle, Round, RoundTask, default_jobs
+    from .scenario_runner import caa_test_command
 except KeyboardInterrupt:
     _interrupted()
 
@@ -1041,6 +1042,7 @@ def schema_command(which: str, out: Path | None) -> None:
 cli.add_command(ledger_group)
 cli.add_command(history_command)
 cli.add_command(compare_command)
+cli.add_command(caa_test_command)  # caa test: the step library over scenarios kept anywhere
 
 
 def main() -> None:

@@ -145,3 +145,25 @@ def test_a_scenario_that_pins_the_briefs_numbers_names_each_number_a_tuning_chan
     )
     left_out = run_features("--rules-dir", str(rules), "-k", "cheltenham", "-m", "not brief_default")
     assert left_out.returncode == 5  # every Cheltenham scenario pins the brief's numbers, and says so by its tag
+
+
+def test_a_scenario_module_that_does_not_use_the_area_is_told_the_line_to_write(tmp_path: Path) -> None:
+    # The step library is a plugin: its fixtures serve the whole run, so 'area' cannot be autouse, and a module of
+    # scenarios must ask for it (it is what runs each scenario on each backend).
+    (tmp_path / "a.feature").write_text(
+        "Feature: A\n  Scenario: One\n    Given a council whose KLOE 1.1 is scored 3\n", encoding="utf-8"
+    )
+    (tmp_path / "test_mine.py").write_text("from pytest_bdd import scenarios\n\nscenarios('a.feature')\n")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    run = subprocess.run(
+        # --rules-dir=PATH in one word: pytest looks for its rootdir before the plugin's options are known, and
+        # would take a separate PATH for a path to test, and find the project's pyproject.toml from it.
+        [sys.executable, "-m", "pytest", "-p", "caa_engine.scenarios", "-p", "no:cacheprovider",
+         f"--rules-dir={ROOT / 'rules'}", "test_mine.py"],
+        cwd=tmp_path, capture_output=True, text=True,
+    )  # fmt: skip
+    assert run.returncode == 4, run.stdout + run.stderr
+    assert (
+        "test_mine.py::test_one: a scenario module must use the step library's area: write "
+        'pytestmark = pytest.mark.usefixtures("area") in test_mine.py' in run.stderr
+    )

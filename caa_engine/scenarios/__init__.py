@@ -2,7 +2,7 @@
 
 Load it with ``pytest_plugins = ["caa_engine.scenarios"]`` in a ``conftest.py`` (as ``features/conftest.py``
 does) or ``pytest -p caa_engine.scenarios``; ``caa test SCENARIOS --rules RULES`` runs it over a folder of
-feature files kept anywhere (:mod:`.command`). pytest-bdd finds step definitions in a ``conftest.py``, in the
+feature files kept anywhere (:mod:`caa_engine.scenario_runner`). pytest-bdd finds step definitions in a ``conftest.py``, in the
 test module, or in a plugin, so each step module is registered as a plugin of its own, below. It is not a
 ``pytest11`` entry point: installed, it would join every pytest run on the machine, with its options, its
 fixtures and its xdist scheduler.
