@@ -52,7 +52,11 @@ def theme_named(area: Area, theme_words: str) -> str:
     theme = slug(words).replace("-", "_")
     if theme not in order:
         shown = ", ".join(t.replace("_", " ") for t in order)
-        raise ValueError(f"the rules have no theme '{theme_words}' (they have {len(order)}: {shown})")
+        raise ValueError(
+            f"this scenario names the theme '{theme_words}', and the rules under test have no such theme (they have "
+            f"{len(order)}: {shown}); it states the KLOE table it was written for, so it no longer describes these "
+            "rules (a scenario not about one table says 'its first theme', 'its largest theme')"
+        )
     return theme
 
 
