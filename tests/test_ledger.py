@@ -321,7 +321,10 @@ def test_a_recording_role_with_only_select_and_insert_records_and_cannot_rewrite
     import psycopg
 
     owner_url = postgres.new_ledger()
-    Ledger.open(owner_url).close()
+    code, out, _ = _caa("ledger", "init", "--ledger", owner_url)
+    assert code == 0 and out == f"{shown_url(owner_url)}: a caa ledger, 0 records\n"
+    assert _caa("ledger", "init", "--ledger", owner_url)[0] == 0  # an existing ledger is left as it is
+    assert _caa("ledger", "verify", "--ledger", owner_url)[1].startswith(f"{shown_url(owner_url)}: OK, 0 records")
     schema = _schema(owner_url)
     role = f"rec_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(owner_url, autocommit=True) as db:

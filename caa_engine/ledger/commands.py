@@ -61,6 +61,23 @@ def ledger_group() -> None:
     """The ledger of recorded results."""
 
 
+@ledger_group.command("init")
+@ledger_option
+def init_command(ledger_path: str | None) -> None:
+    """Create an empty ledger (a file, or the tables and triggers in a PostgreSQL schema), recording nothing.
+
+    Recording creates one too; this lets a database's owner create it before granting recorders SELECT and
+    INSERT only (docs/ledger.md).  An existing ledger is left as it is."""
+    target = ledger_path or DEFAULT_LEDGER
+    try:
+        with Ledger.open(target) as ledger:
+            count = ledger.head_id()
+            name = ledger.path
+    except LedgerError as error:
+        _stop(str(error))
+    click.echo(f"{visible(str(name))}: a caa ledger, {count} record{'s' if count != 1 else ''}")
+
+
 @ledger_group.command("verify")
 @ledger_option
 @click.option(

@@ -143,6 +143,10 @@ class SqliteStorage:
     def __init__(self, path: Path, *, create: bool):
         self.path = path
         self.name = str(path)
+        if not create and not path.is_file():  # connecting would make an empty file
+            raise StorageError(
+                f"no ledger '{path}': record results with 'caa assess … --record' first, or give --ledger PATH"
+            )
         try:
             self._db = sqlite3.connect(path, timeout=60.0, isolation_level=None, check_same_thread=False)
             if create:

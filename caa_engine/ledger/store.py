@@ -216,6 +216,12 @@ class Ledger:
         with self._reading():
             return {row[0] for row in self._store.rows("SELECT hash FROM record")}
 
+    def head_id(self) -> int:
+        """The id of the last record (0 for an empty ledger)."""
+        with self._reading():
+            row = self._store.one("SELECT max(id) FROM record")
+        return int(row[0]) if row and row[0] is not None else 0
+
     def record(self, number: int) -> Record | None:
         with self._reading():
             row = self._store.one(f"SELECT {', '.join(_COLUMNS)} FROM record WHERE id = ?", (number,))
