@@ -340,7 +340,8 @@ def _assess_all(engines: list[Engine], bundles: list[Path]) -> list[list[Result]
     "--ledger",
     "ledger_path",
     default=None,
-    help="With --record: the ledger, a SQLite file created on first use, or a PostgreSQL database shared by several "
+    help="With --record or --history-from-ledger: the ledger, a SQLite file created on first use, or a PostgreSQL "
+    "database shared by several "
     "recorders (postgresql://USER@HOST/DB; needs the 'postgres' extra).  [default: $CAA_LEDGER, else "
     "./caa-ledger.sqlite]",
 )
