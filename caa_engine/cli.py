@@ -37,6 +37,7 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
 # The imports take a noticeable fraction of a second: Ctrl-C during them is still one line, never a traceback.
 try:
     import json
+    import os
     import re
     import shutil
     import tempfile
@@ -83,8 +84,9 @@ try:
     from .errors import InvalidInputError
     from .evidence.loader import LoadedBundle, load_bundle
     from .json_schema import SCHEMA_IDS, SCHEMAS, schema_text
-    from .ledger import Ledger, LedgerError
+    from .ledger import DEFAULT_LEDGER, LEDGER_ENV, Ledger, LedgerError
     from .ledger.commands import compare_command, history_command, ledger_group
+    from .ledger.earlier import LedgerHistory
     from .report import DEFAULT_WIDTH, FORMATS, SUFFIXES, report_frame
     from .report._page import IndexRow
     from .report.html import render_index
@@ -339,11 +341,21 @@ def _assess_all(engines: list[Engine], bundles: list[Path]) -> list[list[Result]
     "--ledger",
     "ledger_path",
     default=None,
-    help="With --record: the ledger, a SQLite file created on first use.  [default: $CAA_LEDGER, else "
+    help="With --record or --history-from-ledger: the ledger, a SQLite file created on first use, or a PostgreSQL "
+    "database shared by several "
+    "recorders (postgresql://USER@HOST/DB; needs the 'postgres' extra).  [default: $CAA_LEDGER, else "
     "./caa-ledger.sqlite]",
 )
 @click.option("--supersedes", type=int, default=None, help="With --record: the record this result corrects.")
 @click.option("--reason", default=None, help="With --supersedes: why the correction is made.")
+@click.option(
+    "--history-from-ledger",
+    "history_from_ledger",
+    is_flag=True,
+    help="Also read each indicator's earlier values from the ledger (see --ledger): what the results recorded for "
+    "the area in earlier periods were judged on, the ledger as it stands when the run starts.  The bundle's own "
+    "history wins; a value it gives differently is an error.",
+)
 @_limit_option
 def assess_command(
     paths: tuple[Path, ...],
@@ -360,6 +372,7 @@ def assess_command(
     ledger_path: str | None,
     supersedes: int | None,
     reason: str | None,
+    history_from_ledger: bool,
     max_bytes: int | None,
 ) -> None:
     """Assess evidence bundles: each PATH is a bundle file, a folder of them, or - (standard input).
@@ -368,8 +381,10 @@ def assess_command(
     status is then 2 (with --fail-fast, the first bad bundle stops the run and nothing is written)."""
     if out is not None and out_dir is not None:
         raise click.UsageError("give --out FILE (one report) or --out-dir FOLDER (one per area), not both")
-    if (supersedes is not None or reason is not None or ledger_path is not None) and not record:
-        raise click.UsageError("--ledger, --supersedes and --reason go with --record")
+    if (supersedes is not None or reason is not None) and not record:
+        raise click.UsageError("--supersedes and --reason go with --record")
+    if ledger_path is not None and not (record or history_from_ledger):
+        raise click.UsageError("--ledger goes with --record or --history-from-ledger")
     if (supersedes is None) != (reason is None):
         raise click.UsageError("a correction gives both --supersedes RECORD and --reason TEXT")
     if trail != "full" and kind != "json":
@@ -406,10 +421,11 @@ def assess_command(
         jobs = default_jobs() if jobs is None else jobs
         if jobs > 1 and len(tasks) > 1:
             _check_backend(name)
+        history = _history_source(ledger_path) if history_from_ledger else None
         try:
             # The ledger is opened once the workers are started: a forked worker must never hold its connection.
             with (
-                Round(plan, name, tasks, style, jobs=jobs, limit=max_bytes) as assessing,
+                Round(plan, name, tasks, style, jobs=jobs, limit=max_bytes, history=history) as assessing,
                 _ledger_sink(record, ledger_path, supersedes, reason) as keep,
             ):
                 with _summary_sink(summary, fail_fast) as record_rows:
@@ -423,6 +439,18 @@ def assess_command(
                         )
         except EngineError as error:
             _stop(str(error), 2)
+
+
+def _history_source(target: str | None) -> tuple[str, int]:
+    """The ledger to read earlier values from, and its last record now: every area of the run reads the ledger
+    as it stood when the run started, whatever the run (or anyone) records meanwhile.  The ledger is closed
+    again before any worker starts; each opens its own."""
+    where = target or os.environ.get(LEDGER_ENV) or DEFAULT_LEDGER
+    try:
+        with LedgerHistory(where) as history:
+            return where, history.upto
+    except LedgerError as error:
+        _stop(str(error), 2)
 
 
 @contextmanager

@@ -20,9 +20,12 @@ from .backends.durable import DurableBackend, durable_available, durable_import_
 from .backends.native import NativeBackend
 from .compile import Plan, load_plan
 from .dated import bundle_period
-from .errors import EngineError
+from .errors import EngineError, EvidenceError, Issue
+from .evidence.history import EarlierValue
 from .evidence.loader import LoadedBundle, bundle_facts, bundle_from_dict, load_bundle
 from .evidence.model import EvidenceBundle
+from .ledger.earlier import LedgerHistory
+from .ledger.store import Ledger
 from .result import Result, build_result
 from .session import Program, run_session
 from .wording import WordProgram, words_of
@@ -91,23 +94,36 @@ class Engine:
     def backend_name(self) -> str:
         return self.backend.name
 
-    def assess(self, bundle: str | Path | dict[str, Any] | EvidenceBundle | LoadedBundle) -> Result:
+    def assess(
+        self,
+        bundle: str | Path | dict[str, Any] | EvidenceBundle | LoadedBundle,
+        history_from: LedgerHistory | Ledger | str | Path | None = None,
+    ) -> Result:
         """Assess one bundle (a file path, a dict, or a model).
 
-        Raises :class:`~caa_engine.errors.EvidenceError` for invalid evidence and
+        ``history_from``: also read the indicators' earlier values from this ledger (a :class:`LedgerHistory`,
+        a :class:`Ledger`, or a ledger's file path or PostgreSQL URL): the values the results recorded for the
+        bundle's area in earlier periods were judged on, merged with the bundle's own ``history``
+        (docs/ledger.md, "Earlier values from the ledger").
+
+        Raises :class:`~caa_engine.errors.EvidenceError` for invalid evidence (with ``history_from``, also a
+        bundle naming no period, or an earlier value it gives otherwise than the ledger),
+        :class:`~caa_engine.ledger.LedgerError` if the ledger cannot be read, and
         :class:`~caa_engine.errors.EngineError` if a backend fails.
         """
         loaded = _load(bundle)
+        period: str | None = None
         if self.plan.dated is not None:
-            _, plan = bundle_period(loaded, self.plan.dated)
+            period, plan = bundle_period(loaded, self.plan.dated)
             if plan.digest != self.plan.digest:
-                return self._engine_for_period(plan).assess(loaded)
+                return self._engine_for_period(plan).assess(loaded, history_from)
+        earlier = _earlier_values(loaded, period, history_from) if history_from is not None else []
         # A self-assessment of an element no rule set judges is an error only where rules read them:
         # a folder holding only some elements must still take a whole bundle.
         reads_own = any(rule.per == "self_assessment" for rule in self.plan.rules) or any(
             measure.per == "self_assessment" for measure in self.plan.measures
         )
-        facts = bundle_facts(loaded, self.plan.tables, self.plan.elements if reads_own else None)
+        facts = bundle_facts(loaded, self.plan.tables, self.plan.elements if reads_own else None, earlier, period)
         outcome = run_session(self.plan, self._prepared, self.backend, facts, self._program)
         result = build_result(
             self.plan,
@@ -137,6 +153,30 @@ class Engine:
             return engine
 
 
+def _earlier_values(
+    loaded: LoadedBundle, period: str | None, source: LedgerHistory | Ledger | str | Path
+) -> list[EarlierValue]:
+    """The earlier values the ledger holds for the bundle's area before its period (the rules' period for it,
+    else the one the bundle names).  Raises EvidenceError when there is no period to read before."""
+    bundle = loaded.bundle
+    period = period or bundle.period or (bundle.indicator_set.period if bundle.indicator_set else None)
+    if not period:  # an indicator set's period is '' when not given
+        raise EvidenceError(
+            [
+                Issue(
+                    "no-period",
+                    "reading earlier values from the ledger needs the bundle's period, and it names none",
+                    loaded.document.locate(()),
+                    "give the bundle's period at the top, e.g. 'period: 2008/09'",
+                )
+            ]
+        )
+    if isinstance(source, LedgerHistory):
+        return source.values(bundle.area.id, period)
+    with LedgerHistory(source) as history:
+        return history.values(bundle.area.id, period)
+
+
 def _load(bundle: Any) -> LoadedBundle:
     if isinstance(bundle, LoadedBundle):
         return bundle
@@ -149,17 +189,23 @@ def _load(bundle: Any) -> LoadedBundle:
     raise TypeError(f"cannot assess a {type(bundle).__name__}: pass a path, a dict or an EvidenceBundle")
 
 
-def assess(bundle: Any, rules: str | Path | Plan | None = None, backend: str | None = None) -> Result:
+def assess(
+    bundle: Any,
+    rules: str | Path | Plan | None = None,
+    backend: str | None = None,
+    history_from: LedgerHistory | Ledger | str | Path | None = None,
+) -> Result:
     """Assess one evidence bundle against a rules folder (default: ./rules).
 
     The compiled rules are reused while the rule files are unchanged, so calling
-    this in a loop (or from several threads) costs one compilation.
-    Raises RuleError, EvidenceError or EngineError.
+    this in a loop (or from several threads) costs one compilation.  ``history_from``: a ledger to read the
+    indicators' earlier values from (:meth:`Engine.assess`).
+    Raises RuleError, EvidenceError, LedgerError or EngineError.
     """
     if isinstance(rules, Plan):
-        return Engine(rules, backend).assess(bundle)
+        return Engine(rules, backend).assess(bundle, history_from)
     folder = Path(rules) if rules is not None else default_rules_dir()
-    return _engine_for(folder.resolve(), _fingerprint(folder), backend).assess(bundle)
+    return _engine_for(folder.resolve(), _fingerprint(folder), backend).assess(bundle, history_from)
 
 
 def _fingerprint(folder: Path) -> tuple[tuple[str, str], ...]:

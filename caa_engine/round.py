@@ -30,7 +30,8 @@ from .compile import Plan
 from .engine import Engine
 from .errors import EngineError, EvidenceError, Issue
 from .evidence.loader import load_bundle
-from .ledger.store import LedgerEntry, entry_of
+from .ledger.earlier import LedgerHistory
+from .ledger.store import LedgerEntry, LedgerError, entry_of
 from .report import DEFAULT_WIDTH, render, render_piece
 from .report._page import IndexRow, index_row
 from .report.summary import summary_rows
@@ -84,12 +85,24 @@ class AreaOutcome:
 
 
 class _Assessor:
-    """An engine and a report style: assesses one task and renders or writes its report."""
+    """An engine and a report style: assesses one task and renders or writes its report.  ``history``: the
+    ledger to read earlier values from and the last record to read, opened (in this process) when first used."""
 
-    def __init__(self, engine: Engine, style: ReportStyle):
+    def __init__(self, engine: Engine, style: ReportStyle, history: tuple[str, int] | None = None):
         self.engine = engine
         self.style = style
         self._entry: LedgerEntry | None = None  # the ledger entry of the task being run, when the style asks
+        self._history_at = history
+        self._history: LedgerHistory | None = None
+
+    def history(self) -> LedgerHistory | None:
+        if self._history is None and self._history_at is not None:
+            self._history = LedgerHistory(*self._history_at)
+        return self._history
+
+    def close(self) -> None:
+        if self._history is not None:
+            self._history.close()
 
     def run(self, index: int, task: RoundTask) -> AreaOutcome:
         self._entry = None
@@ -105,9 +118,11 @@ class _Assessor:
             return AreaOutcome(index, task.display, issues=task.issues)
         try:
             loaded = load_bundle(task.path, task.display, task.data)
-            result = self.engine.assess(loaded)
+            result = self.engine.assess(loaded, self.history())
         except EvidenceError as error:
             return AreaOutcome(index, task.display, issues=tuple(error.issues))
+        except LedgerError as error:
+            return AreaOutcome(index, task.display, failure=f"cannot read earlier values: {error}")
         except EngineError as error:
             return AreaOutcome(index, task.display, failure=f"the {self.engine.backend_name} backend failed: {error}")
         area = (str(result.area["id"]), str(result.area["name"]))
@@ -141,11 +156,13 @@ class _Assessor:
 _WORKER: dict[str, Any] = {}
 
 
-def _start_worker(plan: Plan, backend: str, style: ReportStyle, limit: int | None) -> None:
+def _start_worker(
+    plan: Plan, backend: str, style: ReportStyle, limit: int | None, history: tuple[str, int] | None
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
     _WORKER["limit"] = limit
     try:
-        _WORKER["assessor"] = _Assessor(Engine(plan, backend), style)
+        _WORKER["assessor"] = _Assessor(Engine(plan, backend), style, history)
     except EngineError as error:  # reported with the first task, so the pool does not restart the worker
         _WORKER["setup"] = str(error)
     # What the worker holds from now on (the compiled rules, the modules) lives as long as it does: the cyclic
@@ -166,8 +183,9 @@ class Round:
 
     Use it as a context manager: the worker processes start on entry (before any other thread, such as a
     progress bar's, exists) and are stopped on exit, at once if the round did not finish.  ``limit`` is the
-    input size limit for the workers (``_io.input_limit``).  Raises EngineError on entry, in this process, if
-    the engine cannot be built.
+    input size limit for the workers (``_io.input_limit``); ``history``, a ledger (file path or URL) and the last
+    of its records to read the indicators' earlier values from, each process opening it itself.  Raises
+    EngineError on entry, in this process, if the engine cannot be built.
     """
 
     def __init__(
@@ -179,8 +197,10 @@ class Round:
         *,
         jobs: int = 1,
         limit: int | None = None,
+        history: tuple[str, int] | None = None,
     ):
         self.plan = plan
+        self.history = history
         self.backend = backend
         self.tasks = list(tasks)
         self.style = style
@@ -191,13 +211,13 @@ class Round:
 
     def __enter__(self) -> Round:
         if self.jobs == 1:
-            self._assessor = _Assessor(Engine(self.plan, self.backend), self.style)
+            self._assessor = _Assessor(Engine(self.plan, self.backend), self.style, self.history)
         else:
             self._pool = ProcessPoolExecutor(
                 self.jobs,
                 mp_context=_context(),
                 initializer=_start_worker,
-                initargs=(self.plan, self.backend, self.style, self.limit),
+                initargs=(self.plan, self.backend, self.style, self.limit, self.history),
             )
             # Start the workers now: forking later, once the caller has started threads, is unsafe.
             self._pool.submit(int).result()
@@ -229,6 +249,8 @@ class Round:
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
+        if self._assessor is not None:
+            self._assessor.close()
         pool, self._pool = self._pool, None
         if pool is None:
             return

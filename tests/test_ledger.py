@@ -2,7 +2,8 @@
 
 Every fixture is recorded, then history, compare and verify work; one byte edited in a stored result, a record
 removed or two swapped make verify fail and name the record; a writer killed mid-transaction leaves the ledger
-intact; writers in several processes at once lose nothing.
+intact; writers in several processes at once lose nothing.  Each of these runs on both stores: a SQLite file
+and a PostgreSQL database (a throwaway cluster, tests/postgres_cluster.py; each test its own schema).
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from caa_engine.cli import cli
 from caa_engine.ledger import Ledger, LedgerEntry, LedgerError
+from caa_engine.ledger.storage import shown_url
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -45,35 +49,100 @@ def _caa(*args: str) -> tuple[int, str, str]:
     return run.exit_code, run.stdout, run.stderr
 
 
-@pytest.fixture(scope="module")
-def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every fixture, and Cheltenham's 2007/08 use of resources, recorded in one ledger by one run."""
+class Store:
+    """One kind of store in the tests: a fresh ledger, a copy of one, and raw SQL on one."""
+
+    def __init__(self, kind: str, folder: Path, cluster: Any = None):
+        self.kind, self.folder, self.cluster = kind, folder, cluster
+
+    def new(self, name: str = "caa.sqlite") -> str:
+        """Where a new, empty ledger is: a file not yet made, or a URL naming an empty schema."""
+        if self.kind == "sqlite":
+            return str(self.folder / f"{uuid.uuid4().hex[:8]}-{name}")
+        return str(self.cluster.new_ledger())
+
+    def shown(self, target: str) -> str:
+        """How messages name the ledger."""
+        return target if self.kind == "sqlite" else shown_url(target)
+
+    def copy(self, target: str) -> str:
+        copy = self.new()
+        if self.kind == "sqlite":
+            source = sqlite3.connect(target)
+            with sqlite3.connect(copy) as db:
+                source.backup(db)
+            source.close()
+            return copy
+        Ledger.open(copy).close()  # the tables and triggers, then the records as they are
+        self.sql(copy, f"INSERT INTO record SELECT * FROM {_schema(target)}.record")
+        return copy
+
+    def sql(self, target: str, *statements: str, tamper: bool = False) -> None:
+        """Run statements on the ledger as its owner; with ``tamper``, first as someone who can disable the
+        append-only triggers (drop them from the file; on PostgreSQL, a superuser's ALTER TABLE)."""
+        if self.kind == "sqlite":
+            db = sqlite3.connect(target)
+            try:
+                if tamper:
+                    db.execute("DROP TRIGGER record_append_only_update")
+                    db.execute("DROP TRIGGER record_append_only_delete")
+                for statement in statements:
+                    db.execute(statement)
+                db.commit()
+            finally:
+                db.close()
+            return
+        import psycopg
+
+        with psycopg.connect(target, autocommit=True) as db:
+            if tamper:
+                db.execute("ALTER TABLE record DISABLE TRIGGER USER")
+            for statement in statements:
+                db.execute(statement)  # type: ignore[arg-type]
+
+
+def _schema(url: str) -> str:
+    return url.rsplit("search_path%3D", 1)[1]
+
+
+STORES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=STORES)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """Each store in turn: tests using it run on SQLite and on PostgreSQL."""
+    cluster = request.getfixturevalue("postgres") if request.param == "postgresql" else None
+    return Store(request.param, tmp_path, cluster)
+
+
+@pytest.fixture(scope="module", params=STORES)
+def recorded_in(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, str]:
+    """Every fixture, and Cheltenham's 2007/08 use of resources, recorded in one ledger by one run, per store."""
     folder = tmp_path_factory.mktemp("ledger")
+    cluster = request.getfixturevalue("postgres") if request.param == "postgresql" else None
+    store = Store(request.param, folder, cluster)
     (folder / "cheltenham-2007-08.yaml").write_text(CPA_2007, encoding="utf-8")
-    ledger = folder / "caa.sqlite"
+    ledger = store.new()
     code, _, err = _caa(
         "assess", str(FIXTURES), str(folder / "cheltenham-2007-08.yaml"), "--rules", str(ROOT / "rules"),
-        "--record", "--ledger", str(ledger), "--jobs", "2", "--backend", "native", "--format", "json",
+        "--record", "--ledger", ledger, "--jobs", "2", "--backend", "native", "--format", "json",
     )  # fmt: skip
     assert code == 0, err
-    assert f"caa: 9 results recorded in {ledger} (records 1-9)" in err
-    return ledger
+    assert f"caa: 9 results recorded in {store.shown(ledger)} (records 1-9)" in err
+    return store, ledger
 
 
-def _copy(ledger: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "copy.sqlite"
-    source = sqlite3.connect(ledger)
-    with sqlite3.connect(target) as copy:
-        source.backup(copy)
-    source.close()
-    return target
+@pytest.fixture
+def recorded(recorded_in: tuple[Store, str]) -> str:
+    return recorded_in[1]
 
 
-def test_every_fixture_is_recorded_with_its_period_hashes_and_who_and_when(recorded: Path) -> None:
+def test_every_fixture_is_recorded_with_its_period_hashes_and_who_and_when(recorded_in: tuple[Store, str]) -> None:
+    store, recorded = recorded_in
     with Ledger.open(recorded) as ledger:
         records = ledger.records()
-        mode = ledger._db.execute("PRAGMA journal_mode").fetchone()[0]
-    assert mode == "wal"
+        if store.kind == "sqlite":
+            assert ledger._store.one("PRAGMA journal_mode") == ("wal",)
     assert [r.id for r in records] == list(range(1, 10))
     assert {r.period for r in records} == {"2007/08", "2008/09"}
     chelt = [r for r in records if r.area == "cheltenham"]
@@ -87,26 +156,26 @@ def test_every_fixture_is_recorded_with_its_period_hashes_and_who_and_when(recor
     assert first["evidence"]["sha256"] == records[0].evidence_sha256 and first["audit"]  # the full trail
 
 
-def test_verify_passes_on_an_untouched_ledger(recorded: Path) -> None:
-    code, out, _ = _caa("ledger", "verify", "--ledger", str(recorded))
-    assert code == 0 and out.startswith(f"{recorded}: OK, 9 records, head ")
+def test_verify_passes_on_an_untouched_ledger(recorded_in: tuple[Store, str]) -> None:
+    store, recorded = recorded_in
+    code, out, _ = _caa("ledger", "verify", "--ledger", recorded)
+    assert code == 0 and out.startswith(f"{store.shown(recorded)}: OK, 9 records, head ")
 
 
-def test_history_lists_an_area_period_by_period(recorded: Path) -> None:
-    code, out, err = _caa("history", "cheltenham", "--ledger", str(recorded))
+def test_history_lists_an_area_period_by_period(recorded_in: tuple[Store, str]) -> None:
+    store, recorded = recorded_in
+    code, out, err = _caa("history", "cheltenham", "--ledger", recorded)
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[0] == f"cheltenham: 2 records in {recorded}"
+    assert lines[0] == f"cheltenham: 2 records in {store.shown(recorded)}"
     assert lines.index("period 2007/08") < lines.index("period 2008/09")
     assert "use_of_resources 2" in out and "overall 3 performing well" in out
-    code, _, err = _caa("history", "nowhere", "--ledger", str(recorded))
+    code, _, err = _caa("history", "nowhere", "--ledger", recorded)
     assert code == 2 and "holds no record for area 'nowhere'" in err
 
 
-def test_compare_shows_what_moved_between_two_periods_and_that_rules_and_evidence_both_changed(recorded: Path) -> None:
-    code, out, err = _caa(
-        "compare", "cheltenham", "--period", "2007/08", "--period", "2008/09", "--ledger", str(recorded)
-    )
+def test_compare_shows_what_moved_between_two_periods_and_that_rules_and_evidence_both_changed(recorded: str) -> None:
+    code, out, err = _caa("compare", "cheltenham", "--period", "2007/08", "--period", "2008/09", "--ledger", recorded)
     assert code == 0, err
     assert "rules: changed" in out and "evidence: changed" in out
     assert "what changed: the rules and the evidence" in out
@@ -116,44 +185,41 @@ def test_compare_shows_what_moved_between_two_periods_and_that_rules_and_evidenc
 
 
 def test_a_correction_supersedes_a_record_says_why_and_compare_by_record_sees_only_the_evidence_change(
-    recorded: Path, tmp_path: Path
+    recorded_in: tuple[Store, str], tmp_path: Path
 ) -> None:
-    ledger = _copy(recorded, tmp_path)
+    store, recorded = recorded_in
+    ledger = store.copy(recorded)
     changed = tmp_path / "cheltenham-2007-08.yaml"
     changed.write_text(CPA_2007.replace('"3.1": 2', '"3.1": 3'), encoding="utf-8")
     code, _, err = _caa(
-        "assess", str(changed), "--rules", str(ROOT / "rules"), "--record", "--ledger", str(ledger),
+        "assess", str(changed), "--rules", str(ROOT / "rules"), "--record", "--ledger", ledger,
         "--supersedes", "9", "--reason", "KLOE 3.1 mistyped", "--backend", "native",
     )  # fmt: skip
     assert code == 0, err
-    code, out, _ = _caa("history", "cheltenham", "--ledger", str(ledger))
+    code, out, _ = _caa("history", "cheltenham", "--ledger", ledger)
     assert "corrects record 9: KLOE 3.1 mistyped" in out and "superseded by record 10" in out
-    code, out, _ = _caa("compare", "--record", "9", "--record", "10", "--ledger", str(ledger))
+    code, out, _ = _caa("compare", "--record", "9", "--record", "10", "--ledger", ledger)
     assert code == 0 and "rules: unchanged" in out and "what changed: the evidence" in out
-    code, out, _ = _caa("compare", "cheltenham", "--period", "2007/08", "--period", "2008/09", "--ledger", str(ledger))
+    code, out, _ = _caa("compare", "cheltenham", "--period", "2007/08", "--period", "2008/09", "--ledger", ledger)
     assert "record 10 (2007/08" in out  # the correction is the record in force for 2007/08
     code, _, err = _caa(
-        "assess", str(changed), "--record", "--ledger", str(ledger), "--supersedes", "9", "--reason", "again",
+        "assess", str(changed), "--record", "--ledger", ledger, "--supersedes", "9", "--reason", "again",
     )  # fmt: skip
     assert code == 2 and "record 9 is already superseded by record 10: supersede that one" in err
-    assert _caa("ledger", "verify", "--ledger", str(ledger))[0] == 0
+    assert _caa("ledger", "verify", "--ledger", ledger)[0] == 0
 
 
-def test_the_ledger_refuses_updates_and_deletes(recorded: Path, tmp_path: Path) -> None:
-    db = sqlite3.connect(_copy(recorded, tmp_path))
-    for statement in ("UPDATE record SET area = 'x' WHERE id = 1", "DELETE FROM record WHERE id = 9"):
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-            db.execute(statement)
-
-
-def _tamper(ledger: Path, *statements: str) -> None:
-    db = sqlite3.connect(ledger)
-    db.execute("DROP TRIGGER record_append_only_update")
-    db.execute("DROP TRIGGER record_append_only_delete")
+def test_the_ledger_refuses_updates_and_deletes(recorded_in: tuple[Store, str]) -> None:
+    store, recorded = recorded_in
+    ledger = store.copy(recorded)
+    statements = ["UPDATE record SET area = 'x' WHERE id = 1", "DELETE FROM record WHERE id = 9", "DELETE FROM record"]
+    if store.kind == "postgresql":
+        statements.append("TRUNCATE record")  # SQLite has none
     for statement in statements:
-        db.execute(statement)
-    db.commit()
-    db.close()
+        with pytest.raises(Exception, match="append-only"):
+            store.sql(ledger, statement)
+    with Ledger.open(ledger) as opened:
+        assert len(opened.records()) == 9
 
 
 @pytest.mark.parametrize(
@@ -184,29 +250,103 @@ def _tamper(ledger: Path, *statements: str) -> None:
     ],
 )
 def test_verify_names_a_record_edited_deleted_or_reordered(
-    recorded: Path, tmp_path: Path, statements: tuple[str, ...], named: list[str]
+    recorded_in: tuple[Store, str], statements: tuple[str, ...], named: list[str]
 ) -> None:
-    ledger = _copy(recorded, tmp_path)
-    _tamper(ledger, *statements)
-    code, _, err = _caa("ledger", "verify", "--ledger", str(ledger))
+    store, recorded = recorded_in
+    ledger = store.copy(recorded)
+    store.sql(ledger, *statements, tamper=True)
+    code, _, err = _caa("ledger", "verify", "--ledger", ledger)
     assert code == 2
     for text in named:
-        assert text in err
+        assert f"{store.shown(ledger)}: {text}" in err
     assert "FAILED verification" in err
 
 
-def test_verify_with_a_published_head_finds_records_removed_from_the_end(recorded: Path, tmp_path: Path) -> None:
-    ledger = _copy(recorded, tmp_path)
-    head = _caa("ledger", "verify", "--ledger", str(ledger))[1].split("head ")[1].strip()
-    _tamper(ledger, "DELETE FROM record WHERE id = 9")
-    assert _caa("ledger", "verify", "--ledger", str(ledger))[0] == 0  # a chain cut at its end is still a chain
-    code, _, err = _caa("ledger", "verify", "--ledger", str(ledger), "--head", head)
+def test_verify_with_a_published_head_finds_records_removed_from_the_end(recorded_in: tuple[Store, str]) -> None:
+    store, recorded = recorded_in
+    ledger = store.copy(recorded)
+    head = _caa("ledger", "verify", "--ledger", ledger)[1].split("head ")[1].strip()
+    store.sql(ledger, "DELETE FROM record WHERE id = 9", tamper=True)
+    assert _caa("ledger", "verify", "--ledger", ledger)[0] == 0  # a chain cut at its end is still a chain
+    code, _, err = _caa("ledger", "verify", "--ledger", ledger, "--head", head)
     assert code == 2 and "records were removed from its end" in err
 
 
-def test_a_postgresql_dsn_is_refused_honestly() -> None:
-    with pytest.raises(LedgerError, match="PostgreSQL ledgers are not implemented"):
-        Ledger.open("postgresql://caa@db/ledger")
+@pytest.mark.parametrize("recorded_in", ["sqlite"], indirect=True)
+def test_a_sqlite_ledger_copied_into_postgresql_verifies_the_same(
+    recorded_in: tuple[Store, str], postgres: Any
+) -> None:
+    """The same hash over the same content: a ledger moved between the stores keeps its chain and its head."""
+    recorded = recorded_in[1]
+    target = postgres.new_ledger()
+    with Ledger.open(recorded) as old, Ledger.open(target) as new:
+        with new.writing():
+            for record in old.records():
+                new._store.execute(
+                    "INSERT INTO record VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    tuple(record.__dict__.values()),
+                )
+        assert new.verify() == old.verify()
+        assert new.append(entry()).prev_hash == old.verify()[2]
+
+
+def test_a_postgresql_url_without_the_driver_says_which_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg now raises ImportError
+    with pytest.raises(LedgerError, match=r"needs the psycopg driver: pip install 'caa-engine\[postgres\]'"):
+        Ledger.open("postgresql://caa@db.example/ledger")
+    code, _, err = _caa("ledger", "verify", "--ledger", "postgres://caa@db.example/ledger")
+    assert code == 2 and "needs the psycopg driver" in err
+
+
+def test_a_postgresql_ledger_that_cannot_be_reached_is_named_without_its_password(postgres: Any) -> None:
+    url = f"postgresql://caa:s3cret@/nowhere?host={postgres.folder}&port=1"  # nothing listens on port 1's socket
+    with pytest.raises(LedgerError, match="cannot open the ledger 'postgresql://caa@/nowhere") as caught:
+        Ledger.open(url)
+    assert "s3cret" not in str(caught.value)
+    assert shown_url("postgresql://u@h/db?password=x&sslmode=require") == "postgresql://u@h/db?sslmode=require"
+
+
+def test_reading_a_postgresql_database_with_no_ledger_is_refused_and_creates_nothing(postgres: Any) -> None:
+    url = postgres.new_ledger()
+    code, _, err = _caa("history", "x", "--ledger", url)
+    assert code == 2 and f"'{shown_url(url)}' is not a caa ledger: it has no 'record' table" in err
+    import psycopg
+
+    with psycopg.connect(url) as db:
+        assert db.execute("SELECT to_regclass('record')").fetchone() == (None,)
+
+
+def test_a_recording_role_with_only_select_and_insert_records_and_cannot_rewrite(postgres: Any) -> None:
+    """The set-up docs/ledger.md gives: the owner creates the ledger, a recorder gets SELECT and INSERT only."""
+    import psycopg
+
+    owner_url = postgres.new_ledger()
+    code, out, _ = _caa("ledger", "init", "--ledger", owner_url)
+    assert code == 0 and out == f"{shown_url(owner_url)}: a caa ledger, 0 records\n"
+    assert _caa("ledger", "init", "--ledger", owner_url)[0] == 0  # an existing ledger is left as it is
+    assert _caa("ledger", "verify", "--ledger", owner_url)[1].startswith(f"{shown_url(owner_url)}: OK, 0 records")
+    schema = _schema(owner_url)
+    role = f"rec_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(owner_url, autocommit=True) as db:
+        for statement in (
+            f"CREATE ROLE {role} LOGIN",
+            f"GRANT USAGE ON SCHEMA {schema} TO {role}",
+            f"GRANT SELECT, INSERT ON {schema}.record TO {role}",
+            f"GRANT SELECT ON {schema}.ledger_meta TO {role}",
+        ):
+            db.execute(statement)  # type: ignore[arg-type]
+    recorder_url = owner_url.replace("postgresql://postgres@", f"postgresql://{role}@")
+    with Ledger.open(recorder_url) as ledger:
+        assert [ledger.append(entry(text=str(n))).id for n in range(3)] == [1, 2, 3]
+        assert ledger.verify()[:2] == ([], 3)
+    with psycopg.connect(recorder_url, autocommit=True) as db:
+        for statement in (
+            "UPDATE record SET area = 'y'",
+            "DELETE FROM record",
+            "ALTER TABLE record DISABLE TRIGGER USER",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                db.execute(statement)  # type: ignore[arg-type]
 
 
 def test_the_ledger_defaults_to_the_working_folder_and_follows_caa_ledger(
@@ -224,6 +364,15 @@ def test_the_ledger_defaults_to_the_working_folder_and_follows_caa_ledger(
         assert ledger.path == tmp_path / "elsewhere.sqlite"
 
 
+def test_caa_ledger_may_name_a_postgresql_database(postgres: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = postgres.new_ledger()
+    monkeypatch.setenv("CAA_LEDGER", url)
+    code, _, err = _caa("assess", str(FIXTURES / "cheltenham.yaml"), "--backend", "native", "--record")
+    assert code == 0 and f"recorded in {shown_url(url)} (record 1)" in err
+    code, out, _ = _caa("ledger", "verify")
+    assert code == 0 and out.startswith(f"{shown_url(url)}: OK, 1 record, head ")
+
+
 def _python(code: str, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
@@ -231,8 +380,8 @@ def _python(code: str, *args: str) -> subprocess.Popen[str]:
     )
 
 
-def test_a_writer_killed_mid_transaction_leaves_the_ledger_intact_and_verifiable(tmp_path: Path) -> None:
-    path = tmp_path / "crash.sqlite"
+def test_a_writer_killed_mid_transaction_leaves_the_ledger_intact_and_verifiable(store: Store) -> None:
+    path = store.new("crash.sqlite")
     with Ledger.open(path) as ledger:
         for number in range(3):
             ledger.append(entry(text=f'{{"n": {number}}}'))
@@ -247,20 +396,20 @@ def test_a_writer_killed_mid_transaction_leaves_the_ledger_intact_and_verifiable
             print("in the transaction", flush=True)
             time.sleep(60)
         """,
-        str(path),
+        path,
     )
     assert writer.stdout is not None and writer.stdout.readline().strip() == "in the transaction"
     writer.send_signal(signal.SIGKILL)
     writer.wait(timeout=10)
-    with Ledger.open(path) as ledger:
+    with Ledger.open(path) as ledger:  # PostgreSQL: the append waits until the server sees the writer gone
         problems, count, _ = ledger.verify()
         assert (problems, count) == ([], 3)
         assert ledger.append(entry()).id == 4  # and it takes the next record as if nothing happened
         assert ledger.verify()[:2] == ([], 4)
 
 
-def test_several_processes_recording_at_once_lose_nothing(tmp_path: Path) -> None:
-    path = tmp_path / "busy.sqlite"
+def test_several_processes_recording_at_once_into_a_new_ledger_create_it_once_and_lose_nothing(store: Store) -> None:
+    path = store.new("busy.sqlite")  # not there yet: the three first writers create it at once
     writers = [
         _python(
             """
@@ -270,7 +419,7 @@ def test_several_processes_recording_at_once_lose_nothing(tmp_path: Path) -> Non
             for n in range(15):
                 ledger.append(LedgerEntry(f"area-{sys.argv[2]}", "2008/09", str(n), "r", "e", "f", "v", "b"))
             """,
-            str(path),
+            path,
             str(number),
         )
         for number in range(3)
@@ -294,9 +443,11 @@ def test_caa_ledger_in_the_environment_does_not_stop_an_assessment_that_records_
     assert code == 0 and f"recorded in {tmp_path / 'l.sqlite'} (record 1)" in err
 
 
-def test_verify_writes_nothing_not_even_the_triggers_a_tamperer_dropped(recorded: Path, tmp_path: Path) -> None:
-    ledger = _copy(recorded, tmp_path)
-    _tamper(ledger)
+@pytest.mark.parametrize("recorded_in", ["sqlite"], indirect=True)  # PostgreSQL: the test of reading an empty one
+def test_verify_writes_nothing_not_even_the_triggers_a_tamperer_dropped(recorded_in: tuple[Store, str]) -> None:
+    store, recorded = recorded_in
+    ledger = Path(store.copy(recorded))
+    store.sql(str(ledger), tamper=True)
     before = ledger.read_bytes()
     assert _caa("ledger", "verify", "--ledger", str(ledger))[0] == 0
     assert _caa("history", "cheltenham", "--ledger", str(ledger))[0] == 0

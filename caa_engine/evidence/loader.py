@@ -13,6 +13,7 @@ import json
 import math
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from .._messages import did_you_mean, pydantic_issues, safe_repr
 from .._yaml import Document, YamlProblem, key_path, read_yaml
 from ..errors import EvidenceError, Issue, Location
 from ..facts import Fact, normalise_number
-from .history import history_facts, history_issues
+from .history import EarlierValue, earlier_issues, history_facts, history_issues, with_earlier_previous
 from .model import EvidenceBundle, Innovation, Outcome
 
 __all__ = ["LoadedBundle", "load_bundle", "bundle_from_dict", "validate_document", "bundle_facts"]
@@ -377,13 +378,19 @@ def _at(document: Document, path: tuple[Any, ...]) -> str:
 
 
 def bundle_facts(
-    loaded: LoadedBundle, tables: dict[str, dict[str, Any]], elements: tuple[str, ...] | None = None
+    loaded: LoadedBundle,
+    tables: dict[str, dict[str, Any]],
+    elements: tuple[str, ...] | None = None,
+    earlier: Sequence[EarlierValue] = (),
+    period: str | None = None,
 ) -> list[Fact]:
     """The input facts of a bundle, joined with the rule files' tables.
 
-    ``elements`` are the elements the rules judge; a self-assessment of any other is an error.
+    ``elements`` are the elements the rules judge; a self-assessment of any other is an error.  ``earlier``:
+    indicators' values in earlier periods from outside the bundle (the ledger), merged with its ``history``
+    (evidence/history.py), for the bundle's ``period`` (when the rules said which).
     Raises :class:`EvidenceError` for a code missing from a table (an unknown KLOE), a value the
-    table contradicts, or an unknown element.
+    table contradicts, an unknown element, or an earlier value the bundle gives differently.
     """
     bundle, doc = loaded.bundle, loaded.document
     facts = [
@@ -425,8 +432,13 @@ def bundle_facts(
                     )
                 )
     facts += _element_facts(bundle, doc)
-    facts += history_facts(bundle, doc, _at)
+    # The period the rules judge the bundle for counts only with earlier values from outside (which it selects):
+    # a bundle's own history is read against the bundle's own period, as it always was.
+    facts += history_facts(bundle, doc, _at, earlier, period if earlier else None)
     issues = _check_elements(bundle, doc, elements) if elements is not None else []
+    if earlier:
+        facts = with_earlier_previous(facts, bundle, earlier, period)
+        issues += earlier_issues(bundle, doc, earlier, period)
     for fact in facts:
         table = tables.get(fact.type)
         if table is not None:

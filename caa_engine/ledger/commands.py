@@ -16,10 +16,16 @@ import click
 
 from .._io import visible, visible_lines
 from ..periods import period_year
+from .storage import is_postgres_url
 from .store import DEFAULT_LEDGER, LEDGER_ENV, Ledger, LedgerError
 from .views import compare_records, comparison_text, history_text, latest_for_period
 
-__all__ = ["ledger_group", "history_command", "compare_command", "ledger_option"]
+__all__ = ["ledger_group", "history_command", "compare_command", "ledger_option", "LEDGER_HELP"]
+
+LEDGER_HELP = (
+    "The ledger: a SQLite file, created on first use, or a PostgreSQL database shared by several recorders "
+    "(postgresql://USER@HOST/DB; needs the 'postgres' extra)."
+)
 
 
 def ledger_option(command):  # type: ignore[no-untyped-def]
@@ -29,7 +35,7 @@ def ledger_option(command):  # type: ignore[no-untyped-def]
         default=None,
         envvar=LEDGER_ENV,
         show_envvar=True,
-        help=f"The ledger: a SQLite file, created on first use.  [default: ./{DEFAULT_LEDGER}]",
+        help=f"{LEDGER_HELP}  [default: ./{DEFAULT_LEDGER}]",
     )(command)
 
 
@@ -41,7 +47,7 @@ def _stop(message: str) -> NoReturn:
 @contextmanager
 def _opened(path: str | None, *, must_exist: bool = True) -> Iterator[Ledger]:
     target = path or DEFAULT_LEDGER
-    if must_exist and not target.startswith(("postgres://", "postgresql://")) and not Path(target).is_file():
+    if must_exist and not is_postgres_url(target) and not Path(target).is_file():
         _stop(f"no ledger '{target}': record results with 'caa assess … --record' first, or give --ledger PATH")
     try:
         with Ledger.open(target, create=False) as ledger:
@@ -53,6 +59,23 @@ def _opened(path: str | None, *, must_exist: bool = True) -> Iterator[Ledger]:
 @click.group("ledger")
 def ledger_group() -> None:
     """The ledger of recorded results."""
+
+
+@ledger_group.command("init")
+@ledger_option
+def init_command(ledger_path: str | None) -> None:
+    """Create an empty ledger (a file, or the tables and triggers in a PostgreSQL schema), recording nothing.
+
+    Recording creates one too; this lets a database's owner create it before granting recorders SELECT and
+    INSERT only (docs/ledger.md).  An existing ledger is left as it is."""
+    target = ledger_path or DEFAULT_LEDGER
+    try:
+        with Ledger.open(target) as ledger:
+            count = ledger.head_id()
+            name = ledger.path
+    except LedgerError as error:
+        _stop(str(error))
+    click.echo(f"{visible(str(name))}: a caa ledger, {count} record{'s' if count != 1 else ''}")
 
 
 @ledger_group.command("verify")

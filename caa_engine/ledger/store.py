@@ -7,11 +7,12 @@ never changed or removed: a correction is a new record that ``supersedes`` an ea
 but the hash, the previous record's hash among them), so :func:`verify` finds any record edited, removed
 or moved, and names it.
 
-Storage is SQLite (stdlib ``sqlite3``): one file, created on first use, in WAL mode with full sync; each
-append is one ``BEGIN IMMEDIATE`` transaction, so writers in several processes queue and none is lost, and
-a writer killed mid-transaction leaves only what was committed before.  Triggers refuse UPDATE and DELETE;
-someone who drops them can still edit the file, which the hash chain then shows.  docs/ledger.md has the
-schema and what a PostgreSQL ledger would take (not implemented).
+The records are kept in a SQLite file (the default, created on first use) or a PostgreSQL database (a
+``postgresql://`` URL), through :mod:`.storage`; everything here is the same for both.  Each append is one
+transaction holding the ledger's write lock while it reads the head and inserts the next record, so writers
+in several processes queue and none is lost, and a writer killed mid-transaction leaves only what was
+committed before.  Triggers refuse UPDATE and DELETE; someone who disables them can still edit a record,
+which the hash chain then shows.  docs/ledger.md has the schema and the PostgreSQL set-up.
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ import getpass
 import hashlib
 import json
 import os
-import sqlite3
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from .storage import Storage, StorageError, open_storage
 
 __all__ = [
     "GENESIS",
@@ -47,33 +48,6 @@ GENESIS = "0" * 64  # the previous hash of the first record
 LEDGER_ENV = "CAA_LEDGER"
 USER_ENV = "CAA_USER"
 DEFAULT_LEDGER = "caa-ledger.sqlite"
-SCHEMA_VERSION = "1"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS record (
-    id              INTEGER PRIMARY KEY,   -- 1, 2, 3 ... in the order appended, never reused
-    area            TEXT NOT NULL,
-    period          TEXT,                  -- NULL: undated rules, and the bundle named no period
-    result_json     TEXT NOT NULL,         -- Result.to_json(): the canonical JSON, full trail
-    rules_sha256    TEXT NOT NULL,
-    evidence_sha256 TEXT NOT NULL,
-    evidence_file   TEXT NOT NULL,
-    engine_version  TEXT NOT NULL,
-    backend         TEXT NOT NULL,
-    recorded_by     TEXT NOT NULL,
-    recorded_at     TEXT NOT NULL,         -- UTC, ISO 8601
-    supersedes      INTEGER,               -- the record this one corrects
-    reason          TEXT,                  -- why (given with supersedes)
-    prev_hash       TEXT NOT NULL,
-    hash            TEXT NOT NULL UNIQUE
-);
-CREATE INDEX IF NOT EXISTS record_area ON record (area, period);
-CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TRIGGER IF NOT EXISTS record_append_only_update BEFORE UPDATE ON record
-BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: record a correction instead'); END;
-CREATE TRIGGER IF NOT EXISTS record_append_only_delete BEFORE DELETE ON record
-BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: record a correction instead'); END;
-"""
 
 
 class LedgerError(Exception):
@@ -164,40 +138,30 @@ def _now() -> str:
 
 
 class Ledger:
-    """A SQLite ledger file, opened (and created on first use) by :meth:`open`."""
+    """A ledger, opened (and created on first use) by :meth:`open`: a SQLite file or a PostgreSQL database."""
 
-    def __init__(self, path: Path, connection: sqlite3.Connection):
-        self.path = path
-        self._db = connection
+    def __init__(self, storage: Storage):
+        self._store = storage
+        # How the ledger is named in messages: the file's path, or the database's URL without its password.
+        self.path: Path | str = getattr(storage, "path", storage.name)
 
     @classmethod
     def open(cls, target: str | Path | None = None, *, create: bool = True) -> Ledger:
-        """Open the ledger at ``target`` (default: $CAA_LEDGER, else ./caa-ledger.sqlite), creating it unless
-        ``create`` is false (then nothing is written: reading and verifying leave the file as it was).
+        """Open the ledger at ``target`` (default: $CAA_LEDGER, else ./caa-ledger.sqlite): a SQLite file path,
+        or a ``postgresql://`` (``postgres://``) URL.  It is created unless ``create`` is false (then nothing is
+        written: reading and verifying leave the ledger as it was).
 
-        Raises :class:`LedgerError` for a PostgreSQL DSN (not implemented) or a file that cannot be used.
+        Raises :class:`LedgerError`: the ledger cannot be opened or created, it is not a ledger, or for a URL,
+        the ``psycopg`` driver is not installed.
         """
         where = str(target) if target is not None else os.environ.get(LEDGER_ENV) or DEFAULT_LEDGER
-        if where.startswith(("postgres://", "postgresql://")):
-            raise LedgerError(
-                "PostgreSQL ledgers are not implemented yet: this version records in SQLite only "
-                "(docs/ledger.md says what a PostgreSQL ledger would take); give a file path"
-            )
-        path = Path(where)
         try:
-            connection = sqlite3.connect(path, timeout=60.0, isolation_level=None, check_same_thread=False)
-            ledger = cls(path, connection)
-            if create:
-                ledger._setup()
-            elif connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'record'").fetchone() is None:
-                connection.close()
-                raise LedgerError(f"'{path}' is not a caa ledger: it has no 'record' table")
-        except sqlite3.Error as error:
-            raise LedgerError(f"cannot open the ledger '{path}': {error}") from None
-        return ledger
+            return cls(open_storage(where, create=create))
+        except StorageError as error:
+            raise LedgerError(str(error)) from None
 
     def close(self) -> None:
-        self._db.close()
+        self._store.close()
 
     def __enter__(self) -> Ledger:
         return self
@@ -205,42 +169,15 @@ class Ledger:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _setup(self) -> None:
-        for attempt in range(200):  # several processes creating one file at once: WAL is set by one of them
-            try:
-                mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-                break
-            except sqlite3.OperationalError as error:
-                if "locked" not in str(error) or attempt == 199:
-                    raise
-                time.sleep(0.05)
-        if str(mode).lower() != "wal":
-            raise sqlite3.OperationalError(f"cannot use write-ahead logging (journal mode is {mode})")
-        self._db.execute("PRAGMA synchronous=FULL")
-        with self._transaction():
-            for statement in _SCHEMA.split(";\n"):
-                if statement.strip():
-                    self._db.execute(statement)
-            self._db.execute("INSERT OR IGNORE INTO ledger_meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")  # the write lock now: appends queue, none reads a stale head
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
-
     @contextmanager
     def writing(self) -> Iterator[_Writer]:
-        """One transaction of appends: all of them are recorded, or (an error, a crash) none."""
+        """One transaction of appends, holding the ledger's write lock: all of them are recorded, or (an error,
+        a crash) none.  Raises :class:`LedgerError`."""
         try:
-            with self._transaction():
-                yield _Writer(self._db)
-        except sqlite3.Error as error:
-            raise LedgerError(f"cannot record in the ledger '{self.path}': {error}") from None
+            with self._store.write_lock():
+                yield _Writer(self._store)
+        except StorageError as error:
+            raise LedgerError(f"cannot record in {error}") from None
 
     def append(self, entry: LedgerEntry, *, supersedes: int | None = None, reason: str | None = None) -> Record:
         """Record one entry in its own transaction.  Raises :class:`LedgerError`."""
@@ -248,35 +185,53 @@ class Ledger:
             return writer.append(entry, supersedes=supersedes, reason=reason)
 
     def records(self, area: str | None = None) -> list[Record]:
-        """Every record (of ``area``), in the order appended."""
+        """Every record (of ``area``), in the order appended.  Raises :class:`LedgerError`."""
         return list(self._each(area))
 
     def _each(self, area: str | None = None) -> Iterator[Record]:
         """The records one at a time (a national ledger's results need not fit in memory together)."""
         query = f"SELECT {', '.join(_COLUMNS)} FROM record"
         rows = (
-            self._db.execute(query + " WHERE area = ? ORDER BY id", (area,))
+            self._store.rows(query + " WHERE area = ? ORDER BY id", (area,))
             if area is not None
-            else self._db.execute(query + " ORDER BY id")
+            else self._store.rows(query + " ORDER BY id")
         )
-        for row in rows:
-            yield Record(*row)
+        with self._reading():
+            for row in rows:
+                yield Record(*row)
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        try:
+            yield
+        except StorageError as error:
+            raise LedgerError(f"cannot read {error}") from None
 
     def areas(self) -> list[str]:
         """The areas the ledger holds records of, sorted."""
-        return [row[0] for row in self._db.execute("SELECT DISTINCT area FROM record ORDER BY area")]
+        with self._reading():
+            return [row[0] for row in self._store.rows("SELECT DISTINCT area FROM record ORDER BY area")]
 
     def hashes(self) -> set[str]:
-        return {row[0] for row in self._db.execute("SELECT hash FROM record")}
+        with self._reading():
+            return {row[0] for row in self._store.rows("SELECT hash FROM record")}
+
+    def head_id(self) -> int:
+        """The id of the last record (0 for an empty ledger)."""
+        with self._reading():
+            row = self._store.one("SELECT max(id) FROM record")
+        return int(row[0]) if row and row[0] is not None else 0
 
     def record(self, number: int) -> Record | None:
-        row = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM record WHERE id = ?", (number,)).fetchone()
+        with self._reading():
+            row = self._store.one(f"SELECT {', '.join(_COLUMNS)} FROM record WHERE id = ?", (number,))
         return Record(*row) if row else None
 
     def superseded(self) -> dict[int, int]:
         """Each superseded record's id -> the id of the record that corrects it."""
-        rows = self._db.execute("SELECT supersedes, id FROM record WHERE supersedes IS NOT NULL")
-        return {old: new for old, new in rows}
+        with self._reading():
+            rows = self._store.rows("SELECT supersedes, id FROM record WHERE supersedes IS NOT NULL")
+            return {old: new for old, new in rows}
 
     def verify(self) -> tuple[list[Problem], int, str]:
         """Check every record against its hash and the chain: (problems, records, head hash)."""
@@ -310,16 +265,16 @@ class Ledger:
 
 
 class _Writer:
-    """Appends inside one transaction (see :meth:`Ledger.writing`)."""
+    """Appends inside one transaction that holds the write lock (see :meth:`Ledger.writing`)."""
 
-    def __init__(self, db: sqlite3.Connection):
-        self._db = db
+    def __init__(self, store: Storage):
+        self._store = store
         self.recorded_by = recorder()
 
     def append(self, entry: LedgerEntry, *, supersedes: int | None = None, reason: str | None = None) -> Record:
         if supersedes is not None:
             self._check_correction(entry, supersedes, reason)
-        head = self._db.execute("SELECT id, hash FROM record ORDER BY id DESC LIMIT 1").fetchone()
+        head = self._store.one("SELECT id, hash FROM record ORDER BY id DESC LIMIT 1")
         number, previous = (head[0] + 1, head[1]) if head else (1, GENESIS)
         content = {
             **asdict(entry),
@@ -332,7 +287,7 @@ class _Writer:
         }
         content["hash"] = record_hash(content)
         record = Record(**content)
-        self._db.execute(
+        self._store.execute(
             f"INSERT INTO record ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
             tuple(getattr(record, name) for name in _COLUMNS),
         )
@@ -341,11 +296,11 @@ class _Writer:
     def _check_correction(self, entry: LedgerEntry, supersedes: int, reason: str | None) -> None:
         if not (reason or "").strip():
             raise LedgerError("a correction says why: give a reason")
-        row = self._db.execute("SELECT area FROM record WHERE id = ?", (supersedes,)).fetchone()
+        row = self._store.one("SELECT area FROM record WHERE id = ?", (supersedes,))
         if row is None:
             raise LedgerError(f"there is no record {supersedes} to supersede")
         if row[0] != entry.area:
             raise LedgerError(f"record {supersedes} is for area '{row[0]}', not '{entry.area}'")
-        later = self._db.execute("SELECT id FROM record WHERE supersedes = ?", (supersedes,)).fetchone()
+        later = self._store.one("SELECT id FROM record WHERE supersedes = ?", (supersedes,))
         if later is not None:
             raise LedgerError(f"record {supersedes} is already superseded by record {later[0]}: supersede that one")

@@ -1,0 +1,273 @@
+"""Where the ledger's records are kept: a SQLite file or a PostgreSQL database, behind one small seam.
+
+The ledger's logic (numbering, chaining, corrections, verification) is :mod:`.store`'s and is the same for both;
+a :class:`Storage` only runs its SQL.  Every statement is written once, with ``?`` placeholders, in the SQL both
+databases speak; each storage differs only in how it connects, creates its tables and triggers, and holds the
+write lock of an append:
+
+- SQLite (stdlib ``sqlite3``): a file in WAL mode with full sync; an append is one ``BEGIN IMMEDIATE``
+  transaction, so writers in several processes queue (a 60-second busy timeout);
+- PostgreSQL (``psycopg`` 3, the optional ``postgres`` extra): a ``postgresql://`` URL; an append is one
+  transaction that first takes a transaction-scoped advisory lock (``pg_advisory_xact_lock``), so appends from
+  every connection queue and none reads a stale head.  The advisory lock needs no privilege on the table, so a
+  recording role needs only ``SELECT`` and ``INSERT``; a writer that skipped it would still meet the unique
+  ``prev_hash``, and the chain cannot fork.
+
+Both refuse ``UPDATE`` and ``DELETE`` of a record by trigger (PostgreSQL ``TRUNCATE`` too).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+__all__ = ["POSTGRES_SCHEMES", "Storage", "StorageError", "open_storage", "is_postgres_url", "shown_url"]
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+APPEND_ONLY = "the ledger is append-only: record a correction instead"
+SCHEMA_VERSION = "1"
+
+# The record table's columns in both databases; only the id's type differs (SQLite's INTEGER is 64-bit).
+_RECORD_COLUMNS = """
+    area            TEXT NOT NULL,
+    period          TEXT,                  -- NULL: undated rules, and the bundle named no period
+    result_json     TEXT NOT NULL,         -- Result.to_json(): the canonical JSON, full trail (never jsonb: the
+                                           -- hash is over these exact characters)
+    rules_sha256    TEXT NOT NULL,
+    evidence_sha256 TEXT NOT NULL,
+    evidence_file   TEXT NOT NULL,
+    engine_version  TEXT NOT NULL,
+    backend         TEXT NOT NULL,
+    recorded_by     TEXT NOT NULL,
+    recorded_at     TEXT NOT NULL,         -- UTC, ISO 8601, as hashed
+    supersedes      {id_type},             -- the record this one corrects
+    reason          TEXT,                  -- why (given with supersedes)
+    prev_hash       TEXT NOT NULL UNIQUE,  -- one record follows each: the chain cannot fork
+    hash            TEXT NOT NULL UNIQUE
+"""
+
+_SQLITE_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS record (
+    id              INTEGER PRIMARY KEY,   -- 1, 2, 3 ... in the order appended, never reused
+{_RECORD_COLUMNS.format(id_type="INTEGER")}
+);
+CREATE INDEX IF NOT EXISTS record_area ON record (area, period);
+CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TRIGGER IF NOT EXISTS record_append_only_update BEFORE UPDATE ON record
+BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END;
+CREATE TRIGGER IF NOT EXISTS record_append_only_delete BEFORE DELETE ON record
+BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END
+"""
+
+# Created once, in the connection's current schema, by the first role that opens the ledger to write.
+_POSTGRES_SCHEMA = f"""
+CREATE TABLE record (
+    id              BIGINT PRIMARY KEY,    -- 1, 2, 3 ... in the order appended, never reused
+{_RECORD_COLUMNS.format(id_type="BIGINT")}
+);
+CREATE INDEX record_area ON record (area, period);
+CREATE TABLE ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE FUNCTION record_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION '{APPEND_ONLY}'; END $$;
+CREATE TRIGGER record_append_only BEFORE UPDATE OR DELETE ON record
+    FOR EACH ROW EXECUTE FUNCTION record_append_only();
+CREATE TRIGGER record_append_only_truncate BEFORE TRUNCATE ON record
+    FOR EACH STATEMENT EXECUTE FUNCTION record_append_only()
+"""
+
+# Appends to one schema's ledger queue on this advisory lock (any 64-bit number: this one is the ledger's own).
+_POSTGRES_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('caa-engine ledger ' || current_schema(), 0))"
+
+
+class StorageError(Exception):
+    """The database refused or failed (its own message), or the ledger cannot be reached."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+
+
+class Storage(Protocol):
+    """What the ledger needs of a database: statements with ``?`` placeholders, and a write-locked transaction.
+
+    Every method raises :class:`StorageError`."""
+
+    name: str  # how the ledger is named in messages: a file path, or a URL without its password
+
+    def write_lock(self) -> Any:
+        """A context manager: one transaction holding the ledger's write lock; committed when it ends, rolled
+        back on an error (and by the database, when the writer dies)."""
+
+    def one(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None: ...
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+        """The rows one at a time: a national ledger's results need not fit in memory together."""
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def is_postgres_url(target: str) -> bool:
+    return target.startswith(POSTGRES_SCHEMES)
+
+
+def shown_url(url: str) -> str:
+    """A PostgreSQL URL as messages show it: never its password (in the address or as a parameter)."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        user, _, host = netloc.rpartition("@")
+        netloc = f"{user.split(':', 1)[0]}@{host}"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k.lower() != "password"], safe="/")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def open_storage(target: str, *, create: bool) -> Storage:
+    """The storage at ``target``: a ``postgresql://`` URL, else a SQLite file path.  With ``create``, the tables
+    are made when missing; without, nothing is written, and a database with no ledger is refused.
+
+    Raises :class:`StorageError`."""
+    if is_postgres_url(target):
+        return PostgresStorage(target, create=create)
+    return SqliteStorage(Path(target), create=create)
+
+
+class SqliteStorage:
+    """A SQLite file (WAL, full sync); appends queue on ``BEGIN IMMEDIATE``."""
+
+    def __init__(self, path: Path, *, create: bool):
+        self.path = path
+        self.name = str(path)
+        if not create and not path.is_file():  # connecting would make an empty file
+            raise StorageError(
+                f"no ledger '{path}': record results with 'caa assess … --record' first, or give --ledger PATH"
+            )
+        try:
+            self._db = sqlite3.connect(path, timeout=60.0, isolation_level=None, check_same_thread=False)
+            if create:
+                self._setup()
+            elif self.one("SELECT 1 FROM sqlite_master WHERE name = 'record'") is None:
+                self._db.close()
+                raise StorageError(f"'{path}' is not a caa ledger: it has no 'record' table")
+        except sqlite3.Error as error:
+            raise StorageError(f"cannot open the ledger '{path}': {error}") from None
+
+    def _setup(self) -> None:
+        for attempt in range(200):  # several processes creating one file at once: WAL is set by one of them
+            try:
+                mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                break
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or attempt == 199:
+                    raise
+                time.sleep(0.05)
+        if str(mode).lower() != "wal":
+            raise sqlite3.OperationalError(f"cannot use write-ahead logging (journal mode is {mode})")
+        self._db.execute("PRAGMA synchronous=FULL")
+        with self.write_lock():
+            for statement in _SQLITE_SCHEMA.split(";\n"):
+                if statement.strip():
+                    self._db.execute(statement)
+            self._db.execute("INSERT OR IGNORE INTO ledger_meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        with _errors(sqlite3.Error, f"the ledger '{self.name}'"):
+            self._db.execute("BEGIN IMMEDIATE")  # the write lock now: appends queue, none reads a stale head
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def one(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
+        with _errors(sqlite3.Error, f"the ledger '{self.name}'"):
+            row = self._db.execute(sql, params).fetchone()
+        return tuple(row) if row is not None else None
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+        with _errors(sqlite3.Error, f"the ledger '{self.name}'"):
+            yield from self._db.execute(sql, params)
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        with _errors(sqlite3.Error, f"the ledger '{self.name}'"):
+            self._db.execute(sql, params)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class PostgresStorage:
+    """A PostgreSQL database (psycopg 3, autocommit outside the append transactions); appends queue on an
+    advisory lock taken inside each one."""
+
+    def __init__(self, url: str, *, create: bool):
+        self.name = shown_url(url)
+        try:
+            import psycopg
+        except ImportError:
+            raise StorageError(
+                "a PostgreSQL ledger needs the psycopg driver: pip install 'caa-engine[postgres]' "
+                "(or 'psycopg[binary]')"
+            ) from None
+        self._error: type[Exception] = psycopg.Error
+        try:
+            self._db = psycopg.connect(url, autocommit=True, application_name="caa-engine")
+        except psycopg.Error as error:
+            raise StorageError(f"cannot open the ledger '{self.name}': {_first_line(error)}") from None
+        try:
+            if self.one("SELECT to_regclass('record')")[0] is None:  # type: ignore[index]
+                if not create:
+                    raise StorageError(f"'{self.name}' is not a caa ledger: it has no 'record' table")
+                with self.write_lock():  # two first writers at once: one creates, the other finds it made
+                    if self.one("SELECT to_regclass('record')")[0] is None:  # type: ignore[index]
+                        for statement in _POSTGRES_SCHEMA.split(";\n"):
+                            self._db.execute(statement)  # type: ignore[arg-type]
+                        self.execute("INSERT INTO ledger_meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        except BaseException:
+            self._db.close()
+            raise
+
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        with _errors(self._error, f"the ledger '{self.name}'"), self._db.transaction():
+            self._db.execute(_POSTGRES_LOCK)
+            yield
+
+    def one(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
+        with _errors(self._error, f"the ledger '{self.name}'"):
+            return self._db.execute(_placeholders(sql), params).fetchone()  # type: ignore[arg-type]
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+        with _errors(self._error, f"the ledger '{self.name}'"):
+            yield from self._db.cursor().stream(_placeholders(sql), params)  # type: ignore[arg-type]
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        with _errors(self._error, f"the ledger '{self.name}'"):
+            self._db.execute(_placeholders(sql), params)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _placeholders(sql: str) -> str:
+    """The ledger's statements hold no '?' or '%' but their placeholders: psycopg's are ``%s``."""
+    return sql.replace("?", "%s")
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+@contextmanager
+def _errors(kind: type[Exception], what: str) -> Iterator[None]:
+    try:
+        yield
+    except kind as error:
+        raise StorageError(f"{what}: {_first_line(error)}") from None
