@@ -68,10 +68,10 @@ def test_a_misspelt_classification_name_is_one_error_not_one_per_rule_and_condit
     outcome = CliRunner().invoke(cli, ["check", "--format", "json", str(folder)])
     assert outcome.exit_code == 2
     (error,) = json.loads(outcome.stdout)["errors"]
-    assert (error["code"], error["line"], error["column"]) == ("unknown-classification", 154, 18)
+    assert (error["code"], error["line"], error["column"]) == ("unknown-classification", 155, 18)
     assert error["message"] == (
         "no classification 'verdict' is declared — did you mean 'verdicts'? "
-        "(also at lines 166, 176, 186, 196, 206 and 1 more)"
+        "(also at lines 167, 177, 187, 197, 207 and 1 more)"
     )
 
 
@@ -80,7 +80,7 @@ def test_a_misspelt_label_where_it_is_declared_is_one_error_for_all_its_uses(tmp
     outcome = CliRunner().invoke(cli, ["check", "--format", "json", str(folder)])
     (error,) = json.loads(outcome.stdout)["errors"]
     assert error["code"] == "unknown-label"
-    assert error["message"].endswith("did you mean 'honourable_falure'? (also at line 223)")
+    assert error["message"].endswith("did you mean 'honourable_falure'? (also at line 224)")
 
 
 def test_repeats_in_different_files_with_different_messages_or_of_other_codes_are_kept_apart() -> None:
