@@ -73,6 +73,7 @@ POINTS_AT = {
         "unknown_key_in_parameter": "valeu:",
         "unknown_key_in_then": "scor:",
         "unknown_per": "kloes",
+        "version_as_number": "2009.10",
         "wrong_type": "high",
         "yaml_syntax": '"Audit Commission UoR 2008/09 (no compensation between KLOEs)',
     },

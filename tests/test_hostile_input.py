@@ -229,9 +229,47 @@ def test_an_unquoted_version_that_loses_a_digit_is_a_located_error(tmp_path: Pat
         load_rules(folder)
     assert caught.value.render().replace(str(file), "overall.yaml") == (
         "1 rule error occurred:\n"
-        "overall.yaml:8:10: version-as-number: version 2009.10 is read as the number 2009.1, not as written\n"
+        "overall.yaml:8:10: version-as-number: version 2009.10 is not in quotes, so it is read as the number 2009.1, "
+        "not as written\n"
         '    hint: put the version in quotes: version: "2009.10"'
     )
+
+
+@pytest.mark.parametrize("version", ["2009.1", "3", "2009"])
+def test_an_unquoted_version_is_refused_even_when_it_reads_back_as_written(tmp_path: Path, version: str) -> None:
+    # Before: 'version: 2009.1' was quietly taken as the text "2009.1", so the same slip passed or failed by the
+    # digits it happened to have; a number is never a version.
+    folder = rules_copy(tmp_path)
+    file = folder / "overall.yaml"
+    file.write_text(edited(file.read_text(encoding="utf-8"), 'version: "2009.1"', f"version: {version}"), "utf-8")
+    with pytest.raises(RuleError) as caught:
+        load_rules(folder)
+    assert caught.value.render().replace(str(file), "overall.yaml") == (
+        "1 rule error occurred:\n"
+        f"overall.yaml:8:10: version-as-number: version {version} is not in quotes, so it is read as a number, "
+        "not as text\n"
+        f'    hint: put the version in quotes: version: "{version}"'
+    )
+
+
+def test_an_unquoted_version_is_reported_with_the_files_other_mistakes(tmp_path: Path) -> None:
+    folder = rules_copy(tmp_path)
+    file = folder / "overall.yaml"
+    text = edited(file.read_text(encoding="utf-8"), 'version: "2009.1"', "version: 2009.1")
+    file.write_text(edited(text, "title: ", "titel: "), "utf-8")
+    with pytest.raises(RuleError) as caught:
+        load_rules(folder)
+    assert [(i.code, i.location.line) for i in caught.value.issues] == [("version-as-number", 8), ("unknown-key", 9)]
+
+
+def test_a_rule_set_given_as_data_refuses_a_numeric_version_too() -> None:
+    from pydantic import ValidationError
+
+    from caa_engine.rules.model import RuleSetFile
+
+    with pytest.raises(ValidationError, match="a version is text, not a number"):
+        RuleSetFile.model_validate({"ruleset": "x", "version": 2009.1, "title": "X"})
+    assert RuleSetFile.model_validate({"ruleset": "x", "version": "2009.10", "title": "X"}).version == "2009.10"
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from .._messages import PERCENT
 from ..periods import Period
@@ -287,6 +288,10 @@ class RuleSetFile(_Strict):
 
     @field_validator("version", mode="before")
     @classmethod
-    def _version_text(cls, value: object) -> object:
-        # "version: 2009.1" is read by YAML as a number; keep what the person wrote.
-        return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+    def _version_is_text(cls, value: object) -> object:
+        # Unquoted, YAML has already read "version: 2009.10" as the number 2009.1: what was written is lost, so
+        # no number is taken as a version, even one that would read back as written.  Worded by the loader,
+        # which knows the text on the line.
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise PydanticCustomError("version_as_number", "a version is text, not a number")
+        return value
