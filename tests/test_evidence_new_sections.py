@@ -433,7 +433,7 @@ def test_caa_assess_exits_2_with_the_message_on_stderr_and_nothing_on_stdout(
     tmp_path: Path, line: int, old: str, new: str, expected: str
 ) -> None:
     path = with_edit(tmp_path, line, old, new)
-    outcome = CliRunner().invoke(cli, ["assess", str(path), "--backend", "native"])
+    outcome = CliRunner().invoke(cli, ["assess", "--no-context", str(path), "--backend", "native"])
     assert isinstance(outcome.exception, SystemExit)
     assert (outcome.exit_code, outcome.stdout, shown(tmp_path, outcome.stderr)) == (
         2,
