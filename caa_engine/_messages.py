@@ -251,6 +251,20 @@ def _issue(
         else:
             hint = "write a date that exists, e.g. 2008-04-01"
         return Issue("wrong-type", f"{name} must be a date written YYYY-MM-DD, not {got}", at, advice(hint))
+    if kind == "version_as_number":
+        value = error.get("input")
+        as_written = document.written(path) or safe_repr(value)
+        read = (
+            "a number, not as text"
+            if as_written == safe_repr(value)
+            else f"the number {safe_repr(value)}, not as written"
+        )
+        return Issue(
+            "version-as-number",
+            f"version {as_written} is not in quotes, so it is read as {read}",
+            at,
+            f'put the version in quotes: version: "{as_written}"',
+        )
     if kind == "blank_text":
         optional = field_info is not None and not field_info.is_required() and not isinstance(path[-1], int)
         return Issue(

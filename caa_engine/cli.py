@@ -106,10 +106,30 @@ BUNDLE_SUFFIXES = (".yaml", ".yml", ".json")
 INDEX_PAGE = "index.html"  # the national index of an HTML folder run
 
 
-def _fail(*errors: InvalidInputError, context: bool = False) -> NoReturn:
+def _fail(*errors: InvalidInputError) -> NoReturn:
     for error in errors:
-        click.echo(error.render(context), err=True)  # Issue.render shows control characters as escapes
+        click.echo(error.render(_context()), err=True)  # Issue.render shows control characters as escapes
     sys.exit(2)
+
+
+_CONTEXT = "caa.context"  # the key in click's context meta that --context/--no-context sets
+
+
+def _context() -> bool:
+    """Whether located errors show their source line with a caret: yes unless the command was given --no-context."""
+    ctx = click.get_current_context(silent=True)
+    return True if ctx is None else bool(ctx.meta.get(_CONTEXT, True))
+
+
+def _context_option(command: F) -> F:
+    return click.option(
+        "--context/--no-context",
+        default=True,
+        expose_value=False,
+        callback=lambda ctx, param, value: ctx.meta.__setitem__(_CONTEXT, value),
+        help="Under each located error, show the line of the file it points at with a caret under the column "
+        "(the default); --no-context prints each as one line and its hint.",
+    )(command)
 
 
 def _stop(message: str, status: int) -> NoReturn:
@@ -290,6 +310,7 @@ def _assess_all(engines: list[Engine], bundles: list[Path]) -> list[list[Result]
 
 
 @cli.command("assess")
+@_context_option
 @_paths_argument
 @_rules_option("Folder of rule files.")
 @click.option("--format", "kind", type=click.Choice(FORMATS), default="text", show_default=True, help="Report format.")
@@ -636,7 +657,7 @@ def _judged(
                 if fail_fast:
                     _fail(EvidenceError(outcome.issues))
                 tally.refused += 1
-                say(EvidenceError(outcome.issues).render())
+                say(EvidenceError(outcome.issues).render(_context()))
                 continue
             yield outcome
 
@@ -733,6 +754,7 @@ def _targets(out_dir: Path, bundles: list[Path], kind: str, rule_files: list[Pat
 
 
 @cli.command("import")
+@_context_option
 @click.argument("tables", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="TABLES...")
 @click.option(
     "--out-dir",
@@ -772,6 +794,7 @@ def import_command(
 
 
 @cli.command("impact")
+@_context_option
 @_paths_argument
 @_rules_option("The changed rules folder.")
 @click.option(
@@ -821,6 +844,7 @@ def impact_command(
 
 
 @cli.command("explain")
+@_context_option
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--element", default=None, help="The element to explain.  [default: the overall score, if any]")
 @click.option("--body", "body", default=None, help="The body's id (for an element judged per body).")
@@ -950,13 +974,9 @@ def _findings_named(result: Result, wanted: str | None, name: str | None) -> lis
     '{"errors": [...], "warnings": [...]} on stdout, each issue with code, message, file, line, column, path and '
     "hint, for an editor or CI (exit 2 when there are errors, as with text).",
 )
-@click.option(
-    "--context",
-    is_flag=True,
-    help="Under each error and warning, show the line of the rule file it points at with a caret under the column.",
-)
+@_context_option
 @_limit_option
-def check_command(rules_dir: Path | None, kind: str, context: bool, max_bytes: int | None) -> None:
+def check_command(rules_dir: Path | None, kind: str, max_bytes: int | None) -> None:
     """Validate a rules folder (default: ./rules) and summarise it."""
     directory = rules_dir if rules_dir is not None else default_rules_dir()
     try:
@@ -966,7 +986,7 @@ def check_command(rules_dir: Path | None, kind: str, context: bool, max_bytes: i
         if kind == "json":
             click.echo(_issues_json(error.issues, []))
             sys.exit(2)
-        _fail(error, context=context)
+        _fail(error)
     if kind == "json":
         dated_gaps = plan.dated.gaps() if plan.dated is not None else []
         click.echo(_issues_json([], sorted([*plan.warnings, *dated_gaps], key=Issue.sort_key)))
@@ -978,7 +998,7 @@ def check_command(rules_dir: Path | None, kind: str, context: bool, max_bytes: i
     ]
     dated = plan.dated.gaps() if plan.dated is not None else []
     for warning in sorted([*plan.warnings, *dated], key=Issue.sort_key):
-        click.echo(warning.render(context, label="warning: "), err=True)
+        click.echo(warning.render(_context(), label="warning: "), err=True)
     click.echo(f"{_shown(directory)}: OK, {', '.join(counts)}")
     if plan.dated is not None:  # dated rules: the counts above are the current period's
         click.echo("periods each element is judged for (the counts above are the current rules'):")
@@ -996,6 +1016,7 @@ def _issues_json(errors: list[Issue], warnings: list[Issue]) -> str:
 
 
 @cli.command("verify")
+@_context_option
 @click.argument("rules_dir", required=False, type=click.Path(path_type=Path))
 @click.option(
     "--against",

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 import stat
+import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 from ._io import visible
 
@@ -50,7 +51,7 @@ def source_line(location: Location) -> str | None:
     file, is over :data:`MAX_SOURCE_BYTES`, cannot be read, or is shorter than the line.  Files are read once
     per size and modification time and kept in a small cache.
     """
-    if location.line <= 0 or not location.file:
+    if location.line <= 0 or not location.file or not location.shows_source:
         return None
     try:
         found = os.stat(location.file)
@@ -68,17 +69,57 @@ def source_line(location: Location) -> str | None:
     return line if line.strip() else None  # a caret under nothing points at nothing
 
 
+# A tab in a source line is shown as spaces to the next multiple of this, as a terminal shows it.
+TAB_STOP = 8
+
+
+def _width(text: str) -> int:
+    """The columns ``text`` takes on a terminal: 2 for a wide or full-width character (CJK, most emoji), 0 for a
+    combining mark or an invisible format character, 1 for any other."""
+    total = 0
+    for char in text:
+        if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+            continue
+        total += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return total
+
+
 def _with_caret(text: str, column: int) -> tuple[str, str]:
-    """The line as a terminal shows it and the caret line under ``column`` (counting from 1)."""
+    """The line as a terminal shows it and the line to print under it.
+
+    With a ``column`` (counting from 1, in characters), a caret under that character: placed by the columns the
+    characters before it take on a terminal (a tab to the next tab stop, a wide character two, a combining mark
+    none, a control character its escape's length).  With none (0), the line's text is underlined as a whole
+    (``^~~~``), from its first to its last character that is not a space.
+    """
+    whole = column <= 0
     column = max(1, min(column, len(text) + 1))
-    before, after = text[: column - 1], text[column - 1 :]
+    start, end = 0, len(text)
     if len(text) > MAX_SHOWN_LINE:  # keep the column in view: cut the line around it
-        start = max(0, column - 1 - MAX_SHOWN_LINE // 2)
-        before = ("…" if start else "") + text[start : column - 1]
-        rest = MAX_SHOWN_LINE - len(before)
-        after = text[column - 1 : column - 1 + rest] + ("…" if len(after) > rest else "")
-    shown_before = visible(before).replace("\t", " ")
-    return shown_before + visible(after).replace("\t", " "), " " * len(shown_before) + "^"
+        start = 0 if whole else max(0, column - 1 - MAX_SHOWN_LINE // 2)
+        end = start + MAX_SHOWN_LINE
+    pieces = ["…"] if start else []
+    width = _width("…") if start else 0
+    at: list[int] = []  # the terminal column each character starts at
+    for char in text[start:end]:
+        at.append(width)
+        if char == "\t":
+            piece = " " * (TAB_STOP - width % TAB_STOP)
+        else:
+            piece = visible(char)
+        pieces.append(piece)
+        width += len(piece) if char == "\t" else _width(piece)
+    if end < len(text):
+        pieces.append("…")
+    shown = "".join(pieces)
+    if not whole:
+        index = column - 1 - start
+        return shown, " " * (at[index] if index < len(at) else width) + "^"
+    blank = [char.isspace() for char in text[start:end]]
+    first = blank.index(False) if False in blank else 0
+    last = len(blank) - 1 - blank[::-1].index(False) if False in blank else 0
+    finish = at[last + 1] if last + 1 < len(at) else width
+    return shown, " " * at[first] + "^" + "~" * max(0, finish - at[first] - 1)
 
 
 @dataclass(frozen=True, order=True)
@@ -89,6 +130,9 @@ class Location:
     line: int = 0
     column: int = 0
     path: str = ""  # a key path, for data given as a dict rather than a file
+    # Whether the line it points at is text worth showing under an issue: not for a spreadsheet cell, whose
+    # column is a cell's, not a character's (and a workbook is not text at all).
+    shows_source: ClassVar[bool] = True
 
     def __str__(self) -> str:
         if self.line <= 0:
@@ -112,8 +156,10 @@ class Issue:
     def render(self, context: bool = False, label: str = "") -> str:
         """The compiler-style line ``file:line:col: code: message``, then the hint.
 
-        With ``context``, the source line is shown between them with a caret under the column, when the file
-        can be read again and holds the line (``caa check --context``).
+        With ``context``, the source line is shown between them with a caret under the column (the line
+        underlined when the location has no column), when the file can be read again and holds the line: what
+        the ``caa`` commands print unless ``--no-context``.  Without it (the default, and ``str()`` of an
+        error), nothing is read again: the one-line form a log or a test can rely on.
 
         ``label`` goes before the code (``warning: ``).  Terminal text: control characters in the file name,
         message, source line or hint are shown as escapes, so evidence can neither send a terminal escape nor

@@ -119,7 +119,7 @@ def caa_test_command(
     try:
         load_rules(folder)  # every error at its file:line:col before pytest starts, as caa check prints them
     except RuleError as error:
-        click.echo(error.render(False), err=True)
+        click.echo(error.render(context=True), err=True)
         sys.exit(2)
     sys.exit(_run_pytest(scenarios.resolve(), folder.resolve(), rule_coverage_min, pytest_args))
 

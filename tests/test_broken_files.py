@@ -73,6 +73,7 @@ POINTS_AT = {
         "unknown_key_in_parameter": "valeu:",
         "unknown_key_in_then": "scor:",
         "unknown_per": "kloes",
+        "version_as_number": "2009.10",
         "wrong_type": "high",
         "yaml_syntax": '"Audit Commission UoR 2008/09 (no compensation between KLOEs)',
     },
@@ -178,14 +179,34 @@ def test_every_case_says_where_it_points() -> None:
 # --- the messages, exactly ---------------------------------------------------------------------------------------
 
 
+def one_line_form(expected: str) -> str:
+    """The expected text without the source line and caret under each issue: what str() of the error says."""
+    return "".join(
+        line
+        for line in expected.splitlines(keepends=True)
+        if not line.startswith("    ") or line.startswith("    hint:")
+    )
+
+
 @pytest.mark.parametrize("case", RULE_CASES)
 def test_a_broken_rule_folder_is_refused_with_exactly_the_expected_message(case: str) -> None:
-    assert rule_error(case).render() + "\n" == expected_for_rules(case)
+    # The expected text is what caa check prints: each issue with its source line and caret.  str() of the
+    # error, for a log or a caller, is the one-line form: the same without them.
+    error = rule_error(case)
+    expected = expected_for_rules(case)
+    assert error.render(context=True) + "\n" == expected
+    assert str(error) + "\n" == one_line_form(expected)
+    # Every case points at a line of text, so none falls back to the one-line form; an empty file has no line.
+    shown = 0 if case == "empty_file" else 2 * len(error.issues)
+    assert expected.count("\n") == one_line_form(expected).count("\n") + shown
 
 
 @pytest.mark.parametrize("case", BUNDLE_CASES)
 def test_a_broken_bundle_is_refused_with_exactly_the_expected_message(case: str, backend: str) -> None:
-    assert evidence_error(case, backend).render() + "\n" == expected_for_bundle(case)
+    error = evidence_error(case, backend)
+    expected = expected_for_bundle(case)
+    assert error.render(context=True) + "\n" == expected
+    assert str(error) + "\n" == one_line_form(expected)
 
 
 @pytest.mark.parametrize("case", RULE_CASES)
@@ -245,11 +266,29 @@ def test_caa_check_exits_2_with_exactly_the_expected_lines_on_stderr(case: str) 
     assert (outcome.exit_code, outcome.stdout, outcome.stderr) == (2, "", expected_for_rules(case))
 
 
+@pytest.mark.parametrize("case", RULE_CASES)
+def test_caa_check_no_context_prints_the_one_line_form(case: str) -> None:
+    outcome = CliRunner().invoke(cli, ["check", "--no-context", str(BROKEN / "rules" / case)])
+    assert (outcome.exit_code, outcome.stdout, outcome.stderr) == (2, "", one_line_form(expected_for_rules(case)))
+
+
+def test_caa_check_context_once_needed_for_the_caret_is_still_accepted() -> None:
+    outcome = CliRunner().invoke(cli, ["check", "--context", str(BROKEN / "rules" / "unknown_key")])
+    assert (outcome.exit_code, outcome.stderr) == (2, expected_for_rules("unknown_key"))
+
+
 @pytest.mark.parametrize("case", BUNDLE_CASES)
 def test_caa_assess_exits_2_with_exactly_the_expected_lines_on_stderr(case: str) -> None:
     outcome = CliRunner().invoke(cli, ["assess", str(BROKEN / "evidence" / f"{case}.yaml"), "--backend", "native"])
     assert isinstance(outcome.exception, SystemExit)
     assert (outcome.exit_code, outcome.stdout, outcome.stderr) == (2, "", expected_for_bundle(case))
+
+
+@pytest.mark.parametrize("case", BUNDLE_CASES)
+def test_caa_assess_no_context_prints_the_one_line_form(case: str) -> None:
+    args = ["assess", "--no-context", str(BROKEN / "evidence" / f"{case}.yaml"), "--backend", "native"]
+    outcome = CliRunner().invoke(cli, args)
+    assert (outcome.exit_code, outcome.stdout, outcome.stderr) == (2, "", one_line_form(expected_for_bundle(case)))
 
 
 def test_assessing_the_folder_of_broken_bundles_reports_every_one_in_path_order() -> None:

@@ -499,6 +499,8 @@ def test_check_warns_about_a_parameter_nothing_reads_but_still_succeeds(tmp_path
     assert outcome.stderr.splitlines() == [
         f"{folder}/use_of_resources.yaml:{line}:3: warning: unused-parameter: parameter 'unused_knob' is never read "
         "by a rule or measure",
+        "      unused_knob:",
+        "      ^",
         "    hint: use it as params.unused_knob in a condition, or remove it: changing it now changes nothing",
     ]
 

@@ -141,7 +141,7 @@ def test_which_kinds_of_body_are_councils_is_a_rule_table_a_person_can_tune(back
     assert list(dot_bodies(tuned)) == [COUNTY, fire]
     assert tuned.elements["direction_of_travel"].bodies[fire].label == "improving strongly"
     assert (
-        finding(tuned, "body", fire, "progress.improved").evidence[0] == f"body.council = yes ({rules}/bodies.yaml:27)"
+        finding(tuned, "body", fire, "progress.improved").evidence[0] == f"body.council = yes ({rules}/bodies.yaml:28)"
     )
 
 
@@ -152,7 +152,7 @@ def test_a_lead_body_that_the_rules_do_not_count_as_a_council_is_refused_at_its_
     assert str(caught.value) == (
         "1 evidence error occurred:\n"
         "<evidence>:bodies[0].lead: lead-not-council: only a council can be the lead body, and kind 'police' is not a council\n"
-        "    hint: mark a council as lead (which kinds are councils: rules/bodies.yaml:17)"
+        "    hint: mark a council as lead (which kinds are councils: rules/bodies.yaml:18)"
     )
     rules = copy_rules(tmp_path)
     edit(rules / "bodies.yaml", "police: {council: false}", "police: {council: true}")

@@ -244,7 +244,7 @@ def test_each_broken_rule_file_gives_exactly_the_errors_printed_under_it(
     monkeypatch.chdir(tmp_path)
     with pytest.raises(RuleError) as caught:
         load_rules("rules")
-    assert str(caught.value) == block.expected
+    assert str(caught.value) == one_line_form(block.expected)
     assert run_cli("check", "rules") == (2, block.expected + "\n")
 
 
@@ -258,6 +258,11 @@ def test_each_evidence_bundle_in_the_docs_is_valid_and_assesses(block: Block, tm
     assert result.elements["use_of_resources"].bodies
 
 
+def one_line_form(shown: str) -> str:
+    """What ``caa`` prints without the source line and caret under each issue: ``str()`` of the error."""
+    return "\n".join(line for line in shown.split("\n") if not line.startswith("    ") or line.startswith("    hint:"))
+
+
 @pytest.mark.parametrize("block", of_kind("broken evidence bundle"))
 def test_each_broken_evidence_bundle_gives_exactly_the_errors_printed_under_it(
     block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -269,7 +274,7 @@ def test_each_broken_evidence_bundle_gives_exactly_the_errors_printed_under_it(
     monkeypatch.chdir(tmp_path)
     with pytest.raises(EvidenceError) as caught:
         load_bundle(block.name)
-    assert str(caught.value) == block.expected
+    assert str(caught.value) == one_line_form(block.expected)
     status, stderr = run_cli("assess", block.name, "--rules", str(ROOT / "rules"), "--backend", "native")
     assert (status, stderr) == (2, block.expected + "\n")
 

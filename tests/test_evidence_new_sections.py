@@ -238,7 +238,7 @@ def test_an_indicator_not_in_the_catalogue_without_polarity_names_the_catalogue(
     assert refusals(tmp_path, 29, "polarity: lower", "unit: visits", backend) == [
         Refused(
             "bundle.yaml:26:7: unknown-indicator: indicator 'LPI 12' is not in the catalogue"
-            "\n    hint: give its polarity in the bundle, or add it to the catalogue (rules/indicators.yaml:16)",
+            "\n    hint: give its polarity in the bundle, or add it to the catalogue (rules/indicators.yaml:17)",
             "code: LPI 12",
         )
     ]
@@ -248,7 +248,7 @@ def test_a_polarity_the_catalogue_contradicts_is_refused_at_the_polarity(tmp_pat
     assert refusals(tmp_path, 25, "target: 610", "polarity: higher", backend) == [
         Refused(
             "bundle.yaml:25:17: catalogue-conflict: indicator 'NI 191' has polarity 'lower' in the catalogue, but "
-            "the bundle gives 'higher'\n    hint: leave 'polarity' out (the catalogue at rules/indicators.yaml:55 "
+            "the bundle gives 'higher'\n    hint: leave 'polarity' out (the catalogue at rules/indicators.yaml:56 "
             "gives it), or correct the catalogue",
             "higher",
         )
@@ -259,7 +259,8 @@ def test_benchmarks_missing_a_quartile_are_refused_at_benchmarks(tmp_path: Path,
     assert refusals(tmp_path, 21, ", upper_quartile: 40}", "}", backend) == [
         Refused(
             "bundle.yaml:21:7: missing-key: 'indicator_set.indicators item 1.benchmarks' has no 'upper_quartile'"
-            "\n    hint: add 'upper_quartile:'; required here: lower_quartile, median and upper_quartile",
+            "\n    hint: add 'upper_quartile:'; required here: lower_quartile, median and upper_quartile"
+            " — upper_quartile: the national upper quartile",
             "benchmarks: {lower_quartile: 30, median: 35}",
         )
     ]
@@ -351,7 +352,8 @@ def test_a_status_not_in_the_list_gets_a_did_you_mean(
     assert refusals(tmp_path, line, old, new, backend) == [
         Refused(
             f"bundle.yaml:{line}:15: invalid-value: risk_assessment.{section} item 1.status must be {allowed}, not "
-            f"the text '{new}' — did you mean '{meant}'?\n    hint: use one of the values listed",
+            f"the text '{new}' — did you mean '{meant}'?\n    hint: use one of the values listed"
+            " — status: how it stands at year end",
             new,
         )
     ]
@@ -361,7 +363,7 @@ def test_a_self_assessment_score_of_5_is_refused_at_the_score(tmp_path: Path, ba
     assert refusals(tmp_path, 62, "3", "5", backend) == [
         Refused(
             "bundle.yaml:62:12: invalid-value: self_assessments item 1.score must be at most 4, not 5"
-            "\n    hint: use a value at most 4",
+            "\n    hint: score: the score 1-4 it gave itself",
             "5",
         )
     ]
@@ -423,7 +425,7 @@ def test_a_date_that_is_not_a_date_is_refused_in_words(
             "polarity: lower",
             "unit: visits",
             "bundle.yaml:26:7: unknown-indicator: indicator 'LPI 12' is not in the catalogue"
-            "\n    hint: give its polarity in the bundle, or add it to the catalogue (rules/indicators.yaml:16)",
+            "\n    hint: give its polarity in the bundle, or add it to the catalogue (rules/indicators.yaml:17)",
         ),
     ],
 )
@@ -431,7 +433,7 @@ def test_caa_assess_exits_2_with_the_message_on_stderr_and_nothing_on_stdout(
     tmp_path: Path, line: int, old: str, new: str, expected: str
 ) -> None:
     path = with_edit(tmp_path, line, old, new)
-    outcome = CliRunner().invoke(cli, ["assess", str(path), "--backend", "native"])
+    outcome = CliRunner().invoke(cli, ["assess", "--no-context", str(path), "--backend", "native"])
     assert isinstance(outcome.exception, SystemExit)
     assert (outcome.exit_code, outcome.stdout, shown(tmp_path, outcome.stderr)) == (
         2,

@@ -52,7 +52,7 @@ def test_a_number_where_a_date_belongs_is_a_located_error_not_a_unix_timestamp(
 ) -> None:
     assert refusal(tmp_path, edited(CALDERBRIDGE, RECORDED, f"recorded_on: {written}")) == (
         "1 evidence error occurred:\n"
-        "bundle.yaml:160:20: wrong-type: risk_assessment.risk_register item 1.recorded_on must be a date written "
+        "bundle.yaml:161:20: wrong-type: risk_assessment.risk_register item 1.recorded_on must be a date written "
         f"YYYY-MM-DD, not {shown}\n"
         "    hint: write the date itself, e.g. 2008-04-01: a number is never read as a date — recorded_on: when the "
         "risk was first recorded in the register"
@@ -62,7 +62,7 @@ def test_a_number_where_a_date_belongs_is_a_located_error_not_a_unix_timestamp(
 def test_a_number_as_an_initiatives_start_is_a_located_error_too(tmp_path: Path) -> None:
     assert refusal(tmp_path, edited(CALDERBRIDGE, "started_on: 2008-06-02", "started_on: 1212364800")) == (
         "1 evidence error occurred:\n"
-        "bundle.yaml:143:19: wrong-type: risk_assessment.innovations item 1.started_on must be a date written "
+        "bundle.yaml:144:19: wrong-type: risk_assessment.innovations item 1.started_on must be a date written "
         "YYYY-MM-DD, not 1212364800\n"
         "    hint: write the date itself, e.g. 2008-04-01: a number is never read as a date — started_on: when the "
         "initiative started"
@@ -72,7 +72,7 @@ def test_a_number_as_an_initiatives_start_is_a_located_error_too(tmp_path: Path)
 def test_a_date_with_a_time_is_not_a_date(tmp_path: Path) -> None:
     assert refusal(tmp_path, edited(CALDERBRIDGE, RECORDED, "recorded_on: 2008-06-20T10:00:00")) == (
         "1 evidence error occurred:\n"
-        "bundle.yaml:160:20: wrong-type: risk_assessment.risk_register item 1.recorded_on must be a date written "
+        "bundle.yaml:161:20: wrong-type: risk_assessment.risk_register item 1.recorded_on must be a date written "
         "YYYY-MM-DD, not the date 2008-06-20T10:00:00\n"
         "    hint: write the day alone, without a time, e.g. 2008-04-01 — recorded_on: when the risk was first "
         "recorded in the register"
@@ -99,7 +99,7 @@ def value_refusal(tmp_path: Path, written: str) -> str:
 def test_a_number_with_a_leading_zero_is_refused_not_read_as_octal(tmp_path: Path) -> None:
     assert value_refusal(tmp_path, "012") == (
         "1 evidence error occurred:\n"
-        "bundle.yaml:52:14: yaml-value: the number 012 starts with 0, which older YAML reads as octal\n"
+        "bundle.yaml:53:14: yaml-value: the number 012 starts with 0, which older YAML reads as octal\n"
         "    hint: write 12 if that is the number meant, or put it in quotes if it is a code: '012'"
     )
 
@@ -107,7 +107,7 @@ def test_a_number_with_a_leading_zero_is_refused_not_read_as_octal(tmp_path: Pat
 def test_hours_and_minutes_are_text_not_a_base_60_number(tmp_path: Path) -> None:
     assert value_refusal(tmp_path, "1:30") == (
         "1 evidence error occurred:\n"
-        "bundle.yaml:52:14: wrong-type: indicator_set.indicators item 1.value must be a number, not the text '1:30'\n"
+        "bundle.yaml:53:14: wrong-type: indicator_set.indicators item 1.value must be a number, not the text '1:30'\n"
         "    hint: write the number itself (older YAML read 1:30 as 90) — value: this year's value"
     )
 
@@ -115,7 +115,7 @@ def test_hours_and_minutes_are_text_not_a_base_60_number(tmp_path: Path) -> None
 def test_more_digits_than_a_float_holds_are_refused_not_rounded(tmp_path: Path) -> None:
     assert value_refusal(tmp_path, "9.9999999999999999999") == (
         "1 evidence error occurred:\n"
-        "bundle.yaml:52:14: yaml-value: the number 9.9999999999999999999 has more digits than can be held exactly: "
+        "bundle.yaml:53:14: yaml-value: the number 9.9999999999999999999 has more digits than can be held exactly: "
         "it would be read as 10.0\n"
         "    hint: write it with at most 15 significant digits, or put it in quotes if it is text"
     )
@@ -124,7 +124,7 @@ def test_more_digits_than_a_float_holds_are_refused_not_rounded(tmp_path: Path) 
 def test_a_number_too_small_to_hold_is_refused_not_read_as_0(tmp_path: Path) -> None:
     assert value_refusal(tmp_path, "1.0e-400") == (
         "1 evidence error occurred:\n"
-        "bundle.yaml:52:14: yaml-value: the number 1.0e-400 is too small to be held: it would be read as 0\n"
+        "bundle.yaml:53:14: yaml-value: the number 1.0e-400 is too small to be held: it would be read as 0\n"
         "    hint: write 0 if that is what is meant, or put it in quotes if it is text"
     )
 
@@ -162,7 +162,7 @@ def test_a_whitespace_only_mitigation_is_a_located_error(tmp_path: Path) -> None
     text = edited(CALDERBRIDGE, "- Roll out one benefit type at a time", '- " "')
     assert refusal(tmp_path, text) == (
         "1 evidence error occurred:\n"
-        "bundle.yaml:162:11: invalid-value: risk_assessment.risk_register item 1.mitigations item 1 must not be "
+        "bundle.yaml:163:11: invalid-value: risk_assessment.risk_register item 1.mitigations item 1 must not be "
         "only spaces\n"
         "    hint: write the text — mitigations: the mitigations recorded"
     )
@@ -172,7 +172,7 @@ def test_a_whitespace_only_contingency_is_a_located_error(tmp_path: Path) -> Non
     text = edited(CALDERBRIDGE, "contingency: Reopen the paper claim route", 'contingency: " "')
     assert refusal(tmp_path, text) == (
         "1 evidence error occurred:\n"
-        "bundle.yaml:164:20: invalid-value: risk_assessment.risk_register item 1.contingency must not be only spaces\n"
+        "bundle.yaml:165:20: invalid-value: risk_assessment.risk_register item 1.contingency must not be only spaces\n"
         "    hint: write the text, or leave the key out — contingency: the contingency plan recorded, if any"
     )
 
@@ -185,7 +185,7 @@ def test_benchmarks_out_of_order_are_a_located_error(tmp_path: Path) -> None:
     )
     assert refusal(tmp_path, text) == (
         "1 evidence error occurred:\n"
-        "bundle.yaml:55:48: benchmarks-out-of-order: indicator 'NI 117' for body 'calderbridge-mbc' has its "
+        "bundle.yaml:56:48: benchmarks-out-of-order: indicator 'NI 117' for body 'calderbridge-mbc' has its "
         "benchmarks out of order: lower quartile 80, median 50, upper quartile 20\n"
         "    hint: give the quartiles as values, lowest first (lower_quartile <= median <= upper_quartile), whichever "
         "way is better for the indicator"
@@ -198,7 +198,7 @@ def test_a_median_above_the_upper_quartile_points_at_the_upper_quartile(tmp_path
         "benchmarks: {lower_quartile: 5.0, median: 6.4, upper_quartile: 8.0}",
         "benchmarks: {lower_quartile: 5.0, median: 6.4, upper_quartile: 6.3}",
     )
-    assert refusal(tmp_path, text).split("\n")[1].startswith("bundle.yaml:55:70: benchmarks-out-of-order:")
+    assert refusal(tmp_path, text).split("\n")[1].startswith("bundle.yaml:56:70: benchmarks-out-of-order:")
 
 
 def test_a_line_separator_in_a_comment_does_not_shift_later_lines(tmp_path: Path) -> None:
@@ -229,9 +229,47 @@ def test_an_unquoted_version_that_loses_a_digit_is_a_located_error(tmp_path: Pat
         load_rules(folder)
     assert caught.value.render().replace(str(file), "overall.yaml") == (
         "1 rule error occurred:\n"
-        "overall.yaml:7:10: version-as-number: version 2009.10 is read as the number 2009.1, not as written\n"
+        "overall.yaml:8:10: version-as-number: version 2009.10 is not in quotes, so it is read as the number 2009.1, "
+        "not as written\n"
         '    hint: put the version in quotes: version: "2009.10"'
     )
+
+
+@pytest.mark.parametrize("version", ["2009.1", "3", "2009"])
+def test_an_unquoted_version_is_refused_even_when_it_reads_back_as_written(tmp_path: Path, version: str) -> None:
+    # Before: 'version: 2009.1' was quietly taken as the text "2009.1", so the same slip passed or failed by the
+    # digits it happened to have; a number is never a version.
+    folder = rules_copy(tmp_path)
+    file = folder / "overall.yaml"
+    file.write_text(edited(file.read_text(encoding="utf-8"), 'version: "2009.1"', f"version: {version}"), "utf-8")
+    with pytest.raises(RuleError) as caught:
+        load_rules(folder)
+    assert caught.value.render().replace(str(file), "overall.yaml") == (
+        "1 rule error occurred:\n"
+        f"overall.yaml:8:10: version-as-number: version {version} is not in quotes, so it is read as a number, "
+        "not as text\n"
+        f'    hint: put the version in quotes: version: "{version}"'
+    )
+
+
+def test_an_unquoted_version_is_reported_with_the_files_other_mistakes(tmp_path: Path) -> None:
+    folder = rules_copy(tmp_path)
+    file = folder / "overall.yaml"
+    text = edited(file.read_text(encoding="utf-8"), 'version: "2009.1"', "version: 2009.1")
+    file.write_text(edited(text, "title: ", "titel: "), "utf-8")
+    with pytest.raises(RuleError) as caught:
+        load_rules(folder)
+    assert [(i.code, i.location.line) for i in caught.value.issues] == [("version-as-number", 8), ("unknown-key", 9)]
+
+
+def test_a_rule_set_given_as_data_refuses_a_numeric_version_too() -> None:
+    from pydantic import ValidationError
+
+    from caa_engine.rules.model import RuleSetFile
+
+    with pytest.raises(ValidationError, match="a version is text, not a number"):
+        RuleSetFile.model_validate({"ruleset": "x", "version": 2009.1, "title": "X"})
+    assert RuleSetFile.model_validate({"ruleset": "x", "version": "2009.10", "title": "X"}).version == "2009.10"
 
 
 @pytest.mark.parametrize(
@@ -258,11 +296,11 @@ def test_a_division_by_zero_in_a_measure_is_a_check_warning_naming_the_line(
     if "/ params" in new:
         text = edited(text, "theme_cap_above_lowest:\n    value: 1", "theme_cap_above_lowest:\n    value: 0")
     file.write_text(text, encoding="utf-8")
-    outcome = CliRunner().invoke(cli, ["check", str(folder)])
+    outcome = CliRunner().invoke(cli, ["check", "--no-context", str(folder)])
     why = "params.theme_cap_above_lowest is 0" if "/ params" in new else "it divides by 0"
     assert outcome.exit_code == 0
     assert (
-        f"{file}:83:{column}: warning: division-by-zero: {why}, so this value is unknown for every fact\n"
+        f"{file}:84:{column}: warning: division-by-zero: {why}, so this value is unknown for every fact\n"
         "    hint: divide by something that is not 0, or give the parameter another value"
     ) in outcome.output
 

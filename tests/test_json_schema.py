@@ -1,5 +1,5 @@
-"""The committed JSON Schemas (schemas/*.schema.json): fresh, with a stable $id, without "or null", and true of
-every shipped rule file and fixture."""
+"""The committed JSON Schemas (schemas/*.schema.json): fresh, described, without "or null", and true of every
+shipped rule file and fixture, each of which names its schema on its first line for an editor."""
 
 from __future__ import annotations
 
@@ -64,7 +64,15 @@ def test_the_schema_has_a_stable_id_a_title_and_a_description(which: str) -> Non
     assert schema["$id"] == SCHEMA_IDS[which] == f"https://caa-engine.example/schemas/{which}.schema.json"
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["title"].startswith("caa-engine ")
+    assert schema["description"]
     Draft202012Validator.check_schema(schema)
+
+
+@pytest.mark.parametrize("which", WHICH)
+def test_every_property_and_every_definition_has_a_description(which: str) -> None:
+    schema = _committed(which)
+    assert [(model, name) for model, name, prop in _properties(schema) if not prop.get("description")] == []
+    assert [model for model, definition in schema["$defs"].items() if not definition.get("description")] == []
 
 
 @pytest.mark.parametrize("which", WHICH)
@@ -104,10 +112,37 @@ def test_an_explicit_null_is_still_accepted_by_the_engine_though_the_schema_leav
     [(which, path) for which, paths in SHIPPED.items() for path in paths],
     ids=lambda value: value.name if isinstance(value, Path) else value,
 )
-def test_every_shipped_file_is_valid_under_the_committed_schema(which: str, path: Path) -> None:
+def test_every_shipped_file_names_its_schema_first_and_is_valid_under_it(which: str, path: Path) -> None:
+    first_line = path.read_text(encoding="utf-8").split("\n", 1)[0]
+    assert first_line == f"# yaml-language-server: $schema=../schemas/{which}.schema.json"
+    assert (path.parent / first_line.split("=", 1)[1]).resolve() == (SCHEMA_DIR / f"{which}.schema.json")
     errors = sorted(Draft202012Validator(_committed(which)).iter_errors(_as_json(path)), key=str)
     assert [f"{list(error.absolute_path)}: {error.message}" for error in errors] == []
 
 
 def test_every_shipped_kind_of_file_is_checked() -> None:
     assert len(SHIPPED["rules"]) >= 7 and len(SHIPPED["evidence"]) >= 8
+
+
+def test_the_shipped_rules_check_without_a_warning_about_their_first_line() -> None:
+    from caa_engine import load_rules
+
+    assert [w for w in load_rules(ROOT / "rules").warnings if w.code == "wrong-schema"] == []
+
+
+def test_caa_check_warns_of_a_rule_file_whose_first_line_names_the_evidence_schema(tmp_path: Path) -> None:
+    # The editor would check the rule file as a bundle: every key marked wrong, none completed.
+    import shutil
+
+    folder = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", folder)
+    file = folder / "overall.yaml"
+    file.write_text(file.read_text(encoding="utf-8").replace("rules.schema.json", "evidence.schema.json", 1), "utf-8")
+    outcome = CliRunner().invoke(cli, ["check", "--format", "json", str(folder)])
+    assert outcome.exit_code == 0, outcome.output
+    (warning,) = [w for w in json.loads(outcome.stdout)["warnings"] if w["code"] == "wrong-schema"]
+    assert (warning["file"], warning["line"], warning["column"]) == (str(file), 1, 33)
+    assert warning["message"] == (
+        "the first line names the evidence bundle's schema (../schemas/evidence.schema.json), but this is a rule file"
+    )
+    assert warning["hint"] == "name the rule-file schema: $schema=../schemas/rules.schema.json"

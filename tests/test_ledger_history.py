@@ -121,7 +121,14 @@ def test_a_clash_with_the_ledger_in_history_or_previous_is_refused_where_the_bun
         tmp_path, NEXT_YEAR.replace("previous: 520", "previous: 521").replace("2008/09: 82", "2008/09: 81")
     )
     code, _, err = _caa(
-        "assess", str(bundle), "--rules", str(RULES), "--history-from-ledger", "--ledger", str(ledger_2008)
+        "assess",
+        str(bundle),
+        "--rules",
+        str(RULES),
+        "--history-from-ledger",
+        "--ledger",
+        str(ledger_2008),
+        "--no-context",
     )
     hint = (
         "    hint: correct the bundle, or, if the published value was wrong, record a correction of that record "

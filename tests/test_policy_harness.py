@@ -100,6 +100,7 @@ def test_a_broken_rules_folder_stops_the_scenarios_once_with_its_located_errors(
         run.stderr
     )
     assert "did you mean 'kloe.score'" in run.stderr
+    assert "        when: kloe.scor <= 1\n              ^\n" in run.stderr  # the source line and caret, as caa check
 
 
 def test_a_rules_folder_that_does_not_exist_is_a_usage_error(tmp_path: Path) -> None:

@@ -118,11 +118,11 @@ def test_a_yaml_value_its_tag_cannot_read_is_a_located_error_not_a_value_error(t
     }
     for value, message in cases.items():
         assert _shipped_rules_with(tmp_path / value[:12], 'version: "2009.1"', f"version: {value}") == [
-            f"use_of_resources.yaml:6:10: yaml-value: {message}\n    hint: {RETYPED}"
+            f"use_of_resources.yaml:7:10: yaml-value: {message}\n    hint: {RETYPED}"
         ], value
     # A date-shaped value is told the day does not exist, and how to write one that does.
     assert _shipped_rules_with(tmp_path / "date", 'version: "2009.1"', "version: 2009-13-45") == [
-        "use_of_resources.yaml:6:10: yaml-value: cannot read '2009-13-45' as a date: that day does not exist\n"
+        "use_of_resources.yaml:7:10: yaml-value: cannot read '2009-13-45' as a date: that day does not exist\n"
         "    hint: write a date that exists, as YYYY-MM-DD (e.g. 2008-02-29), or put it in quotes if it is text"
     ]
 
@@ -138,7 +138,7 @@ def test_a_date_that_is_no_date_in_a_bundle_is_a_located_error_not_a_value_error
 
 def test_an_alias_inside_its_own_anchor_is_a_located_error_not_a_recursion_error(tmp_path: Path) -> None:
     assert _shipped_rules_with(tmp_path, 'version: "2009.1"', "version: &v [*v]") == [
-        "use_of_resources.yaml:6:10: yaml-alias: this value contains an alias of itself, so it never ends\n"
+        "use_of_resources.yaml:7:10: yaml-alias: this value contains an alias of itself, so it never ends\n"
         "    hint: an alias (*name) may repeat an anchored value (&name) only from outside that value"
     ]
     assert _bundle_errors("area: &a {id: *a}\n", tmp_path) == [
@@ -150,7 +150,7 @@ def test_an_alias_inside_its_own_anchor_is_a_located_error_not_a_recursion_error
 def test_yaml_nested_thousands_deep_is_a_located_error_not_a_recursion_error(tmp_path: Path) -> None:
     hint = "    hint: a rule file or bundle nests only a few levels: look for a run of unclosed '[' or '{'"
     assert _shipped_rules_with(tmp_path, 'version: "2009.1"', "version: " + "[" * 5000) == [
-        "use_of_resources.yaml:6:109: yaml-depth: values are nested more than 100 levels deep here\n" + hint
+        "use_of_resources.yaml:7:109: yaml-depth: values are nested more than 100 levels deep here\n" + hint
     ]
     assert _bundle_errors("- " * 3000 + "x\n", tmp_path) == [
         "bundle.yaml:1:201: yaml-depth: values are nested more than 100 levels deep here\n" + hint
@@ -337,11 +337,11 @@ def test_an_element_named_after_a_fact_is_a_located_rule_error(tmp_path: Path) -
     hint = "    hint: name the element after the CAA element it judges, e.g. 'use_of_resources'"
     for name in ("area", "body", "kloe", "flag", "note"):
         assert _shipped_rules_with(tmp_path / name, "element: use_of_resources", f"element: {name}") == [
-            f"use_of_resources.yaml:5:10: duplicate-fact: element '{name}' has the name of the '{name}' facts "
+            f"use_of_resources.yaml:6:10: duplicate-fact: element '{name}' has the name of the '{name}' facts "
             f"that rules read\n{hint}"
         ]
     assert _shipped_rules_with(tmp_path / "params", "element: use_of_resources", "element: params") == [
-        "use_of_resources.yaml:5:10: duplicate-fact: element 'params' has the name rules use for parameters "
+        "use_of_resources.yaml:6:10: duplicate-fact: element 'params' has the name rules use for parameters "
         f"(params.NAME)\n{hint}"
     ]
 
@@ -350,7 +350,7 @@ def test_a_measure_deriving_params_is_a_located_rule_error(tmp_path: Path) -> No
     # Accepted before: the derived facts could never be read, as 'params.x' always names a parameter.
     issues = _shipped_rules_with(tmp_path, "into: theme", "into: params")
     assert issues[0] == (
-        "use_of_resources.yaml:84:11: duplicate-fact: measure 'theme_score' derives 'params', the name rules use "
+        "use_of_resources.yaml:85:11: duplicate-fact: measure 'theme_score' derives 'params', the name rules use "
         "for parameters (params.NAME)\n    hint: give the derived fact a new name"
     )
     assert all("params" not in issue.split("hint: known facts:")[-1] for issue in issues[1:])
@@ -359,15 +359,16 @@ def test_a_measure_deriving_params_is_a_located_rule_error(tmp_path: Path) -> No
 def test_true_as_a_mapping_key_is_its_text_and_no_longer_replaces_key_1(tmp_path: Path) -> None:
     # 'true:' was the boolean True, which pydantic read as 1: the later '1: inadequate' silently replaced it.
     assert _shipped_rules_with(tmp_path, "  4: performing strongly", "  true: performing strongly") == [
-        "use_of_resources.yaml:20:9: wrong-type: scale score 'true' must be a whole number, not the text 'true'\n"
-        "    hint: write a whole number such as 3, without quotes"
+        "use_of_resources.yaml:21:9: wrong-type: scale score 'true' must be a whole number, not the text 'true'\n"
+        "    hint: write a whole number such as 3, without quotes — scale: score -> label, e.g. 3: performing well; none for "
+        "reference data"
     ]
 
 
 def test_a_tag_on_a_mapping_is_refused_like_a_tag_on_a_value(tmp_path: Path) -> None:
     # '!!python/object:…' on a mapping was silently ignored (never constructed, but never reported either).
     assert _shipped_rules_with(tmp_path, "scale:\n", "scale: !!python/object:os.system\n") == [
-        "use_of_resources.yaml:19:8: yaml-value: cannot read this value: the tag "
+        "use_of_resources.yaml:20:8: yaml-value: cannot read this value: the tag "
         "'tag:yaml.org,2002:python/object:os.system' is not allowed\n"
         "    hint: only plain YAML values are allowed (no tags)"
     ]
@@ -623,7 +624,7 @@ def test_a_kind_of_body_missing_from_the_catalogue_is_an_unknown_kind_at_the_bod
         encoding="utf-8",
     )
     hint = (
-        f"    hint: known kinds of body ({rules / 'bodies.yaml'}:17): county, district, unitary, metropolitan, police, "
+        f"    hint: known kinds of body ({rules / 'bodies.yaml'}:18): county, district, unitary, metropolitan, police, "
         "fire_and_rescue, primary_care_trust, other"
     )
     message = "unknown-kind: kind of body 'london_borough' is not in the catalogue"
@@ -655,14 +656,14 @@ def test_a_misnamed_element_is_told_in_the_file_that_names_it_and_a_long_name_is
     shown = mangled[:59] + "…"
     assert [issue.render().split("\n") for issue in caught.value.issues] == [
         [
-            f"{rules / 'direction_of_travel.yaml'}:9:10: unknown-element: this file judges element '{shown}', which "
+            f"{rules / 'direction_of_travel.yaml'}:10:10: unknown-element: this file judges element '{shown}', which "
             f"no rule set combines, while {rules / 'overall.yaml'} combines 'direction_of_travel', which no rule set "
             "judges",
             "    hint: if this file judges direction_of_travel, write 'element: direction_of_travel'; if not, correct "
             f"the 'combines:' of {rules / 'overall.yaml'}",
         ],
         [
-            f"{rules / 'overall.yaml'}:14:27: unknown-element: element 'direction_of_travel' is judged by no rule set",
+            f"{rules / 'overall.yaml'}:15:27: unknown-element: element 'direction_of_travel' is judged by no rule set",
             f"    hint: elements judged by other rule sets: {shown}, indicator_set, risk_assessment, use_of_resources",
         ],
     ]

@@ -137,7 +137,7 @@ def test_an_unknown_indicator_code_is_refused_at_its_cell(tmp_path: Path) -> Non
     )
     assert issues_of(paths) == [
         f"{tmp_path}/indicators.csv:3:indicator: unknown-indicator: indicator 'NI 999' is not in the catalogue\n"
-        "    hint: give its polarity in the bundle, or add it to the catalogue (rules/indicators.yaml:16)"
+        "    hint: give its polarity in the bundle, or add it to the catalogue (rules/indicators.yaml:17)"
     ]
 
 

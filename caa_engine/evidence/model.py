@@ -86,14 +86,18 @@ class _Strict(BaseModel):
 
 
 class Area(_Strict):
+    """The local area assessed."""
+
     id: str = Field(pattern=SLUG, max_length=MAX_ID, description="a short stable id, e.g. 'cheltenham'")
-    name: Name
+    name: Name = Field(description="the area's name in reports, e.g. 'Cheltenham'")
     tier: Literal["single", "two"] = Field(default="single", description="'two' for a county with district councils")
 
 
 class Body(_Strict):
+    """One public body of the area: a council, police, fire and rescue, a primary care trust, or another."""
+
     id: str = Field(pattern=SLUG, max_length=MAX_ID, description="a short stable id, e.g. 'cheltenham-bc'")
-    name: Name
+    name: Name = Field(description="the body's name in reports, e.g. 'Cheltenham Borough Council'")
     kind: BodyKind = Field(description="what kind of public body it is")
     lead: StrictBool = Field(default=False, description="the area's lead council (the county in a two-tier area)")
 
@@ -110,15 +114,17 @@ class KloeAssessment(_Strict):
 
 
 class UseOfResources(_Strict):
-    assessments: list[KloeAssessment] = Field(default_factory=list)
+    """The use-of-resources section: the auditor's KLOE scores, one assessment per body."""
+
+    assessments: list[KloeAssessment] = Field(default_factory=list, description="one per body assessed")
 
 
 class Benchmarks(_Strict):
     """National quartile values for an indicator, as published for the year."""
 
-    lower_quartile: Number
-    median: Number
-    upper_quartile: Number
+    lower_quartile: Number = Field(description="the national lower quartile")
+    median: Number = Field(description="the national median")
+    upper_quartile: Number = Field(description="the national upper quartile")
 
 
 class Indicator(_Strict):
@@ -149,26 +155,30 @@ class Indicator(_Strict):
 
 
 class IndicatorSet(_Strict):
+    """The National Indicator Set section: the area's indicator values for the year."""
+
     period: str = Field(default="", description="the year the values are for, e.g. '2008/09'")
-    indicators: list[Indicator] = Field(default_factory=list)
+    indicators: list[Indicator] = Field(default_factory=list, description="one entry per indicator and body")
 
 
 class Milestone(_Strict):
     """One milestone of a council's improvement plan."""
 
     body: str = Field(description="the id of the council whose plan it is")
-    title: Text
+    title: Text = Field(description="what was to be delivered")
     delivered: StrictBool = Field(description="whether it was delivered as planned")
 
 
 class DirectionOfTravel(_Strict):
-    milestones: list[Milestone] = Field(default_factory=list)
+    """The direction-of-travel section: each council's improvement-plan milestones."""
+
+    milestones: list[Milestone] = Field(default_factory=list, description="the milestones due in the year")
 
 
 class _Initiative(_Strict):
     status: str
     id: str = Field(pattern=SLUG, max_length=MAX_ID, description="a short stable id, unique in the bundle")
-    title: Text
+    title: Text = Field(description="what it is, in a few words")
     body: str = Field(description="the id of the body that owns it")
     vulnerable: StrictBool = Field(default=False, description="whether it concerns vulnerable people or safeguarding")
     started_on: Date | None = Field(default=None, description="when the initiative started")
@@ -180,7 +190,7 @@ class _Initiative(_Strict):
 class Outcome(_Initiative):
     """One of the area's priority outcomes."""
 
-    status: Literal["on_track", "at_risk", "failed", "exceeded"]
+    status: Literal["on_track", "at_risk", "failed", "exceeded"] = Field(description="how it stands at year end")
     known_issue: StrictBool = Field(default=False, description="whether the problem is known to the area's partners")
     action_in_place: StrictBool = Field(default=False, description="whether action to tackle it is in place")
 
@@ -188,7 +198,7 @@ class Outcome(_Initiative):
 class Innovation(_Initiative):
     """Something new the area tried."""
 
-    status: Literal["in_progress", "succeeded", "failed"]
+    status: Literal["in_progress", "succeeded", "failed"] = Field(description="how it stands at year end")
     learning_shared: StrictBool = Field(default=False, description="whether what it taught was shared beyond the area")
 
 
@@ -196,7 +206,7 @@ class RiskEntry(_Strict):
     """One entry of the area's risk register."""
 
     id: str = Field(pattern=SLUG, max_length=MAX_ID, description="a short stable id that outcomes and innovations cite")
-    title: Text
+    title: Text = Field(description="the risk, in a few words")
     recorded_on: Date = Field(description="when the risk was first recorded in the register")
     mitigations: list[Text] = Field(default_factory=list, description="the mitigations recorded")
     contingency: Text | None = Field(default=None, description="the contingency plan recorded, if any")
@@ -213,9 +223,11 @@ class RiskEntry(_Strict):
 
 
 class RiskAssessment(_Strict):
-    outcomes: list[Outcome] = Field(default_factory=list)
-    innovations: list[Innovation] = Field(default_factory=list)
-    risk_register: list[RiskEntry] = Field(default_factory=list)
+    """The risk-assessment section: priority outcomes, innovations, and the risk register they cite."""
+
+    outcomes: list[Outcome] = Field(default_factory=list, description="the area's priority outcomes")
+    innovations: list[Innovation] = Field(default_factory=list, description="the new things the area tried")
+    risk_register: list[RiskEntry] = Field(default_factory=list, description="the entries of the risk register")
 
 
 class SelfAssessment(_Strict):
@@ -223,21 +235,29 @@ class SelfAssessment(_Strict):
 
     body: str = Field(description="the id of the body that assessed itself")
     element: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="the element, e.g. 'use_of_resources'")
-    score: Score
+    score: Score = Field(description="the score 1-4 it gave itself")
 
 
 class EvidenceBundle(_Strict):
-    """One area's evidence."""
+    """One area's evidence for one period: the area, its bodies, and a section per CAA element."""
 
-    area: Area
+    area: Area = Field(description="the area assessed")
     period: Period | None = Field(
         default=None,
         description="the assessment period the evidence is for, e.g. '2008/09': dated rules judge it by the rule "
         "sets in force for it (docs/rules.md, 'periods')",
     )
-    bodies: list[Body] = Field(min_length=1)
-    use_of_resources: UseOfResources | None = None
-    indicator_set: IndicatorSet | None = None
-    direction_of_travel: DirectionOfTravel | None = None
-    risk_assessment: RiskAssessment | None = None
-    self_assessments: list[SelfAssessment] = Field(default_factory=list)
+    bodies: list[Body] = Field(min_length=1, description="every public body of the area, the lead council among them")
+    use_of_resources: UseOfResources | None = Field(
+        default=None, description="the auditor's use-of-resources KLOE scores (element 3)"
+    )
+    indicator_set: IndicatorSet | None = Field(default=None, description="the National Indicator values (element 1)")
+    direction_of_travel: DirectionOfTravel | None = Field(
+        default=None, description="the councils' improvement-plan milestones (element 2)"
+    )
+    risk_assessment: RiskAssessment | None = Field(
+        default=None, description="priority outcomes, innovations and the risk register (element 4)"
+    )
+    self_assessments: list[SelfAssessment] = Field(
+        default_factory=list, description="each body's own score for an element, to compare with the judgement"
+    )

@@ -18,7 +18,7 @@ from fractions import Fraction
 from typing import Any
 
 from .._messages import did_you_mean, safe_repr
-from ..errors import Issue, RuleError, fold_repeats
+from ..errors import Issue, Location, RuleError, fold_repeats
 from ..evidence.facts import INPUT_FACT_TYPES
 from ..facts import FactType, FieldSpec, normalise_number, value_type_of
 from .expr import (
@@ -828,7 +828,8 @@ def check_rules(rulesets: list[LoadedRuleSet]) -> CheckedRules:
         checker.warnings
         + _unused_parameters(rulesets, measures, rules)
         + _divisions_by_zero(measures, rules)
-        + _numbers_in_descriptions(measures, rules),
+        + _numbers_in_descriptions(measures, rules)
+        + _schema_headers(rulesets),
         checker.combined,
     )
 
@@ -841,6 +842,31 @@ def conjuncts(condition: Expr) -> list[Expr]:
 
 
 # A number a description states: "60%", "60 %", "4"; not a numbered criterion "(1)", and not inside a placeholder.
+# The first line an editor's YAML language server reads: "# yaml-language-server: $schema=PATH".
+_SCHEMA_HEADER = re.compile(r"#\s*yaml-language-server:\s*\$schema=(\S+)")
+
+
+def _schema_headers(rulesets: list[LoadedRuleSet]) -> list[Issue]:
+    """A rule file whose first line names the evidence bundle's schema: the editor would then check it as a
+    bundle, marking every key of a rule file as a mistake and completing none."""
+    found: list[Issue] = []
+    for rs in rulesets:
+        first = rs.document.source.split("\n", 1)[0]
+        header = _SCHEMA_HEADER.match(first)
+        if header is None or header.group(1).rstrip("/").rsplit("/", 1)[-1] != "evidence.schema.json":
+            continue
+        named = header.group(1)
+        found.append(
+            Issue(
+                "wrong-schema",
+                f"the first line names the evidence bundle's schema ({named}), but this is a rule file",
+                Location(rs.document.file, 1, header.start(1) + 1),
+                f"name the rule-file schema: $schema={named[: -len('evidence.schema.json')]}rules.schema.json",
+            )
+        )
+    return found
+
+
 _STATED_NUMBER = re.compile(r"(?<![\w.({])(\d+(?:\.\d+)?)(\s*%)?(?![\w.)])")
 
 

@@ -110,18 +110,6 @@ def load_rule_files(directory: Path | str) -> list[LoadedRuleSet]:
         except ValidationError as exc:
             issues.extend(pydantic_issues(exc, document, RuleSetFile, "the rule file"))
             continue
-        version = document.data.get("version")
-        written = document.written(("version",))
-        if isinstance(version, float) and written is not None and written != model.version:
-            issues.append(
-                Issue(
-                    "version-as-number",
-                    f"version {written} is read as the number {model.version}, not as written",
-                    document.locate(("version",), at_value=True),
-                    f'put the version in quotes: version: "{written}"',
-                )
-            )
-            continue
         digest = hashlib.sha256(data).hexdigest()
         loaded.append(LoadedRuleSet(display, document, model, digest))
     if issues:

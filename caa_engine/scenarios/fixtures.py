@@ -51,7 +51,7 @@ def pytest_configure(config: pytest.Config) -> None:
             load_rules(chosen)
         except RuleError as exc:
             raise pytest.UsageError(
-                f"--rules-dir {chosen}: the rules do not load, so no scenario can run:\n{exc}"
+                f"--rules-dir {chosen}: the rules do not load, so no scenario can run:\n{exc.render(context=True)}"
             ) from None
 
 

@@ -12,7 +12,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from .._io import InputTooLarge, display_name, read_input
 from .._messages import did_you_mean
@@ -51,6 +51,7 @@ class CellLocation(Location):
 
     header: str = field(default="", compare=False)
     sheet: bool = field(default=False, compare=False)
+    shows_source: ClassVar[bool] = False
 
     def __str__(self) -> str:
         if self.sheet:
