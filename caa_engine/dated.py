@@ -33,7 +33,7 @@ from .rules.check import check_rules
 from .rules.loader import LoadedRuleSet
 from .rules.model import PeriodRange
 
-__all__ = ["DatedRules", "Span", "compile_dated", "bundle_period", "is_dated"]
+__all__ = ["DatedRules", "Span", "compile_dated", "bundle_period", "named_period", "in_force_text", "is_dated"]
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,14 @@ def _bounds(rs: LoadedRuleSet) -> list[tuple[int | None, int | None]]:
         return [(first, last)]
     years = {period_year(text) for text in periods}
     return [(year, year) for year in sorted(year for year in years if year is not None)]
+
+
+def in_force_text(rs: LoadedRuleSet) -> str | None:
+    """The periods a file is in force for, in words ('2007/08', '2008/09 onwards'), or None for an undated file
+    (in force for every period)."""
+    if rs.model.periods is None:
+        return None
+    return ", ".join(span_text(first, last) for first, last in _bounds(rs)) or "no period"
 
 
 def _in_force(rs: LoadedRuleSet, year: int) -> bool:
@@ -265,6 +273,29 @@ def _merged(spans: tuple[Span, ...]) -> list[Span]:
     return out
 
 
+def _section_periods(loaded: LoadedBundle) -> list[tuple[str, tuple[Any, ...], str]]:
+    """Every period a bundle's sections name: (period, path, what names it), in the bundle's order."""
+    bundle = loaded.bundle
+    named: list[tuple[str, tuple[Any, ...], str]] = []
+    if bundle.use_of_resources is not None:
+        for index, assessment in enumerate(bundle.use_of_resources.assessments):
+            if assessment.period:
+                path = ("use_of_resources", "assessments", index, "period")
+                named.append((assessment.period, path, f"the assessment of '{assessment.body}'"))
+    if bundle.indicator_set is not None and bundle.indicator_set.period:
+        named.append((bundle.indicator_set.period, ("indicator_set", "period"), "the indicator set"))
+    return named
+
+
+def named_period(loaded: LoadedBundle) -> str | None:
+    """The period a bundle names, for rules that are not dated (which judge it whatever it says): its top-level
+    ``period``, else the one period all its sections name; None when it names none, or its sections disagree."""
+    if loaded.bundle.period is not None:
+        return loaded.bundle.period
+    named = {period for period, _, _ in _section_periods(loaded)}
+    return named.pop() if len(named) == 1 else None
+
+
 _SECTIONS = "the use-of-resources assessments' and the indicator set's 'period'"
 
 
@@ -275,14 +306,7 @@ def bundle_period(loaded: LoadedBundle, book: DatedRules) -> tuple[str, Plan]:
     a period not written YYYY/YY, or a period no rule set is in force for.
     """
     bundle, document = loaded.bundle, loaded.document
-    named: list[tuple[str, tuple[Any, ...], str]] = []  # (period, path, what names it)
-    if bundle.use_of_resources is not None:
-        for index, assessment in enumerate(bundle.use_of_resources.assessments):
-            if assessment.period:
-                path = ("use_of_resources", "assessments", index, "period")
-                named.append((assessment.period, path, f"the assessment of '{assessment.body}'"))
-    if bundle.indicator_set is not None and bundle.indicator_set.period:
-        named.append((bundle.indicator_set.period, ("indicator_set", "period"), "the indicator set"))
+    named = _section_periods(loaded)  # (period, path, what names it)
     issues: list[Issue] = []
     where: tuple[Any, ...]
     if bundle.period is not None:
