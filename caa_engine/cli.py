@@ -75,6 +75,7 @@ try:
         write_atomic,
     )
     from ._messages import did_you_mean
+    from ._plural import counted
     from ._yaml import YamlProblem, read_source
     from .audit.explain import explain, judged_subjects
     from .audit.reasons import Reason, finding_reason, flag_reason, judgement_reason, plain
@@ -454,8 +455,7 @@ def _ledger_sink(
         if numbers:
             ids = f"record {numbers[0]}" if len(numbers) == 1 else f"records {numbers[0]}-{numbers[-1]}"
             click.echo(
-                f"caa: {len(numbers)} result{'s' if len(numbers) != 1 else ''} recorded in "
-                f"{_shown(ledger.path)} ({ids})",
+                f"caa: {counted(len(numbers), 'result')} recorded in {_shown(ledger.path)} ({ids})",
                 err=True,
             )
 
@@ -618,7 +618,7 @@ def _closing_line(judged: int, refused: int, total: int, where: str, *, always: 
     if not refused:
         return
     if total > 1 or always:
-        click.echo(f"caa: {judged} area{'' if judged == 1 else 's'} judged{where}, {refused} refused", err=True)
+        click.echo(f"caa: {counted(judged, 'area')} judged{where}, {refused} refused", err=True)
     sys.exit(2)
 
 
@@ -739,7 +739,7 @@ def import_command(
         written = write_bundles(areas, out_dir, kind)
     except OSError as error:
         _stop(f"cannot write the bundles into '{display_name(out_dir)}': {error.strerror or error}", 2)
-    click.echo(f"caa: {_count(len(written), 'area')} imported into {_shown(out_dir)}", err=True)
+    click.echo(f"caa: {counted(len(written), 'area')} imported into {_shown(out_dir)}", err=True)
 
 
 @cli.command("impact")
@@ -900,7 +900,7 @@ def _findings_named(result: Result, wanted: str | None, name: str | None) -> lis
     if not subjects:
         raise LookupError(f"nothing was found about '{wanted}'")
     if len(subjects) > 1:
-        raise LookupError(f"'{wanted}' names {len(subjects)} facts: {', '.join(sid for _, sid in subjects)}")
+        raise LookupError(f"'{wanted}' names {counted(len(subjects), 'fact')}: {', '.join(sid for _, sid in subjects)}")
     kind, sid = subjects[0]
     names = [n for n in result.findings[kind][sid] if n == name or n.startswith(name + ".")]
     if not names:
@@ -943,9 +943,9 @@ def check_command(rules_dir: Path | None, kind: str, context: bool, max_bytes: i
         click.echo(_issues_json([], sorted([*plan.warnings, *dated_gaps], key=Issue.sort_key)))
         return
     counts = [
-        _count(len(plan.rulesets), "rule set"),
-        _count(len(plan.rules), "rule"),
-        _count(len(plan.measures), "measure"),
+        counted(len(plan.rulesets), "rule set"),
+        counted(len(plan.rules), "rule"),
+        counted(len(plan.measures), "measure"),
     ]
     dated = plan.dated.gaps() if plan.dated is not None else []
     for warning in sorted([*plan.warnings, *dated], key=Issue.sort_key):
@@ -1007,10 +1007,6 @@ def verify_command(
     report = verify_plan(plans[0], _shown(directory), witness_dir, set(elements) or None)
     click.echo(report.render(), nl=False)
     sys.exit(report.status)
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 @cli.command("schema")

@@ -15,6 +15,7 @@ from typing import NoReturn
 import click
 
 from .._io import visible, visible_lines
+from .._plural import counted
 from ..periods import period_year
 from .store import DEFAULT_LEDGER, LEDGER_ENV, Ledger, LedgerError
 from .views import compare_records, comparison_text, history_text, latest_for_period
@@ -77,9 +78,9 @@ def verify_command(ledger_path: str | None, head: str | None) -> None:
             err=True,
         )
     if failed:
-        click.echo(f"caa: the ledger '{visible(str(name))}' FAILED verification ({count} records)", err=True)
+        click.echo(f"caa: the ledger '{visible(str(name))}' FAILED verification ({counted(count, 'record')})", err=True)
         sys.exit(2)
-    click.echo(f"{visible(str(name))}: OK, {count} record{'s' if count != 1 else ''}, head {last}")
+    click.echo(f"{visible(str(name))}: OK, {counted(count, 'record')}, head {last}")
 
 
 @click.command("history")

@@ -20,6 +20,7 @@ from functools import lru_cache
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from .._plural import counted
 from ..result import Result
 from ._page import IndexRow, area_page, index_row, national_columns
 from ._view import ABSENT, audit_trail, finding_groups, humanize, judgement_rows, measure_tables, period_words, show
@@ -59,6 +60,7 @@ def _environment() -> Environment:
     env.globals["event_anchor"] = event_anchor
     env.globals["group_anchor"] = group_anchor
     env.globals["period_words"] = period_words
+    env.globals["counted"] = counted
     return env
 
 
