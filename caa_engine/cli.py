@@ -938,23 +938,33 @@ def check_command(rules_dir: Path | None, kind: str, context: bool, max_bytes: i
             click.echo(_issues_json(error.issues, []))
             sys.exit(2)
         _fail(error, context=context)
+    # Dated rules: every period's rules were checked and compiled when the folder was loaded; their warnings too.
+    warnings = plan.dated.warnings() if plan.dated is not None else list(plan.warnings)
     if kind == "json":
-        dated_gaps = plan.dated.gaps() if plan.dated is not None else []
-        click.echo(_issues_json([], sorted([*plan.warnings, *dated_gaps], key=Issue.sort_key)))
+        click.echo(_issues_json([], sorted(warnings, key=Issue.sort_key)))
         return
-    counts = [
-        counted(len(plan.rulesets), "rule set"),
-        counted(len(plan.rules), "rule"),
-        counted(len(plan.measures), "measure"),
-    ]
-    dated = plan.dated.gaps() if plan.dated is not None else []
-    for warning in sorted([*plan.warnings, *dated], key=Issue.sort_key):
+    for warning in sorted(warnings, key=Issue.sort_key):
         click.echo(warning.render(context, label="warning: "), err=True)
-    click.echo(f"{_shown(directory)}: OK, {', '.join(counts)}")
-    if plan.dated is not None:  # dated rules: the counts above are the current period's
-        click.echo("periods each element is judged for (the counts above are the current rules'):")
+    click.echo(f"{_shown(directory)}: OK, {_plan_counts(plan)}")
+    if plan.dated is not None:
+        click.echo("each period's rules, checked on their own:")
+        for text, _, judged in plan.dated.plans():
+            current = " (the current rules, counted above)" if judged.digest == plan.digest else ""
+            click.echo(f"  {text}: {_plan_counts(judged)}{current}")
+        click.echo("periods each element is judged for:")
         for line in plan.dated.lines():
             click.echo(f"  {visible(line)}")
+
+
+def _plan_counts(plan: Plan) -> str:
+    """'7 rule sets, 56 rules, 17 measures'."""
+    return ", ".join(
+        [
+            counted(len(plan.rulesets), "rule set"),
+            counted(len(plan.rules), "rule"),
+            counted(len(plan.measures), "measure"),
+        ]
+    )
 
 
 def _issues_json(errors: list[Issue], warnings: list[Issue]) -> str:
@@ -992,7 +1002,7 @@ def verify_command(
 ) -> None:
     """Look for gaps, clashes, rules that never win and non-monotone bands, each with a confirmed witness
     (exit 2 on any but the last); with --against, for evidence the two folders judge differently (docs/verify.md)."""
-    from .verify import compare_plans, verify_plan
+    from .verify import compare_plans, verify_rules
 
     directory = rules_dir if rules_dir is not None else default_rules_dir()
     with input_limit(max_bytes):
@@ -1004,7 +1014,7 @@ def verify_command(
         compared = compare_plans(plans[0], plans[1], _shown(directory), _shown(old_dir), witness_dir)
         click.echo(compared.render(), nl=False)
         sys.exit(compared.status)
-    report = verify_plan(plans[0], _shown(directory), witness_dir, set(elements) or None)
+    report = verify_rules(plans[0], _shown(directory), witness_dir, set(elements) or None)
     click.echo(report.render(), nl=False)
     sys.exit(report.status)
 

@@ -26,6 +26,10 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 
 from caa_engine import BACKENDS, Coverage, Engine, EngineError, Gap, Plan, Result, RuleError, load_rules
+from caa_engine.periods import period_year
+
+# Steps kept in files of their own (each registers its steps as fixtures in its own module).
+pytest_plugins = ["period_steps"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_RULES = ROOT / "rules"
@@ -160,6 +164,7 @@ class Area:
     innovations: list[dict[str, Any]] = field(default_factory=list)
     risks: list[dict[str, Any]] = field(default_factory=list)
     self_assessments: list[dict[str, Any]] = field(default_factory=list)
+    period: str = "2008/09"  # the assessment period the evidence names (period_steps.py)
     _result: Result | None = None
     _assessed: dict[str, Any] = field(default_factory=dict)  # the bundle _result was assessed from
 
@@ -167,7 +172,10 @@ class Area:
 
     @property
     def plan(self) -> Plan:
-        return self.engine.plan
+        """The rules in force for the scenario's period: what theme names and thresholds are read from."""
+        dated, year = self.engine.plan.dated, period_year(self.period)
+        span = dated.span_for(year).plan if dated is not None and year is not None else None
+        return span or self.engine.plan
 
     def parameter(self, ruleset: str, name: str) -> Any:
         return self.plan.parameter(ruleset, name)
@@ -232,12 +240,12 @@ class Area:
         if self.kloes:
             evidence["use_of_resources"] = {
                 "assessments": [
-                    {"body": body_id, "period": "2008/09", "kloes": dict(kloes)}
+                    {"body": body_id, "period": self.period, "kloes": dict(kloes)}
                     for body_id, kloes in self.kloes.items()
                 ]
             }
         if self.indicators:
-            evidence["indicator_set"] = {"period": "2008/09", "indicators": list(self.indicators)}
+            evidence["indicator_set"] = {"period": self.period, "indicators": list(self.indicators)}
         if self.milestones:
             evidence["direction_of_travel"] = {"milestones": list(self.milestones)}
         if self.outcomes or self.innovations or self.risks:
@@ -258,7 +266,7 @@ class Area:
             self._assessed = copy.deepcopy(bundle)
             self._result = self.engine.assess(bundle)
             self.config.pluginmanager.get_plugin("caa-rule-coverage").record(
-                self.plan, self.engine.backend_name, self._result
+                self.engine.plan, self.engine.backend_name, self._result
             )
         return self._result
 
@@ -935,6 +943,8 @@ def coverage_report(fired: dict[str, Coverage], minimum: float, folder: Path) ->
     Each gap is listed once, with the backends it concerns when they differ.
     """
     lines = [f"rules folder: {shown(folder)}"]
+    if fired:  # which periods' rules the figures are of (a dated folder: every period's)
+        lines.append(f"rules counted: {next(iter(fired.values())).periods}")
     below = []
     gaps: dict[Gap, list[str]] = {}
     for backend, coverage in sorted(fired.items()):

@@ -50,6 +50,8 @@ __all__ = [
     "Difference",
     "CompareReport",
     "verify_plan",
+    "verify_rules",
+    "DatedVerifyReport",
     "compare_plans",
     "targets_of",
     "settled",
@@ -242,9 +244,11 @@ class Finding:
     witnesses: list[Path] = field(default_factory=list)
     confirmation: str = ""  # what the engine said of the witness (or the proof)
     bundles: list[dict[str, Any]] = field(default_factory=list)
+    period: str = ""  # dated rules: the periods whose rules it is in ('2007/08')
 
     def render(self) -> str:
-        lines = [f"{self.location}: {self.severity}: {self.code}: {self.message}"]
+        where = f"in the {self.period} rules: " if self.period else ""
+        lines = [f"{self.location}: {self.severity}: {self.code}: {where}{self.message}"]
         for path in self.witnesses:
             lines.append(f"    witness: {path}")
         if self.confirmation:
@@ -280,18 +284,13 @@ class VerifyReport:
         return 2 if any(f.severity == "error" for f in self.findings) else 0
 
     def render(self) -> str:
-        out = [f.render() for f in sorted(self.findings, key=lambda f: (f.location, f.code, f.message))]
-        errors = sum(f.severity == "error" for f in self.findings)
-        warnings = len(self.findings) - errors
-        if self.findings:
-            out.append(
-                f"{self.rules_dir}: {counted(errors, 'error')}, {counted(warnings, 'warning')}; "
-                f"witnesses in {self.witness_dir}"
-            )
-        else:
-            out.append(f"{self.rules_dir}: OK: no gap, clash, rule that never wins or non-monotone band found")
+        out = _verdict(self.rules_dir, self.witness_dir, self.findings)
         out.append("")
-        out.append("Covered:")
+        return "\n".join(out + self.details()) + "\n"
+
+    def details(self) -> list[str]:
+        """What was covered, searched and proved, and how long it took."""
+        out = ["Covered:"]
         for cov in self.coverage:
             t = cov.target
             what = "scored element" if t.kind == "element" else "classification"
@@ -315,6 +314,46 @@ class VerifyReport:
             f"{counted(self.bundles, 'bundle')} judged in {self.search_seconds:.1f} s; solver {self.solver_seconds:.1f} s"
             + (f"; {counted(self.dropped, 'unconfirmed candidate finding')} dropped" if self.dropped else "")
         )
+        return out
+
+
+def _verdict(rules_dir: str, witness_dir: Path, findings: list[Finding]) -> list[str]:
+    """Every finding, in file order, and the line that sums them up."""
+    out = [f.render() for f in sorted(findings, key=lambda f: (f.location, f.code, f.period, f.message))]
+    errors = sum(f.severity == "error" for f in findings)
+    if findings:
+        out.append(
+            f"{rules_dir}: {counted(errors, 'error')}, {counted(len(findings) - errors, 'warning')}; "
+            f"witnesses in {witness_dir}"
+        )
+    else:
+        out.append(f"{rules_dir}: OK: no gap, clash, rule that never wins or non-monotone band found")
+    return out
+
+
+@dataclass
+class DatedVerifyReport:
+    """``caa verify`` of a dated rules folder: each period's plan verified on its own (its findings say which
+    period's rules they are in), reported together."""
+
+    rules_dir: str
+    witness_dir: Path
+    periods: list[tuple[str, str, VerifyReport]]  # (periods in words, the files in force, its report)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [finding for _, _, report in self.periods for finding in report.findings]
+
+    @property
+    def status(self) -> int:
+        return max((report.status for _, _, report in self.periods), default=0)
+
+    def render(self) -> str:
+        out = _verdict(self.rules_dir, self.witness_dir, self.findings)
+        listed = ", ".join(text for text, _, _ in self.periods)
+        out[-1] += f" (the rules of every period verified on their own: {listed})"
+        for text, files, report in self.periods:
+            out += ["", f"== {text}: {files}", *report.details()]
         return "\n".join(out) + "\n"
 
 
@@ -631,21 +670,46 @@ def settled(result: Result, target: Target, subject: str) -> tuple[Any, str | No
 
 
 # -- verify -------------------------------------------------------------------------------------------------
+def verify_rules(
+    plan: Plan, rules_dir: str, witness_dir: Path | None = None, elements: set[str] | None = None, depth: int = 2
+) -> VerifyReport | DatedVerifyReport:
+    """:func:`verify_plan` for a rules folder's plan; for dated rules, for the plan of every period, each on its own
+    (its witnesses in a folder named after its first period, each naming that period so that ``caa assess`` of
+    the whole folder judges it by those rules)."""
+    if plan.dated is None:
+        return verify_plan(plan, rules_dir, witness_dir, elements, depth)
+    directory = witness_dir if witness_dir is not None else Path(tempfile.mkdtemp(prefix="caa-verify-"))
+    periods = []
+    for text, first, judged in plan.dated.plans():
+        wanted = None if elements is None else elements & {t.name for t in targets_of(judged)}
+        if wanted is not None and not wanted:
+            continue  # none of the elements asked for is judged in these periods
+        folder = directory / first.replace("/", "-")
+        report = verify_plan(judged, rules_dir, folder, wanted, depth, period=first)
+        for finding in report.findings:
+            finding.period = text
+        files = ", ".join(info.file for info in judged.rulesets)
+        periods.append((text, files, report))
+    return DatedVerifyReport(rules_dir, directory, periods)
+
+
 def verify_plan(
     plan: Plan,
     rules_dir: str,
     witness_dir: Path | None = None,
     elements: set[str] | None = None,
     depth: int = 2,
+    period: str | None = None,
 ) -> VerifyReport:
     """Search, prove and confirm (see the module docstring).  ``elements``: only these targets (and the
-    search steps they need); ``depth``: at most this many KLOEs per theme in the search."""
+    search steps they need); ``depth``: at most this many KLOEs per theme in the search; ``period``: the period
+    every searched bundle (and so every witness) names, for one period's plan of dated rules."""
     directory = witness_dir if witness_dir is not None else Path(tempfile.mkdtemp(prefix="caa-verify-"))
     targets = [t for t in targets_of(plan) if elements is None or t.name in elements]
     judge = Judge(plan)
     search = Search(plan, judge, targets, _needed(targets, plan))
     started = time.perf_counter()
-    search.run(Space([plan], depth))
+    search.run(Space([plan], depth, period))
     search_seconds = time.perf_counter() - started
     prover = Prover(plan)
     engine = Engine(plan, backend="native")
