@@ -331,8 +331,9 @@ def _assess_all(engines: list[Engine], bundles: list[Path]) -> list[list[Result]
     "--summary",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Also write the national table: a row per area and per body, with every element's score, label and "
-    "deciding rule, the overall score and cap, and the flag counts, as CSV, Markdown (.md) or text (.txt), by suffix.",
+    help="Also write the national table: a row per area and per body, with the period judged, every element's "
+    "score, label and deciding rule, the overall score and cap, and the flag counts, as CSV, Markdown (.md) or text "
+    "(.txt), by suffix.",
 )
 @click.option("--record", is_flag=True, help="Also append every result judged to the ledger (see --ledger).")
 @click.option(

@@ -101,6 +101,8 @@ def test_the_period_is_in_every_report_backend_by_backend(backend: str) -> None:
     assert '<p class="from">Assessment period 2007/08</p>' in html
     assert '<tr><th scope="row">Period</th><td>2007/08</td></tr>' in html
     assert "use_of_resources 2007.1, in force for 2007/08" in html
+    # The element chart's labels fit about 26 characters: 2007/08's long title is shown by the element's name.
+    assert 'class="axis">Use of resources</text>' in html and 'class="axis">Use of resources (CPA' not in html
     assert json.loads(render([result], "json"))["period"] == "2007/08"
 
 

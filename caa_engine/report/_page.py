@@ -83,7 +83,7 @@ class AreaPage:
     checklists: tuple[Checklist, ...]
     self_awareness: tuple[tuple[str, str, str, str, str, str], ...]  # who, element, own, judged, label, reason
     indicators: tuple[IndicatorRow, ...]
-    element_scores: tuple[tuple[str, int | None], ...]  # (title, the score the overall view counts)
+    element_scores: tuple[tuple[str, int | None], ...]  # (title, or name if long; the score the overall view counts)
 
 
 def _judged(result: Result, element: str, subject: str) -> Judged:
@@ -117,6 +117,7 @@ def _themes(result: Result, element: str) -> tuple[tuple[str, tuple[tuple[str, i
     return tuple(out)
 
 
+_CHART_LABEL = 26
 _FLAG_GROUPS = (("Red flags", "red"), ("Honourable failures", "honourable"), ("Green flags", "green"))
 
 
@@ -133,7 +134,10 @@ def area_page(result: Result) -> AreaPage:
         judged = tuple(_judged(result, element, subject) for subject in subjects)
         blocks.append(ElementBlock(element, found.title, judged, _themes(result, element)))
         counted = [j.score for j in judged if j.lead]
-        scores.append((found.title, counted[0] if counted else None))
+        # The chart's label column fits about 26 characters: a longer title (2007/08's names the CPA rule it
+        # applies) is shown as the element's name.
+        short = found.title if len(found.title) <= _CHART_LABEL else humanize(element)
+        scores.append((short, counted[0] if counted else None))
     groups = []
     for title, kind in _FLAG_GROUPS:
         chosen = [
