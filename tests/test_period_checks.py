@@ -92,3 +92,9 @@ def test_caa_verify_on_the_command_line_exits_2_for_a_gap_in_an_earlier_period(t
 def test_undated_rules_are_verified_as_before(tmp_path: Path) -> None:
     report = verify_rules(load_rules(VERIFY / "base"), "base", tmp_path, {"use_of_resources"})
     assert not isinstance(report, DatedVerifyReport) and report.findings == []
+
+
+def test_caa_verify_of_an_element_no_period_judges_says_nothing_was_verified(tmp_path: Path) -> None:
+    report = verify_rules(load_rules(_dated(tmp_path, "base", "gap")), "dated", tmp_path / "w", {"nonesuch"})
+    assert isinstance(report, DatedVerifyReport) and report.periods == [] and report.status == 0
+    assert "(no period's rules judge what was asked for: nothing was verified)" in report.render()

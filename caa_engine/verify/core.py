@@ -351,7 +351,10 @@ class DatedVerifyReport:
     def render(self) -> str:
         out = _verdict(self.rules_dir, self.witness_dir, self.findings)
         listed = ", ".join(text for text, _, _ in self.periods)
-        out[-1] += f" (the rules of every period verified on their own: {listed})"
+        if listed:
+            out[-1] += f" (the rules of every period verified on their own: {listed})"
+        else:
+            out[-1] += " (no period's rules judge what was asked for: nothing was verified)"
         for text, files, report in self.periods:
             out += ["", f"== {text}: {files}", *report.details()]
         return "\n".join(out) + "\n"
