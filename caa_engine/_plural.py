@@ -84,7 +84,8 @@ _ONE_BEFORE_PLURAL = re.compile(
 
 def agree(text: str) -> str:
     """``text`` with a plural noun after a count of one made singular: '1 red flags' -> '1 red flag', 'needs 1
-    green flags' -> 'needs 1 green flag'; '1 of its themes', '3 of 7' and '1.5 themes' are left alone."""
+    green flags' -> 'needs 1 green flag'; '1 of its themes', '3 of 7' and '1.5 themes' are left alone.  A count
+    of nothing, said 'none', reads 'no' before its noun: 'none green flags' -> 'no green flags'."""
 
     def mend(match: re.Match[str]) -> str:
         adjective = match.group("adjective") or ""
@@ -92,4 +93,19 @@ def agree(text: str) -> str:
             return match.group(0)
         return f"{match.group('one')} {adjective}{_SINGULAR[match.group('noun')]}"
 
-    return _ONE_BEFORE_PLURAL.sub(mend, text)
+    return _NONE_BEFORE_PLURAL.sub(_no, _ONE_BEFORE_PLURAL.sub(mend, text))
+
+
+# A count of nothing reads 'none' in a reason ('it has none'); before a noun it is 'no' ('no green flags').
+_NONE_BEFORE_PLURAL = re.compile(
+    r"\b(?P<none>[Nn])one (?P<adjective>[A-Za-z-]+ )?(?P<noun>"
+    + "|".join(sorted(_SINGULAR, key=len, reverse=True))
+    + r")\b"
+)
+
+
+def _no(match: re.Match[str]) -> str:
+    adjective = match.group("adjective") or ""
+    if adjective.strip().lower() in _NOT_ADJECTIVES:
+        return match.group(0)
+    return f"{match.group('none')}o {adjective}{match.group('noun')}"

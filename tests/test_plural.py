@@ -64,6 +64,12 @@ def test_plural_of_follows_english_spelling(singular: str, plural: str) -> None:
         ("from 1 the cap applies", "from 1 the cap applies"),
         ("1 KLOEs and 1 bodies", "1 KLOE and 1 body"),
         ("1 red herrings", "1 red herrings"),  # not a noun the rules count: the rule writer's words are kept
+        (
+            "No red flag, and none green flags (at least 0 needed)",
+            "No red flag, and no green flags (at least 0 needed)",
+        ),
+        ("it has none", "it has none"),
+        ("none of its themes", "none of its themes"),
     ],
 )
 def test_a_filled_description_agrees_with_a_count_of_one_and_nothing_else(filled: str, mended: str) -> None:
