@@ -76,6 +76,7 @@ try:
         write_atomic,
     )
     from ._messages import did_you_mean
+    from ._plural import counted
     from ._yaml import YamlProblem, read_source
     from .audit.explain import explain, judged_subjects
     from .audit.reasons import Reason, finding_reason, flag_reason, judgement_reason, plain
@@ -354,8 +355,9 @@ def _assess_all(engines: list[Engine], bundles: list[Path]) -> list[list[Result]
     "--summary",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Also write the national table: a row per area and per body, with every element's score, label and "
-    "deciding rule, the overall score and cap, and the flag counts, as CSV, Markdown (.md) or text (.txt), by suffix.",
+    help="Also write the national table: a row per area and per body, with the period judged, every element's "
+    "score, label and deciding rule, the overall score and cap, and the flag counts, as CSV, Markdown (.md) or text "
+    "(.txt), by suffix.",
 )
 @click.option("--record", is_flag=True, help="Also append every result judged to the ledger (see --ledger).")
 @click.option(
@@ -504,8 +506,7 @@ def _ledger_sink(
         if numbers:
             ids = f"record {numbers[0]}" if len(numbers) == 1 else f"records {numbers[0]}-{numbers[-1]}"
             click.echo(
-                f"caa: {len(numbers)} result{'s' if len(numbers) != 1 else ''} recorded in "
-                f"{_shown(ledger.path)} ({ids})",
+                f"caa: {counted(len(numbers), 'result')} recorded in {_shown(ledger.path)} ({ids})",
                 err=True,
             )
 
@@ -668,7 +669,7 @@ def _closing_line(judged: int, refused: int, total: int, where: str, *, always: 
     if not refused:
         return
     if total > 1 or always:
-        click.echo(f"caa: {judged} area{'' if judged == 1 else 's'} judged{where}, {refused} refused", err=True)
+        click.echo(f"caa: {counted(judged, 'area')} judged{where}, {refused} refused", err=True)
     sys.exit(2)
 
 
@@ -790,7 +791,7 @@ def import_command(
         written = write_bundles(areas, out_dir, kind)
     except OSError as error:
         _stop(f"cannot write the bundles into '{display_name(out_dir)}': {error.strerror or error}", 2)
-    click.echo(f"caa: {_count(len(written), 'area')} imported into {_shown(out_dir)}", err=True)
+    click.echo(f"caa: {counted(len(written), 'area')} imported into {_shown(out_dir)}", err=True)
 
 
 @cli.command("impact")
@@ -953,7 +954,7 @@ def _findings_named(result: Result, wanted: str | None, name: str | None) -> lis
     if not subjects:
         raise LookupError(f"nothing was found about '{wanted}'")
     if len(subjects) > 1:
-        raise LookupError(f"'{wanted}' names {len(subjects)} facts: {', '.join(sid for _, sid in subjects)}")
+        raise LookupError(f"'{wanted}' names {counted(len(subjects), 'fact')}: {', '.join(sid for _, sid in subjects)}")
     kind, sid = subjects[0]
     names = [n for n in result.findings[kind][sid] if n == name or n.startswith(name + ".")]
     if not names:
@@ -987,23 +988,33 @@ def check_command(rules_dir: Path | None, kind: str, max_bytes: int | None) -> N
             click.echo(_issues_json(error.issues, []))
             sys.exit(2)
         _fail(error)
+    # Dated rules: every period's rules were checked and compiled when the folder was loaded; their warnings too.
+    warnings = plan.dated.warnings() if plan.dated is not None else list(plan.warnings)
     if kind == "json":
-        dated_gaps = plan.dated.gaps() if plan.dated is not None else []
-        click.echo(_issues_json([], sorted([*plan.warnings, *dated_gaps], key=Issue.sort_key)))
+        click.echo(_issues_json([], sorted(warnings, key=Issue.sort_key)))
         return
-    counts = [
-        _count(len(plan.rulesets), "rule set"),
-        _count(len(plan.rules), "rule"),
-        _count(len(plan.measures), "measure"),
-    ]
-    dated = plan.dated.gaps() if plan.dated is not None else []
-    for warning in sorted([*plan.warnings, *dated], key=Issue.sort_key):
+    for warning in sorted(warnings, key=Issue.sort_key):
         click.echo(warning.render(_context(), label="warning: "), err=True)
-    click.echo(f"{_shown(directory)}: OK, {', '.join(counts)}")
-    if plan.dated is not None:  # dated rules: the counts above are the current period's
-        click.echo("periods each element is judged for (the counts above are the current rules'):")
+    click.echo(f"{_shown(directory)}: OK, {_plan_counts(plan)}")
+    if plan.dated is not None:
+        click.echo("each period's rules, checked on their own:")
+        for text, _, judged in plan.dated.plans():
+            current = " (the current rules, counted above)" if judged.digest == plan.digest else ""
+            click.echo(f"  {text}: {_plan_counts(judged)}{current}")
+        click.echo("periods each element is judged for:")
         for line in plan.dated.lines():
             click.echo(f"  {visible(line)}")
+
+
+def _plan_counts(plan: Plan) -> str:
+    """'7 rule sets, 56 rules, 17 measures'."""
+    return ", ".join(
+        [
+            counted(len(plan.rulesets), "rule set"),
+            counted(len(plan.rules), "rule"),
+            counted(len(plan.measures), "measure"),
+        ]
+    )
 
 
 def _issues_json(errors: list[Issue], warnings: list[Issue]) -> str:
@@ -1042,7 +1053,7 @@ def verify_command(
 ) -> None:
     """Look for gaps, clashes, rules that never win and non-monotone bands, each with a confirmed witness
     (exit 2 on any but the last); with --against, for evidence the two folders judge differently (docs/verify.md)."""
-    from .verify import compare_plans, verify_plan
+    from .verify import compare_plans, verify_rules
 
     directory = rules_dir if rules_dir is not None else default_rules_dir()
     with input_limit(max_bytes):
@@ -1054,13 +1065,9 @@ def verify_command(
         compared = compare_plans(plans[0], plans[1], _shown(directory), _shown(old_dir), witness_dir)
         click.echo(compared.render(), nl=False)
         sys.exit(compared.status)
-    report = verify_plan(plans[0], _shown(directory), witness_dir, set(elements) or None)
+    report = verify_rules(plans[0], _shown(directory), witness_dir, set(elements) or None)
     click.echo(report.render(), nl=False)
     sys.exit(report.status)
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 @cli.command("schema")

@@ -183,6 +183,7 @@ class RuleSetInfo:
     combines: tuple[str, ...] = ()
     # name -> exact value (an int or a Fraction: "75%" is 3/4), as the rules compare it
     parameters: dict[str, Any] = field(default_factory=dict)
+    periods: str | None = None  # the periods it is in force for, in words ('2007/08'); None: every period
 
 
 @dataclass(frozen=True)
@@ -432,6 +433,8 @@ def _node_name(checked: CheckedRules, node: tuple[str, Any, set[str], set[str]])
 
 def compile_rules(checked: CheckedRules) -> Plan:
     """Build the plan from checked rules.  Raises RuleError on a cycle."""
+    from .dated import in_force_text  # it builds on this module
+
     measure_levels, rule_levels = _strata(checked)
     order = {id(rs): n for n, rs in enumerate(checked.rulesets)}
     measures: list[PlanMeasure] = []
@@ -547,6 +550,7 @@ def compile_rules(checked: CheckedRules) -> Plan:
             dict(rs.model.scale),
             tuple(rs.model.combines),
             {name: _const(param.value) for name, param in rs.model.parameters.items()},
+            in_force_text(rs),
         )
         for rs in checked.rulesets
     )

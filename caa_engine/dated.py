@@ -9,9 +9,10 @@ and a bundle for one of its periods is refused.  Two files for one element in fo
 error at the second file's ``periods``.
 
 The plan :func:`compile_dated` returns is the *current* span's (the latest span with rules), carrying the
-whole :class:`DatedRules` as ``plan.dated``: everything that reads one plan (``caa check``, ``caa verify``,
-rule coverage) reads the current rules, and :class:`~caa_engine.engine.Engine` judges each bundle by the
-plan of its period.
+whole :class:`DatedRules` as ``plan.dated``: :class:`~caa_engine.engine.Engine` judges each bundle by the
+plan of its period, and what reads every period's rules goes through ``plan.dated.plans()``: ``caa check``
+(counts and warnings per period), ``caa verify`` (each period's plan searched and proved on its own) and rule
+coverage (:class:`~caa_engine.audit.coverage.Coverage` counts every period's rules and measures).
 
 A bundle's period is its top-level ``period:``; without one, the one period its sections name (the
 use-of-resources assessments' and the indicator set's ``period``), which must agree; a bundle that names no
@@ -33,7 +34,7 @@ from .rules.check import check_rules
 from .rules.loader import LoadedRuleSet
 from .rules.model import PeriodRange
 
-__all__ = ["DatedRules", "Span", "compile_dated", "bundle_period", "is_dated"]
+__all__ = ["DatedRules", "Span", "compile_dated", "bundle_period", "named_period", "in_force_text", "is_dated"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,29 @@ class DatedRules:
         """The periods some rule set is in force for, in words: '2007/08 and 2008/09 onwards'."""
         texts = [span.text for span in _merged(self.spans)]
         return ", ".join(texts[:-1]) + " and " + texts[-1] if len(texts) > 1 else (texts[0] if texts else "none")
+
+    def plans(self) -> list[tuple[str, str, Plan]]:
+        """Each distinct plan in force for some period, in period order: the periods it judges in words ('2007/08',
+        '2008/09 onwards'), the first period it judges ('2008/09': a bundle naming it is judged by this plan) and
+        the plan.  What ``caa check`` counts and ``caa verify`` proves, period by period."""
+        texts: dict[str, list[str]] = {}
+        found: dict[str, tuple[str, Plan]] = {}
+        for span in self.spans:
+            if span.plan is not None:
+                year = span.first if span.first is not None else span.last
+                first = period_text(year) if year is not None else period_text(self.current)
+                found.setdefault(span.plan.digest, (first, span.plan))
+                texts.setdefault(span.plan.digest, []).append(span.text)
+        return [(" and ".join(texts[digest]), first, plan) for digest, (first, plan) in found.items()]
+
+    def warnings(self) -> list[Issue]:
+        """The warnings of every period's rules (a file in force for several periods warned about once), and a
+        gap between the periods an element's files cover."""
+        seen: dict[tuple[str, str, str], Issue] = {}
+        for _, _, plan in self.plans():
+            for issue in plan.warnings:
+                seen.setdefault((issue.code, issue.message, str(issue.location)), issue)
+        return [*seen.values(), *self.gaps()]
 
     def lines(self) -> list[str]:
         """Each element's periods and the file judging it for each: 'overall: 2008/09 onwards (rules/overall.yaml)'."""
@@ -115,6 +139,14 @@ def _bounds(rs: LoadedRuleSet) -> list[tuple[int | None, int | None]]:
         return [(first, last)]
     years = {period_year(text) for text in periods}
     return [(year, year) for year in sorted(year for year in years if year is not None)]
+
+
+def in_force_text(rs: LoadedRuleSet) -> str | None:
+    """The periods a file is in force for, in words ('2007/08', '2008/09 onwards'), or None for an undated file
+    (in force for every period)."""
+    if rs.model.periods is None:
+        return None
+    return ", ".join(span_text(first, last) for first, last in _bounds(rs)) or "no period"
 
 
 def _in_force(rs: LoadedRuleSet, year: int) -> bool:
@@ -265,6 +297,29 @@ def _merged(spans: tuple[Span, ...]) -> list[Span]:
     return out
 
 
+def _section_periods(loaded: LoadedBundle) -> list[tuple[str, tuple[Any, ...], str]]:
+    """Every period a bundle's sections name: (period, path, what names it), in the bundle's order."""
+    bundle = loaded.bundle
+    named: list[tuple[str, tuple[Any, ...], str]] = []
+    if bundle.use_of_resources is not None:
+        for index, assessment in enumerate(bundle.use_of_resources.assessments):
+            if assessment.period:
+                path = ("use_of_resources", "assessments", index, "period")
+                named.append((assessment.period, path, f"the assessment of '{assessment.body}'"))
+    if bundle.indicator_set is not None and bundle.indicator_set.period:
+        named.append((bundle.indicator_set.period, ("indicator_set", "period"), "the indicator set"))
+    return named
+
+
+def named_period(loaded: LoadedBundle) -> str | None:
+    """The period a bundle names, for rules that are not dated (which judge it whatever it says): its top-level
+    ``period``, else the one period all its sections name; None when it names none, or its sections disagree."""
+    if loaded.bundle.period is not None:
+        return loaded.bundle.period
+    named = {period for period, _, _ in _section_periods(loaded)}
+    return named.pop() if len(named) == 1 else None
+
+
 _SECTIONS = "the use-of-resources assessments' and the indicator set's 'period'"
 
 
@@ -275,14 +330,7 @@ def bundle_period(loaded: LoadedBundle, book: DatedRules) -> tuple[str, Plan]:
     a period not written YYYY/YY, or a period no rule set is in force for.
     """
     bundle, document = loaded.bundle, loaded.document
-    named: list[tuple[str, tuple[Any, ...], str]] = []  # (period, path, what names it)
-    if bundle.use_of_resources is not None:
-        for index, assessment in enumerate(bundle.use_of_resources.assessments):
-            if assessment.period:
-                path = ("use_of_resources", "assessments", index, "period")
-                named.append((assessment.period, path, f"the assessment of '{assessment.body}'"))
-    if bundle.indicator_set is not None and bundle.indicator_set.period:
-        named.append((bundle.indicator_set.period, ("indicator_set", "period"), "the indicator set"))
+    named = _section_periods(loaded)  # (period, path, what names it)
     issues: list[Issue] = []
     where: tuple[Any, ...]
     if bundle.period is not None:

@@ -19,7 +19,7 @@ from .backends.base import Backend
 from .backends.durable import DurableBackend, durable_available, durable_import_error
 from .backends.native import NativeBackend
 from .compile import Plan, load_plan
-from .dated import bundle_period
+from .dated import bundle_period, named_period
 from .errors import EngineError, EvidenceError, Issue
 from .evidence.history import EarlierValue
 from .evidence.loader import LoadedBundle, bundle_facts, bundle_from_dict, load_bundle
@@ -112,11 +112,17 @@ class Engine:
         :class:`~caa_engine.errors.EngineError` if a backend fails.
         """
         loaded = _load(bundle)
-        period: str | None = None
-        if self.plan.dated is not None:
-            period, plan = bundle_period(loaded, self.plan.dated)
-            if plan.digest != self.plan.digest:
-                return self._engine_for_period(plan).assess(loaded, history_from)
+        if self.plan.dated is None:
+            return self._judge(loaded, named_period(loaded), history_from)
+        period, plan = bundle_period(loaded, self.plan.dated)
+        engine = self if plan.digest == self.plan.digest else self._engine_for_period(plan)
+        return engine._judge(loaded, period, history_from)
+
+    def _judge(
+        self, loaded: LoadedBundle, period: str | None, history_from: LedgerHistory | Ledger | str | Path | None
+    ) -> Result:
+        """Judge ``loaded`` by this engine's plan, for ``period`` (the result says which), with the earlier
+        values ``history_from`` holds."""
         earlier = _earlier_values(loaded, period, history_from) if history_from is not None else []
         # A self-assessment of an element no rule set judges is an error only where rules read them:
         # a folder holding only some elements must still take a whole bundle.
@@ -132,6 +138,7 @@ class Engine:
             engine_version=__version__,
             evidence_file=loaded.file,
             evidence_sha256=loaded.sha256,
+            period=period,
         )
         result._words = partial(words_of, self.plan, self._words, outcome)  # made when first read
         return result

@@ -116,6 +116,12 @@ class Result(_Model):
     """
 
     area: dict[str, str]
+    period: str | None = Field(
+        default=None,
+        description="the assessment period judged, e.g. '2008/09': under dated rules the period whose rules judged "
+        "it (each element's rule set is in 'rulesets', with the periods it is in force for); under rules that are "
+        "not dated, the period the bundle names, if it names one",
+    )
     bodies: dict[str, BodyInfo] = Field(description="every body in the area, by id")
     elements: dict[str, ElementResult]
     overall: dict[str, Any] | None = Field(
@@ -130,7 +136,11 @@ class Result(_Model):
     notes: list[NoteResult]
     audit: list[AuditEvent]
     engine: dict[str, str]
-    rulesets: dict[str, dict[str, str | None]]
+    rulesets: dict[str, dict[str, str | None]] = Field(
+        description="every rule set that judged this result, by id: its element, version, file, the periods it is "
+        "in force for in words ('2007/08', '2008/09 onwards'; null for a rule set that is not dated: every period) "
+        "and its sha256"
+    )
     rules_sha256: str
     evidence: dict[str, str]
     backend: str = Field(default="", exclude=True, description="the backend that ran (not part of the JSON)")
@@ -384,7 +394,14 @@ def _in_policy_order(plan: Plan) -> list[Any]:
 
 
 def build_result(
-    plan: Plan, outcome: Outcome, *, backend: str, engine_version: str, evidence_file: str, evidence_sha256: str
+    plan: Plan,
+    outcome: Outcome,
+    *,
+    backend: str,
+    engine_version: str,
+    evidence_file: str,
+    evidence_sha256: str,
+    period: str | None = None,
 ) -> Result:
     area = outcome.store.area()
     elements: dict[str, ElementResult] = {}
@@ -419,6 +436,7 @@ def build_result(
     ]
     result = Result.model_construct(
         area={"id": area.id, "name": area.fields["name"]},
+        period=period,
         bodies={
             b.id: BodyInfo(name=b.fields["name"], kind=b.fields["kind"], lead=b.fields["lead"])
             for b in outcome.store.of("body")
@@ -430,7 +448,13 @@ def build_result(
         notes=notes,
         engine={"name": "caa-engine", "version": engine_version},
         rulesets={
-            i.ruleset: {"element": i.element, "version": i.version, "file": i.file, "sha256": i.sha256}
+            i.ruleset: {
+                "element": i.element,
+                "version": i.version,
+                "file": i.file,
+                "periods": i.periods,
+                "sha256": i.sha256,
+            }
             for i in plan.rulesets
         },
         rules_sha256=plan.digest,

@@ -12,7 +12,8 @@ kept.  Nothing here decides anything or touches the audit trail: the words are k
 (``Result.words``), never in its JSON.
 
 Values are written for people: a parameter written as a percentage as one (``60 %``), a share with its
-counts (``83 % (5 of 6)``), a count of nothing as ``none``, yes/no, labels with spaces, no fact ids.
+counts (``83 % (5 of 6)``), a count of nothing as ``none``, yes/no, labels with spaces, no fact ids; and a
+plural noun the rule writer put after a count that comes to one is made singular ('1 red flag', ``_plural.agree``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
+from ._plural import agree
 from .audit.events import EventRecord, plain
 from .compile import Plan, PlanRule
 from .evaluate import Compiled, Read, Scope, compile_expression
@@ -158,7 +160,7 @@ def _fill(compiled: _RuleWords, text: str, subject: Fact, outcome: Outcome) -> s
             found, percent=word.percent or _is_share(word.expr), counted=counted, zero="none" if is_count else "0"
         )
 
-    return " ".join(TEMPLATE_FIELD.sub(value, text).split())
+    return agree(" ".join(TEMPLATE_FIELD.sub(value, text).split()))
 
 
 def _is_share(expr: Expr) -> bool:

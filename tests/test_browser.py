@@ -97,12 +97,12 @@ def test_every_area_page_and_the_national_index_read_well_in_a_real_browser(
                     assert page.locator("table.national tbody tr").count() == len(FIXTURES) + 1
                     # Choosing the Overall heading sorts the areas by their overall score, then reverses them.
                     page.locator("table.national thead th", has_text="Overall").click()
-                    ranked = page.locator("table.national tbody td:nth-child(2)").evaluate_all(
+                    ranked = page.locator("table.national tbody td:nth-child(3)").evaluate_all(
                         "cells => cells.map(cell => Number(cell.dataset.sort))"
                     )
                     assert ranked == sorted(ranked) and len(set(ranked)) > 1
                     page.locator("table.national thead th", has_text="Overall").click()
-                    again = page.locator("table.national tbody td:nth-child(2)").evaluate_all(
+                    again = page.locator("table.national tbody td:nth-child(3)").evaluate_all(
                         "cells => cells.map(cell => Number(cell.dataset.sort))"
                     )
                     assert again == sorted(ranked, reverse=True)

@@ -514,7 +514,7 @@ def test_the_summary_is_also_markdown_or_text_by_its_suffix(tmp_path: Path) -> N
         target = tmp_path / f"national{suffix}"
         assert caa("assess", "fixtures", "--summary", str(target), "--jobs", "1").exit_code == 0
         lines = target.read_text(encoding="utf-8").splitlines()
-        assert lines[0].split()[:3] == (["|", "area", "|"] if suffix == ".md" else ["area", "area_name", "body"])
+        assert lines[0].split()[:3] == (["|", "area", "|"] if suffix == ".md" else ["area", "area_name", "period"])
         assert sum(1 for line in lines if "wealdshire" in line) == 1 + len(assess("fixtures/wealdshire.yaml").bodies)
     outcome = caa("assess", "fixtures", "--summary", str(tmp_path / "national.xls"))
     assert outcome.exit_code == 2 and "--summary writes .csv, .md, .txt" in outcome.stderr

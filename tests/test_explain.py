@@ -26,7 +26,10 @@ def test_the_explanation_names_the_deciding_rule_its_condition_and_every_evidenc
     text = explain(assess(LEICS, rules="rules", backend=backend), "use_of_resources", "charnwood-bc")
     lines = text.splitlines()
     assert lines[0] == "Use of resources for Charnwood Borough Council (charnwood-bc): 2, adequate"
-    assert lines[2].startswith("  decided by rule uor_adequate (rules/use_of_resources.yaml:")
+    assert lines[1] == (
+        "  judged for 2008/09 by use_of_resources 2009.1 (rules/use_of_resources.yaml, in force for 2008/09 onwards)"
+    )
+    assert lines[3].startswith("  decided by rule uor_adequate (rules/use_of_resources.yaml:")
     assert "    when:  count(theme where score >= params.adequate_theme_score) >= params.adequate_min_themes" in lines
     # the capped theme, with the KLOE that capped it and its line in the bundle
     assert '    charnwood-bc/theme/governing_the_business = {"score": 2} by measure theme_score' in text

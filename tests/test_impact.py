@@ -87,7 +87,7 @@ def test_identical_rules_report_no_change() -> None:
     outcome = CliRunner().invoke(cli, ["impact", "fixtures/", "--against", "rules", "--backend", "native"])
     assert outcome.exit_code == 0
     areas = len(list(Path("fixtures").glob("*.yaml")))
-    assert outcome.stdout.startswith(f"{areas} area(s) assessed; 0 changed, 0 change(s)")
+    assert outcome.stdout.startswith(f"{areas} areas assessed; 0 changed, 0 changes")
 
 
 def test_a_broken_baseline_is_reported_with_file_and_line_and_exit_2(tmp_path: Path) -> None:

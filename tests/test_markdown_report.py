@@ -23,7 +23,9 @@ def _at_root(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_one_area_reads_its_headline_reasons_and_flags_in_words() -> None:
     report = render([assess("fixtures/calderbridge.yaml", backend="native")], "markdown")
-    assert report.startswith("# CAA assessment\n\n## Calderbridge\n\n**Overall: 1 out of 4, inadequate.**")
+    assert report.startswith(
+        "# CAA assessment\n\n## Calderbridge\n\nAssessment period: 2008/09.\n\n**Overall: 1 out of 4, inadequate.**"
+    )
     assert "_Not 2: needs 3 elements at 2 or more; it has 1._" in report
     assert "### Red flags" in report and "## National view" not in report  # one area: no national view
     assert "calderbridge-" not in report.split("### Red flags")[0]  # no fact ids in the reasons
@@ -34,9 +36,9 @@ def test_a_folder_closes_with_the_national_view_one_row_per_area_in_order() -> N
     assert outcome.exit_code == 0
     view = outcome.stdout.split("## National view\n\n")[1].splitlines()
     names = [assess(p, backend="native").area["name"] for p in sorted(glob.glob("fixtures/*.yaml"))]
-    assert view[0].startswith("| Area | Overall | National Indicator Set |")
+    assert view[0].startswith("| Area | Period | Overall | National Indicator Set |")
     assert [line.split(" | ")[0].lstrip("| ") for line in view[2:]] == names
-    assert "| Leicestershire | 4 performing strongly | 4 | 4 | 4 | 4 | 0 | 0 | 2 |" in view
+    assert "| Leicestershire | 2008/09 | 4 performing strongly | 4 | 4 | 4 | 4 | 0 | 0 | 2 |" in view
 
 
 def test_the_cli_round_gives_the_bytes_render_gives_with_any_number_of_jobs() -> None:

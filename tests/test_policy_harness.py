@@ -14,6 +14,8 @@ from element_bundles import ROOT, bundle, copy_rules, edit, kloes_for
 from caa_engine import Coverage, Engine, load_rules
 from caa_engine.audit.coverage import NEVER_COMPUTED, NEVER_FIRED, ONLY_OVERRIDDEN
 
+OLD_UOR = "rules/use_of_resources_2007_08.yaml"
+
 
 def run_features(*args: str, workers: str = "0") -> subprocess.CompletedProcess[str]:
     """``pytest features`` in a subprocess, in one process unless ``workers`` says how many (pytest-xdist's -n)."""
@@ -30,20 +32,59 @@ def test_coverage_counts_a_rule_that_decided_something_and_a_measure_computed(ba
     coverage = Coverage(plan)
     result = Engine(plan, backend).assess(bundle(kloes={"testshire-cc": kloes_for(3)}))
     coverage.add(result.audit)
-    gaps = {gap.id: gap.why for gap in coverage.gaps()}
+    # The current period's rules (2008/09 on: the bundle names no period); 2007/08's are counted apart, below.
+    gaps = {gap.id: gap.why for gap in coverage.gaps() if gap.file != OLD_UOR}
     assert "uor_performing_well" not in gaps and "theme_score" not in gaps
     # The lower bands fired too, but were overridden by the 3: deleting them would change nothing here.
     assert gaps["uor_adequate"] == ONLY_OVERRIDDEN
     assert gaps["uor_inadequate"] == ONLY_OVERRIDDEN
     assert gaps["uor_performing_strongly"] == NEVER_FIRED
     assert gaps["hf_passed"] == NEVER_COMPUTED
-    assert coverage.covered == coverage.total - len(gaps)
+    assert coverage.covered == coverage.total - len(coverage.gaps())
     # Counted by hand: the theme scores, the 3, the note that the council has no direction-of-travel evidence,
     # and the note that too few elements are judged for an overall score; nothing else decided anything.
     plan_ids = {rule.id for rule in plan.rules} | {m.id for m in plan.measures}
     assert plan_ids - set(gaps) == {"theme_score", "uor_performing_well", "dot_not_judged", "overall_elements_missing"}
-    assert (coverage.covered, coverage.total) == (4, 73)
+    # Every period's rules are counted: the 2007/08 use of resources (5 rules and its measure) is not covered by a
+    # 2008/09 assessment, though its rule ids are the same.
+    old = {gap.id: gap.why for gap in coverage.gaps() if gap.file == OLD_UOR}
+    assert old == dict.fromkeys(["theme_score"], NEVER_COMPUTED) | dict.fromkeys(
+        ["uor_performing_strongly", "uor_performing_well", "uor_adequate", "uor_inadequate", "uor_reassess_next_year"],
+        NEVER_FIRED,
+    )
+    assert (coverage.covered, coverage.total) == (4, 73 + 6)
+    assert coverage.periods == "every period's rules: 2007/08, 2008/09 onwards"
     assert 0 < coverage.percent < 100
+
+
+def test_coverage_counts_the_2007_08_rules_when_a_2007_08_bundle_is_assessed(backend: str) -> None:
+    plan = load_rules(ROOT / "rules")
+    coverage = Coverage(plan)
+    cpa = {"1.1": 4, "1.2": 4, "2.1": 4, "3.1": 3, "4.1": 1, "5.1": 3}
+    data = bundle(kloes={"testshire-cc": cpa})
+    data["use_of_resources"]["assessments"][0]["period"] = "2007/08"
+    coverage.add(Engine(plan, backend).assess(data).audit)
+    # Themes 4, 4, 3, 1, 3: four at 2 or more give 2 (uor_adequate, over uor_inadequate); KLOE 4.1 is noted.
+    old = {gap.id: gap.why for gap in coverage.gaps() if gap.file == OLD_UOR}
+    assert old == {
+        "uor_performing_strongly": NEVER_FIRED,
+        "uor_performing_well": NEVER_FIRED,
+        "uor_inadequate": ONLY_OVERRIDDEN,
+    }
+    assert {gap.file for gap in coverage.gaps() if gap.id == "uor_adequate"} == {"rules/use_of_resources.yaml"}
+
+
+def test_coverage_of_undated_rules_counts_their_one_plan_and_says_so(tmp_path: Path) -> None:
+    rules = copy_rules(tmp_path)
+    (rules / "use_of_resources_2007_08.yaml").unlink()
+    for path in rules.glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("periods: {from: 2008/09}", ""), encoding="utf-8")
+    plan = load_rules(rules)
+    assert plan.dated is None
+    coverage = Coverage(plan)
+    assert coverage.total == len(plan.rules) + len(plan.measures) == 73
+    assert coverage.periods == "every period (the rules are not dated)"
 
 
 def test_coverage_of_nothing_is_zero_and_every_gap_says_where_it_is_written() -> None:
@@ -51,7 +92,8 @@ def test_coverage_of_nothing_is_zero_and_every_gap_says_where_it_is_written() ->
     coverage = Coverage(plan)
     assert coverage.percent == 0
     gaps = coverage.gaps()
-    assert len(gaps) == len(plan.rules) + len(plan.measures)
+    assert plan.dated is not None
+    assert len(gaps) == sum(len(each.rules) + len(each.measures) for _, _, each in plan.dated.plans())
     assert str(gaps[0]).startswith(f"{gaps[0].why}: {gaps[0].id} (rules/")
     assert all(re.search(r"\.yaml:\d+\)$", str(gap)) for gap in gaps)
 

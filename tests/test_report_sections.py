@@ -43,7 +43,7 @@ def test_the_html_report_links_the_capped_score_to_the_cap_rule_and_lists_the_fi
     assert "adequate (capped from 3)" in html
     assert re.search(r'capped by <a href="#area-1-eastwold-event-\d+">overall_safeguarding_cap</a>', html)
     assert "is 2, adequate: its bands give 3, but a cap holds it at 2." in html
-    assert "Not 3: capped. 1 red flags on safeguarding or vulnerable-people outcomes" in html
+    assert "Not 3: capped. 1 red flag on safeguarding or vulnerable-people outcomes, and the cap applies from 1" in html
     assert re.findall(r'<h3 id="area-1-eastwold-[a-z]+">([^<]+)</h3>', html) == [
         "Contents",
         "Elements",
@@ -72,7 +72,7 @@ def test_impact_shows_a_tuned_cap_moving_the_overall_score_and_names_the_cap_rul
     rules = copy_rules(tmp_path)
     edit(rules / "overall.yaml", "  safeguarding_cap:\n    value: 2", "  safeguarding_cap:\n    value: 1")
     text = run("impact", EASTWOLD, "--against", "rules", "--rules", str(rules))
-    assert text.startswith("1 area(s) assessed; 1 changed, 1 change(s)\n")
+    assert text.startswith("1 area assessed; 1 changed, 1 change\n")
     words = " ".join(text.split())
     assert "Eastwold overall (area) score 2 adequate 1 inadequate" in words
     # Before and after sit side by side in two columns: each names the cap rule that held it.

@@ -27,6 +27,16 @@ def judged_subjects(result: Result, element: str) -> list[str]:
     return [result.area["id"]] if found.score is not None else []
 
 
+def _judged_by(result: Result, found: ElementResult) -> str:
+    """Which period, and which rule file and version, the judgement is for and by."""
+    info = result.rulesets.get(found.ruleset, {})
+    where = str(info.get("file") or "")
+    if info.get("periods"):
+        where += f", in force for {info['periods']}"
+    period = result.period or "no period named"
+    return f"  judged for {period} by {found.ruleset} {found.version} ({where})"
+
+
 def explain(result: Result, element: str, subject: str) -> str:
     """The explanation of ``element`` for ``subject`` as text.
 
@@ -45,7 +55,7 @@ def explain(result: Result, element: str, subject: str) -> str:
     found = result.elements[element]
     judged: Judgement | ElementResult = found.bodies[subject] if found.bodies is not None else found
     title = found.title
-    lines = [f"{title} for {_name(result, subject)}: {judged.score}, {judged.label}", ""]
+    lines = [f"{title} for {_name(result, subject)}: {judged.score}, {judged.label}", _judged_by(result, found), ""]
     lines += _rule(decider, "decided by rule", 1)
     seen: set[tuple[str, str]] = set()
     lines += _lineage(decider, producers, 2, seen)

@@ -79,6 +79,28 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+def _short_name(result: Result, fact_id: str) -> str:
+    """A counted fact as a list names it: an indicator's or a KLOE's code, else its title or name, else its type
+    and the end of its id ('milestone 3')."""
+    parts = fact_id.split("/")
+    fact_type = parts[-2] if len(parts) >= 3 else ""
+    fields = subject_fields(result, fact_type, fact_id)
+    if fields.get("code"):
+        return f"KLOE {fields['code']}" if fact_type == "kloe" else str(fields["code"])
+    if fields.get("title") or fields.get("name"):
+        return str(fields.get("title") or fields.get("name"))
+    return f"{words(fact_type)} {parts[-1]}".strip()
+
+
+def _which(result: Result, facts: list[str], among: list[str]) -> str:
+    """Which facts a share counted, and which of those it was taken over it did not: ': NI 185, NI 191 (not NI 154)'."""
+    counted = [_short_name(result, fact) for fact in facts]
+    chosen = set(facts)
+    left = [_short_name(result, fact) for fact in among if fact not in chosen]
+    said = ": " + (", ".join(counted) if counted else "none")
+    return said + (f" (not {', '.join(left)})" if left else "")
+
+
 def _deciding(result: Result, element: str, subject: str, rule: str) -> AuditEvent | None:
     for event in result.audit:
         if event.kind == "rule" and event.element == element and event.subject == subject and event.id == rule:
@@ -121,8 +143,8 @@ def _evidence(result: Result, event: AuditEvent | None) -> tuple[str, ...]:
             line = ""
             if item.source and not item.facts:
                 line = f"{item.name} = {spoken(item.value)} ({item.source})"
-            elif item.among:  # a share: how many of how many
-                line = f"{item.name} = {len(item.facts)} of {len(item.among)}"
+            elif item.among:  # a share: how many of how many, and which
+                line = f"{item.name} = {len(item.facts)} of {len(item.among)}{_which(result, item.facts, item.among)}"
             if line and line not in lines:
                 lines.append(line)
             for fact in list(item.facts):

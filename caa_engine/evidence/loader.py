@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .._messages import did_you_mean, pydantic_issues, safe_repr
+from .._plural import plural_of
 from .._yaml import Document, YamlProblem, key_path, read_yaml
 from ..errors import EvidenceError, Issue, Location
 from ..facts import Fact, normalise_number
@@ -503,7 +504,7 @@ def _join_table(fact: Fact, table: dict[str, Any], doc: Document) -> list[Issue]
         if table["unlisted_need"]:
             hint = f"give its {' and '.join(missing)} in the bundle, or add it to the catalogue ({where})"
         else:
-            hint = f"known {_plural(label)} ({where}): {known}"
+            hint = f"known {plural_of(label)} ({where}): {known}"
         # A catalogue of the facts themselves, by code (KLOEs, indicators), or of a field of theirs (a body's kind).
         of_facts = table["key"] == "code"
         return [
@@ -534,16 +535,6 @@ def _join_table(fact: Fact, table: dict[str, Any], doc: Document) -> list[Issue]
             fact.fields[column] = value
             fact.origin[column] = at_row
     return issues
-
-
-def _plural(label: str) -> str:
-    """'KLOE' -> 'KLOEs', 'kind of body' -> 'kinds of body', 'authority' -> 'authorities'."""
-    head, of, rest = label.partition(" of ")
-    if head.endswith("y") and head[-2:-1] not in ("a", "e", "i", "o", "u", ""):
-        head = head[:-1] + "ie"
-    elif head.endswith(("s", "x", "z", "ch", "sh")):
-        head += "e"
-    return f"{head}s{of}{rest}"
 
 
 def _number(value: Any) -> Any:

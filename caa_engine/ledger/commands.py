@@ -15,6 +15,7 @@ from typing import NoReturn
 import click
 
 from .._io import visible, visible_lines
+from .._plural import counted
 from ..periods import period_year
 from .storage import is_postgres_url
 from .store import DEFAULT_LEDGER, LEDGER_ENV, Ledger, LedgerError
@@ -100,9 +101,9 @@ def verify_command(ledger_path: str | None, head: str | None) -> None:
             err=True,
         )
     if failed:
-        click.echo(f"caa: the ledger '{visible(str(name))}' FAILED verification ({count} records)", err=True)
+        click.echo(f"caa: the ledger '{visible(str(name))}' FAILED verification ({counted(count, 'record')})", err=True)
         sys.exit(2)
-    click.echo(f"{visible(str(name))}: OK, {count} record{'s' if count != 1 else ''}, head {last}")
+    click.echo(f"{visible(str(name))}: OK, {counted(count, 'record')}, head {last}")
 
 
 @click.command("history")

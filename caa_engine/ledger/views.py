@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from .._plural import counted
 from ..periods import period_year
 from ..report.impact import Change, compare_results
 from ..result import Result
@@ -57,7 +58,7 @@ def history_text(ledger: Ledger, area: str) -> str:
         known = f" (it holds: {', '.join(areas[:10])}{' …' if len(areas) > 10 else ''})" if areas else " (it is empty)"
         raise LedgerError(f"the ledger '{ledger.path}' holds no record for area '{area}'{known}")
     corrected_by = ledger.superseded()
-    lines = [f"{area}: {len(records)} record{'s' if len(records) != 1 else ''} in {ledger.path}"]
+    lines = [f"{area}: {counted(len(records), 'record')} in {ledger.path}"]
     for period in sorted({r.period for r in records}, key=_period_key):
         lines.append("")
         lines.append(f"period {period or '(none named)'}")
@@ -137,7 +138,7 @@ def comparison_text(comparison: Comparison) -> str:
         moved = "changed" if old != new else "unchanged"
         lines.append(f"  {what}: {moved} ({old[:12]} -> {new[:12]})" if old != new else f"  {what}: {moved}")
     changes = comparison.changes
-    lines.append(f"  {len(changes)} change{'s' if len(changes) != 1 else ''}; what changed: {comparison.cause}")
+    lines.append(f"  {counted(len(changes), 'change')}; what changed: {comparison.cause}")
     for change in changes:
         before_text, after_text = _side(change.what, change.before), _side(change.what, change.after)
         lines.append(f"  {change.what:8} {change.element} / {change.subject}: {before_text} -> {after_text}")

@@ -8,6 +8,7 @@ arranges them for ``templates/area.html.j2`` and the national index (``templates
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -15,8 +16,9 @@ from typing import Any
 from ..audit.events import spoken
 from ..audit.reasons import Reason, finding_reason, flag_reason, judgement_reason, subject_fields, subject_name, words
 from ..result import Result
+from ._view import humanize, period_words
 
-__all__ = ["AreaPage", "area_page", "IndexRow", "index_row"]
+__all__ = ["AreaPage", "area_page", "IndexRow", "index_row", "national_columns"]
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ class AreaPage:
     checklists: tuple[Checklist, ...]
     self_awareness: tuple[tuple[str, str, str, str, str, str], ...]  # who, element, own, judged, label, reason
     indicators: tuple[IndicatorRow, ...]
-    element_scores: tuple[tuple[str, int | None], ...]  # (title, the score the overall view counts)
+    element_scores: tuple[tuple[str, int | None], ...]  # (title, or name if long; the score the overall view counts)
 
 
 def _judged(result: Result, element: str, subject: str) -> Judged:
@@ -115,6 +117,7 @@ def _themes(result: Result, element: str) -> tuple[tuple[str, tuple[tuple[str, i
     return tuple(out)
 
 
+_CHART_LABEL = 26
 _FLAG_GROUPS = (("Red flags", "red"), ("Honourable failures", "honourable"), ("Green flags", "green"))
 
 
@@ -131,7 +134,10 @@ def area_page(result: Result) -> AreaPage:
         judged = tuple(_judged(result, element, subject) for subject in subjects)
         blocks.append(ElementBlock(element, found.title, judged, _themes(result, element)))
         counted = [j.score for j in judged if j.lead]
-        scores.append((found.title, counted[0] if counted else None))
+        # The chart's label column fits about 26 characters: a longer title (2007/08's names the CPA rule it
+        # applies) is shown as the element's name.
+        short = found.title if len(found.title) <= _CHART_LABEL else humanize(element)
+        scores.append((short, counted[0] if counted else None))
     groups = []
     for title, kind in _FLAG_GROUPS:
         chosen = [
@@ -251,12 +257,17 @@ class IndexRow:
 
     name: str
     href: str
+    period: str  # the assessment period judged, in words ('2008/09', 'not named')
     overall: int | None
     overall_label: str
-    elements: tuple[tuple[str, int | None], ...]
+    elements: tuple[tuple[str, str, int | None], ...]  # (element, its title, the score the overall view counts)
     red: int
     honourable: int
     green: int
+
+    def score_of(self, element: str) -> int | None:
+        """The score this area has for ``element`` (None: not judged, or not among the rules of its period)."""
+        return next((score for name, _, score in self.elements if name == element), None)
 
 
 def index_row(result: Result, href: str) -> IndexRow:
@@ -264,10 +275,33 @@ def index_row(result: Result, href: str) -> IndexRow:
     return IndexRow(
         result.area["name"],
         href,
+        period_words(result),
         page.overall.score if page.overall else None,
         page.overall.label if page.overall else "not given",
-        page.element_scores,
+        tuple(
+            (block.element, title, score)
+            for block, (title, score) in zip(page.blocks, page.element_scores, strict=True)
+        ),
         sum(f.colour == "red" for f in result.flags),
         sum(f.colour is None for f in result.flags),
         sum(f.colour == "green" for f in result.flags),
     )
+
+
+def national_columns(rows: Sequence[IndexRow]) -> list[tuple[str, str]]:
+    """The element columns of the national view: (element, heading) for every element any area has.
+
+    Areas judged for different periods may have different elements (2007/08 judged use of resources alone) and
+    different titles for one element: the columns follow the area with most elements, then any other in the
+    order met, and an element whose areas' titles differ is headed by its name ('Use of resources')."""
+    fullest = max(rows, key=lambda row: len(row.elements), default=None)
+    order = [name for name, _, _ in fullest.elements] if fullest is not None else []
+    titles: dict[str, set[str]] = {}
+    for row in rows:
+        for name, title, _ in row.elements:
+            if name not in titles:
+                titles[name] = set()
+                if name not in order:
+                    order.append(name)
+            titles[name].add(title)
+    return [(name, next(iter(titles[name])) if len(titles[name]) == 1 else humanize(name)) for name in order]

@@ -33,6 +33,8 @@ __all__ = [
     "humanize",
     "judgement_rows",
     "measure_tables",
+    "period_words",
+    "rule_set_lines",
     "show",
 ]
 
@@ -98,6 +100,20 @@ def body_label(result: Result, body_id: str) -> str:
     """A body as people know it: its name, with its id to match the JSON."""
     info = result.bodies.get(body_id)
     return f"{info.name} ({body_id})" if info is not None else body_id
+
+
+def period_words(result: Result) -> str:
+    """The assessment period judged, as the reports say it: '2008/09', or 'not named'."""
+    return result.period or "not named"
+
+
+def rule_set_lines(result: Result) -> list[tuple[str, str, str, str]]:
+    """(rule set, version, file, the periods it is in force for or '') of every rule set that judged the result:
+    ('use_of_resources', '2007.1', 'rules/use_of_resources_2007_08.yaml', '2007/08')."""
+    return [
+        (name, str(info["version"]), str(info["file"]), str(info.get("periods") or ""))
+        for name, info in result.rulesets.items()
+    ]
 
 
 def judgement_rows(result: Result) -> list[JudgementRow]:

@@ -20,9 +20,10 @@ from functools import lru_cache
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from .._plural import counted
 from ..result import Result
-from ._page import IndexRow, area_page, index_row
-from ._view import ABSENT, audit_trail, finding_groups, humanize, judgement_rows, measure_tables, show
+from ._page import IndexRow, area_page, index_row, national_columns
+from ._view import ABSENT, audit_trail, finding_groups, humanize, judgement_rows, measure_tables, period_words, show
 
 __all__ = ["render_html", "render_html_section", "html_frame", "render_index", "index_row", "IndexRow"]
 
@@ -58,6 +59,8 @@ def _environment() -> Environment:
     env.filters["show"] = show
     env.globals["event_anchor"] = event_anchor
     env.globals["group_anchor"] = group_anchor
+    env.globals["period_words"] = period_words
+    env.globals["counted"] = counted
     return env
 
 
@@ -92,8 +95,8 @@ def html_frame(areas: Sequence[tuple[str, str]]) -> tuple[str, str]:
 
 def render_index(rows: Sequence[IndexRow], title: str = "CAA assessment: national index") -> str:
     """The national index page: one row per area (``index_row``), with its scores, flag counts and a link."""
-    elements = [name for name, _ in rows[0].elements] if rows else []
-    return str(_environment().get_template(INDEX_TEMPLATE).render(title=title, rows=rows, elements=elements))
+    columns = national_columns(rows)
+    return str(_environment().get_template(INDEX_TEMPLATE).render(title=title, rows=rows, columns=columns))
 
 
 def _area_anchor(index: int, area_id: str) -> str:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .._plural import counted
 from ..result import Result
 from ._view import body_label
 
@@ -198,7 +199,7 @@ def render_impact_text(before: Sequence[Result], after: Sequence[Result], *, wid
     terminal too narrow for that, each change as a block of lines."""
     changes = impact_changes(before, after)
     changed_areas = len({change.area for change in changes})
-    head = f"{len(after)} area(s) assessed; {changed_areas} changed, {len(changes)} change(s)"
+    head = f"{counted(len(after), 'area')} assessed; {changed_areas} changed, {counted(len(changes), 'change')}"
     lines = textwrap.wrap(head, max(width, 20)) or [head]
     if changes:
         rows: list[tuple[str, ...]] = [HEADERS]

@@ -16,7 +16,8 @@ import re
 from collections.abc import Sequence
 
 from ..result import Result
-from ._page import AreaPage, IndexRow, area_page, index_row
+from ._page import AreaPage, IndexRow, area_page, index_row, national_columns
+from ._view import period_words, rule_set_lines
 
 __all__ = ["render_markdown", "render_markdown_piece", "markdown_frame"]
 
@@ -40,12 +41,20 @@ def national_table(rows: Sequence[IndexRow]) -> str:
     """The national view: one row per area, in the order given."""
     if not rows:
         return ""
-    elements = [title for title, _ in rows[0].elements]
-    head = ["Area", "Overall", *elements, "Red flags", "Honourable failures", "Green flags"]
+    columns = national_columns(rows)
+    head = [
+        "Area",
+        "Period",
+        "Overall",
+        *(title for _, title in columns),
+        "Red flags",
+        "Honourable failures",
+        "Green flags",
+    ]
     lines = ["| " + " | ".join(text(cell) for cell in head) + " |", "|" + "---|" * len(head)]
     for row in rows:
-        cells = [text(row.name), _score(row.overall, row.overall_label)]
-        cells += [_score(score) for _, score in row.elements]
+        cells = [text(row.name), text(row.period), _score(row.overall, row.overall_label)]
+        cells += [_score(row.score_of(element)) for element, _ in columns]
         cells += [str(row.red), str(row.honourable), str(row.green)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
@@ -54,7 +63,7 @@ def national_table(rows: Sequence[IndexRow]) -> str:
 def render_markdown_piece(result: Result) -> str:
     """One area's section."""
     page: AreaPage = area_page(result)
-    out = [f"## {text(result.area['name'])}", ""]
+    out = [f"## {text(result.area['name'])}", "", f"Assessment period: {text(period_words(result))}.", ""]
     if page.overall is not None:
         overall = page.overall
         out += [f"**Overall: {overall.score} out of 4, {text(overall.label)}.** {text(overall.reason.text)}", ""]
@@ -84,6 +93,11 @@ def render_markdown_piece(result: Result) -> str:
             mark = {True: "[x]", False: "[ ]", None: "[?]"}[criterion.met]
             out.append(f"- {mark} {text(criterion.said)}")
         out.append("")
+    rulesets = ", ".join(
+        f"{name} {version} ({file}{', ' + periods if periods else ''})"
+        for name, version, file, periods in rule_set_lines(result)
+    )
+    out += [f"_Judged for {period_words(result)} by the rules {text(rulesets)}._", ""]
     return "\n".join(out)
 
 

@@ -24,8 +24,8 @@ def _text(value: object) -> str:
 
 
 def summary_rows(result: Result) -> tuple[Row, ...]:
-    """The area's row (its per-area elements, the overall score and cap, and every flag) and one row per body (its
-    per-body elements, and its own flags)."""
+    """The area's row (the period judged, its per-area elements, the overall score and cap, and every flag) and one
+    row per body (the period, its per-body elements, and its own flags)."""
     area_id, area_name = _text(result.area["id"]), _text(result.area["name"])
     overall = result.overall or {}
 
@@ -37,7 +37,9 @@ def summary_rows(result: Result) -> tuple[Row, ...]:
             "honourable_failures": str(sum(f.kind == "honourable_failure" for f in chosen)),
         }
 
-    row: Row = {"area": area_id, "area_name": area_name, "body": "", "body_name": "", "kind": "", "lead": ""}
+    period = _text(result.period)
+    row: Row = {"area": area_id, "area_name": area_name, "period": period}
+    row |= {"body": "", "body_name": "", "kind": "", "lead": ""}
     for name, element in result.elements.items():
         if element.bodies is None:
             row |= {f"{name}_score": _text(element.score), f"{name}_label": _text(element.label)}
@@ -50,7 +52,8 @@ def summary_rows(result: Result) -> tuple[Row, ...]:
     }
     rows = [row | flags(None)]
     for body_id, body in result.bodies.items():
-        own: Row = {"area": area_id, "area_name": area_name, "body": body_id, "body_name": _text(body.name)}
+        own: Row = {"area": area_id, "area_name": area_name, "period": period}
+        own |= {"body": body_id, "body_name": _text(body.name)}
         own |= {"kind": _text(body.kind), "lead": "true" if body.lead else "false"}
         for name, element in result.elements.items():
             if element.bodies is not None and body_id in element.bodies:

@@ -21,7 +21,7 @@ from rich.text import Text
 
 from .._io import visible
 from ..result import Result
-from ._view import ABSENT, finding_groups, humanize, judgement_rows, measure_tables
+from ._view import ABSENT, finding_groups, humanize, judgement_rows, measure_tables, period_words, rule_set_lines
 
 __all__ = ["render_text", "DEFAULT_WIDTH"]
 
@@ -47,7 +47,7 @@ def render_text(results: Sequence[Result], *, width: int = DEFAULT_WIDTH, colour
     for index, result in enumerate(results):
         if index:
             console.print()
-        console.print(_area(result))
+        console.print(_area(result, width))
     # rich pads every line to the full width; trailing blanks only get in the way of diffs.
     return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
 
@@ -57,20 +57,23 @@ def _plain(text: str, style: str = "") -> Text:
     return Text(visible(text), style=style)
 
 
-def _area(result: Result) -> RenderableType:
+def _area(result: Result, width: int) -> RenderableType:
     heading = _plain(f"{result.area['name']} ({result.area['id']})", style="bold")
     parts: list[RenderableType] = [
         Rule(heading, align="left", characters="═"),
+        _plain(f"period {period_words(result)}", style="dim"),
         _plain(f"evidence {result.evidence['file']} (sha256 {result.evidence['sha256'][:12]})", style="dim"),
         _judgements(result),
     ]
     for table in measure_tables(result):
         grid = _table(f"{table.title}: {humanize(table.measure).lower()}")
         grid.add_column("Body", min_width=20)
-        for column in table.columns:
-            grid.add_column(
-                _plain(humanize(column) if table.pivoted else column), justify="right" if table.pivoted else "left"
-            )
+        names = [humanize(column) if table.pivoted else column for column in table.columns]
+        # Many columns (CPA's five themes) would push the last off the edge: their headings wrap instead.
+        share = (width - 22) // max(len(names), 1) - 2
+        narrow = share if 22 + sum(len(name) + 2 for name in names) > width else None
+        for name in names:
+            grid.add_column(_plain(name), justify="right" if table.pivoted else "left", max_width=narrow)
         for body, cells in table.rows:
             grid.add_row(_plain(body), *(_plain(cell) for cell in cells))
         parts.append(grid)
@@ -78,8 +81,8 @@ def _area(result: Result) -> RenderableType:
     parts.append(_flags(result))
     parts.append(_notes(result))
     parts.append(_provenance(result))
-    spaced: list[RenderableType] = parts[:2]
-    for part in parts[2:]:
+    spaced: list[RenderableType] = parts[:3]
+    for part in parts[3:]:
         spaced.extend([Text(""), part])
     return Group(*spaced)
 
@@ -98,7 +101,9 @@ def _table(title: str) -> Table:
 def _judgements(result: Result) -> RenderableType:
     rows = judgement_rows(result)
     table = _table("Judgements")
-    table.add_column("Element", no_wrap=True)
+    # An element's title stays on one line unless it is long (2007/08's rule set names the CPA rule it applies):
+    # then it wraps, rather than push the deciding rule off the edge.
+    table.add_column("Element", no_wrap=max((len(row.title) for row in rows), default=0) <= 24)
     table.add_column("Body", min_width=16)
     table.add_column("Score", justify="right", no_wrap=True)
     table.add_column("Label", min_width=12)
@@ -162,9 +167,12 @@ def _raised(title: str, noun: str, rows: list[tuple[str, str, str, str]]) -> Tab
 
 
 def _provenance(result: Result) -> Text:
-    rulesets = ", ".join(f"{name} {info['version']}" for name, info in result.rulesets.items())
+    rulesets = ", ".join(
+        f"{name} {version} ({file}{', ' + periods if periods else ''})"
+        for name, version, file, periods in rule_set_lines(result)
+    )
     return _plain(
-        f"rules {rulesets} (sha256 {result.rules_sha256[:12]}), {result.engine['name']} "
-        f"{result.engine['version']}, {result.backend or 'unknown'} backend",
+        f"judged for {period_words(result)} by the rules {rulesets}; rules sha256 {result.rules_sha256[:12]}; "
+        f"{result.engine['name']} {result.engine['version']}, {result.backend or 'unknown'} backend",
         style="dim",
     )

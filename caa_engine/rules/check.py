@@ -18,6 +18,7 @@ from fractions import Fraction
 from typing import Any
 
 from .._messages import did_you_mean, safe_repr
+from .._plural import counted
 from ..errors import Issue, Location, RuleError, fold_repeats
 from ..evidence.facts import INPUT_FACT_TYPES
 from ..facts import FactType, FieldSpec, normalise_number, value_type_of
@@ -662,8 +663,8 @@ class _Checker(SchemaBuilder):
                     rs,
                     path + ("short_of",),
                     "short-of-parts",
-                    f"'short_of' has {len(rule.short_of)} text{'s' if len(rule.short_of) != 1 else ''}, "
-                    f"but 'when' has {parts} part{'s' if parts != 1 else ''} joined by 'and'",
+                    f"'short_of' has {counted(len(rule.short_of), 'text')}, "
+                    f"but 'when' has {counted(parts, 'part')} joined by 'and'",
                     "give one text for each part of 'when', in order",
                 )
         for where, text in texts:

@@ -16,6 +16,7 @@ every backend::
 Modules: ``fixtures`` (options, the rules folder under test, one engine per backend, the area), ``area``
 (the evidence a scenario builds and its result), ``words`` (thresholds, shares and tables in words),
 ``coverage`` (rule coverage and the xdist scheduling it needs), and the steps: ``common`` (every element),
+``period`` (the assessment period the evidence is for),
 ``use_of_resources``, ``direction_of_travel``, ``indicator_set``, ``overall``, ``risk_assessment`` (with the
 honourable-failure test). ``tools/policy_steps.py`` lists the steps in ``docs/policy-tests.md`` in this order.
 
@@ -26,6 +27,7 @@ pytest_plugins = [
     "caa_engine.scenarios.fixtures",
     "caa_engine.scenarios.coverage",
     "caa_engine.scenarios.common",
+    "caa_engine.scenarios.period",
     "caa_engine.scenarios.use_of_resources",
     "caa_engine.scenarios.direction_of_travel",
     "caa_engine.scenarios.indicator_set",

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from caa_engine import Engine, Plan, Result
+from caa_engine.periods import period_year
 
 COUNCIL_KINDS = {
     "council": "unitary",
@@ -63,13 +64,17 @@ class Area:
     risks: list[dict[str, Any]] = field(default_factory=list)
     self_assessments: list[dict[str, Any]] = field(default_factory=list)
     _result: Result | None = None
+    period: str = "2008/09"  # the assessment period the evidence names (steps in scenarios/period.py)
     _assessed: dict[str, Any] = field(default_factory=dict)  # the bundle _result was assessed from
 
     # --- the plan, for numbers read from the rules ----------------------------------------------
 
     @property
     def plan(self) -> Plan:
-        return self.engine.plan
+        """The rules in force for the scenario's period: what theme names and thresholds are read from."""
+        dated, year = self.engine.plan.dated, period_year(self.period)
+        span = dated.span_for(year).plan if dated is not None and year is not None else None
+        return span or self.engine.plan
 
     def parameter(self, ruleset: str, name: str) -> Any:
         return self.plan.parameter(ruleset, name)
@@ -134,12 +139,12 @@ class Area:
         if self.kloes:
             evidence["use_of_resources"] = {
                 "assessments": [
-                    {"body": body_id, "period": "2008/09", "kloes": dict(kloes)}
+                    {"body": body_id, "period": self.period, "kloes": dict(kloes)}
                     for body_id, kloes in self.kloes.items()
                 ]
             }
         if self.indicators:
-            evidence["indicator_set"] = {"period": "2008/09", "indicators": list(self.indicators)}
+            evidence["indicator_set"] = {"period": self.period, "indicators": list(self.indicators)}
         if self.milestones:
             evidence["direction_of_travel"] = {"milestones": list(self.milestones)}
         if self.outcomes or self.innovations or self.risks:
@@ -161,7 +166,7 @@ class Area:
             self._result = self.engine.assess(bundle)
             coverage = self.config.pluginmanager.get_plugin("caa-rule-coverage")  # coverage.RuleCoverage
             if coverage is not None:
-                coverage.record(self.plan, self.engine.backend_name, self._result)
+                coverage.record(self.engine.plan, self.engine.backend_name, self._result)
         return self._result
 
     # --- evidence builders shared by the steps of every element -----------------------------------

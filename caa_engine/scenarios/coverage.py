@@ -166,6 +166,8 @@ def coverage_report(fired: dict[str, Coverage], minimum: float | None, folder: P
     Each gap is listed once, with the backends it concerns when they differ.
     """
     lines = [f"rules folder: {shown(folder)}"]
+    if fired:  # which periods' rules the figures are of (a dated folder: every period's)
+        lines.append(f"rules counted: {next(iter(fired.values())).periods}")
     below = []
     gaps: dict[Gap, list[str]] = {}
     for backend, coverage in sorted(fired.items()):

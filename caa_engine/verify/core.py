@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from .._plural import counted
 from ..backends.native import NativeBackend
 from ..compile import Plan, PlanRule
 from ..engine import Engine
@@ -49,6 +50,8 @@ __all__ = [
     "Difference",
     "CompareReport",
     "verify_plan",
+    "verify_rules",
+    "DatedVerifyReport",
     "compare_plans",
     "targets_of",
     "settled",
@@ -166,8 +169,8 @@ def in_domain(target: Target, plan: Plan, store: Any, subject: Fact) -> bool:
 
 def _nonempty(call: Call, scope: Scope) -> bool:
     if call.name in ("count", "share", "sum"):
-        counted = Call(call.line, call.column, "count", call.args, call.where)
-        return bool((evaluate(counted, scope) or 0) >= 1)
+        as_count = Call(call.line, call.column, "count", call.args, call.where)
+        return bool((evaluate(as_count, scope) or 0) >= 1)
     return evaluate(call, scope) is not None
 
 
@@ -241,9 +244,11 @@ class Finding:
     witnesses: list[Path] = field(default_factory=list)
     confirmation: str = ""  # what the engine said of the witness (or the proof)
     bundles: list[dict[str, Any]] = field(default_factory=list)
+    period: str = ""  # dated rules: the periods whose rules it is in ('2007/08')
 
     def render(self) -> str:
-        lines = [f"{self.location}: {self.severity}: {self.code}: {self.message}"]
+        where = f"in the {self.period} rules: " if self.period else ""
+        lines = [f"{self.location}: {self.severity}: {self.code}: {where}{self.message}"]
         for path in self.witnesses:
             lines.append(f"    witness: {path}")
         if self.confirmation:
@@ -279,26 +284,21 @@ class VerifyReport:
         return 2 if any(f.severity == "error" for f in self.findings) else 0
 
     def render(self) -> str:
-        out = [f.render() for f in sorted(self.findings, key=lambda f: (f.location, f.code, f.message))]
-        errors = sum(f.severity == "error" for f in self.findings)
-        warnings = len(self.findings) - errors
-        if self.findings:
-            out.append(
-                f"{self.rules_dir}: {_count(errors, 'error')}, {_count(warnings, 'warning')}; "
-                f"witnesses in {self.witness_dir}"
-            )
-        else:
-            out.append(f"{self.rules_dir}: OK: no gap, clash, rule that never wins or non-monotone band found")
+        out = _verdict(self.rules_dir, self.witness_dir, self.findings)
         out.append("")
-        out.append("Covered:")
+        return "\n".join(out + self.details()) + "\n"
+
+    def details(self) -> list[str]:
+        """What was covered, searched and proved, and how long it took."""
+        out = ["Covered:"]
         for cov in self.coverage:
             t = cov.target
             what = "scored element" if t.kind == "element" else "classification"
             out.append(
-                f"  {t.name} ({what}, per {t.per}, {_count(len(t.rules), 'rule')}): "
-                f"{cov.subjects} subjects searched, {cov.in_domain} with evidence; "
+                f"  {t.name} ({what}, per {t.per}, {counted(len(t.rules), 'rule')}): "
+                f"{counted(cov.subjects, 'subject')} searched, {cov.in_domain} with evidence; "
                 f"gap {cov.gap_proof}; clash proven absent for {cov.clash_proven} of "
-                f"{_count(cov.clash_pairs, 'same-priority pair')} with different effects"
+                f"{counted(cov.clash_pairs, 'same-priority pair')} with different effects"
             )
             for rule in cov.unproven_never_won:
                 out.append(
@@ -311,14 +311,53 @@ class VerifyReport:
             "every rule condition, for 'never wins' and the absence of gaps and clashes."
         )
         out.append(
-            f"{self.bundles} bundles judged in {self.search_seconds:.1f} s; solver {self.solver_seconds:.1f} s"
-            + (f"; {self.dropped} unconfirmed candidate findings dropped" if self.dropped else "")
+            f"{counted(self.bundles, 'bundle')} judged in {self.search_seconds:.1f} s; solver {self.solver_seconds:.1f} s"
+            + (f"; {counted(self.dropped, 'unconfirmed candidate finding')} dropped" if self.dropped else "")
         )
+        return out
+
+
+def _verdict(rules_dir: str, witness_dir: Path, findings: list[Finding]) -> list[str]:
+    """Every finding, in file order, and the line that sums them up."""
+    out = [f.render() for f in sorted(findings, key=lambda f: (f.location, f.code, f.period, f.message))]
+    errors = sum(f.severity == "error" for f in findings)
+    if findings:
+        out.append(
+            f"{rules_dir}: {counted(errors, 'error')}, {counted(len(findings) - errors, 'warning')}; "
+            f"witnesses in {witness_dir}"
+        )
+    else:
+        out.append(f"{rules_dir}: OK: no gap, clash, rule that never wins or non-monotone band found")
+    return out
+
+
+@dataclass
+class DatedVerifyReport:
+    """``caa verify`` of a dated rules folder: each period's plan verified on its own (its findings say which
+    period's rules they are in), reported together."""
+
+    rules_dir: str
+    witness_dir: Path
+    periods: list[tuple[str, str, VerifyReport]]  # (periods in words, the files in force, its report)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [finding for _, _, report in self.periods for finding in report.findings]
+
+    @property
+    def status(self) -> int:
+        return max((report.status for _, _, report in self.periods), default=0)
+
+    def render(self) -> str:
+        out = _verdict(self.rules_dir, self.witness_dir, self.findings)
+        listed = ", ".join(text for text, _, _ in self.periods)
+        if listed:
+            out[-1] += f" (the rules of every period verified on their own: {listed})"
+        else:
+            out[-1] += " (no period's rules judge what was asked for: nothing was verified)"
+        for text, files, report in self.periods:
+            out += ["", f"== {text}: {files}", *report.details()]
         return "\n".join(out) + "\n"
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 # -- the search -----------------------------------------------------------------------------------------
@@ -394,7 +433,7 @@ class Search:
             done = self.feed(space.use_of_resources())
             themes = space.kloe_themes()
             self.space.append(
-                f"use of resources: {len(done)} bodies, each theme ({', '.join(themes)}) with 0 to "
+                f"use of resources: {counted(len(done), 'body')}, each theme ({', '.join(themes)}) with 0 to "
                 f"{space.depth} assessed KLOEs scored 1-4 in every combination"
             )
         if _wants(wanted, "indicator_set", "direction_of_travel"):
@@ -402,23 +441,23 @@ class Search:
             archetypes = self._indicator_archetypes(judged)
             pairs = self._counted_labels()
             self.space.append(
-                f"indicators: {len(judged)} single indicators, each polarity of the catalogue; value at, either "
+                f"indicators: {counted(len(judged), 'single indicator')}, each polarity of the catalogue; value at, either "
                 f"side of (by 1/1000) and at each fraction the rules name of a target, previous value and quartiles "
                 f"of 100, 0 and -100"
             )
             if _wants(wanted, "indicator_set"):
                 mixes = self.feed(space.indicator_mixes(archetypes, pairs))
                 self.space.append(
-                    f"indicator set: {len(mixes)} areas mixing labels ({_pairs_text(pairs)}) at every share the "
+                    f"indicator set: {counted(len(mixes), 'area')} mixing labels ({_pairs_text(pairs)}) at every share the "
                     f"rules name and the nearest either side (n <= 10), combined pairwise"
                 )
             if _wants(wanted, "direction_of_travel"):
-                counted, other = pairs.get("trend", ("", ""))
+                improved, other = pairs.get("trend", ("", ""))
                 progress = self.feed(
-                    space.progress(archetypes.get(("trend", counted)), archetypes.get(("trend", other)))
+                    space.progress(archetypes.get(("trend", improved)), archetypes.get(("trend", other)))
                 )
                 self.space.append(
-                    f"direction of travel: {len(progress)} bodies (a council and a non-council) with k of n "
+                    f"direction of travel: {counted(len(progress), 'body')} (a council and a non-council) with k of n "
                     f"indicators improved and k of n milestones delivered, at every share the rules name and the "
                     f"nearest either side"
                 )
@@ -427,16 +466,16 @@ class Search:
             kinds = self._risk_archetypes(space, items)
             areas = self.feed(space.risk_areas(kinds))
             self.space.append(
-                f"risk assessment: {len(items)} single outcomes and innovations (every status, every "
+                f"risk assessment: {counted(len(items), 'single outcome or innovation', 'single outcomes and innovations')} (every status, every "
                 f"combination of known issue, action, learning shared, vulnerable, fraud, negligence; a failure "
-                f"with no risk entry, a full one, and one missing each criterion in turn); {len(areas)} areas "
+                f"with no risk entry, a full one, and one missing each criterion in turn); {counted(len(areas), 'area')} "
                 f"with up to three of them, one of each verdict seen"
             )
         if _wants(wanted, "overall") or _wants(wanted, "self_awareness"):
             elements = [e for e in self.plan.combined if e in self.pieces]
             overall = self.feed(space.overall(self.pieces, elements))
             self.space.append(
-                f"overall: {len(overall)} areas combining, for each of {', '.join(elements)}, no evidence or "
+                f"overall: {counted(len(overall), 'area')} combining, for each of {', '.join(elements)}, no evidence or "
                 f"evidence that scored it 1-4 on its own; self-assessments 1-4; with and without a lead council"
             )
 
@@ -561,8 +600,8 @@ class Prover:
             nonempty = []
             for call in calls:
                 if call.name in ("count", "share", "sum"):
-                    counted = Call(call.line, call.column, "count", call.args, call.where)
-                    nonempty.append(a.term(counted).value >= 1)
+                    as_count = Call(call.line, call.column, "count", call.args, call.where)
+                    nonempty.append(a.term(as_count).value >= 1)
                 else:
                     nonempty.append(a.term(call).known)
             domain = z3.And(guard, z3.Or(nonempty)) if nonempty else guard
@@ -634,21 +673,46 @@ def settled(result: Result, target: Target, subject: str) -> tuple[Any, str | No
 
 
 # -- verify -------------------------------------------------------------------------------------------------
+def verify_rules(
+    plan: Plan, rules_dir: str, witness_dir: Path | None = None, elements: set[str] | None = None, depth: int = 2
+) -> VerifyReport | DatedVerifyReport:
+    """:func:`verify_plan` for a rules folder's plan; for dated rules, for the plan of every period, each on its own
+    (its witnesses in a folder named after its first period, each naming that period so that ``caa assess`` of
+    the whole folder judges it by those rules)."""
+    if plan.dated is None:
+        return verify_plan(plan, rules_dir, witness_dir, elements, depth)
+    directory = witness_dir if witness_dir is not None else Path(tempfile.mkdtemp(prefix="caa-verify-"))
+    periods = []
+    for text, first, judged in plan.dated.plans():
+        wanted = None if elements is None else elements & {t.name for t in targets_of(judged)}
+        if wanted is not None and not wanted:
+            continue  # none of the elements asked for is judged in these periods
+        folder = directory / first.replace("/", "-")
+        report = verify_plan(judged, rules_dir, folder, wanted, depth, period=first)
+        for finding in report.findings:
+            finding.period = text
+        files = ", ".join(info.file for info in judged.rulesets)
+        periods.append((text, files, report))
+    return DatedVerifyReport(rules_dir, directory, periods)
+
+
 def verify_plan(
     plan: Plan,
     rules_dir: str,
     witness_dir: Path | None = None,
     elements: set[str] | None = None,
     depth: int = 2,
+    period: str | None = None,
 ) -> VerifyReport:
     """Search, prove and confirm (see the module docstring).  ``elements``: only these targets (and the
-    search steps they need); ``depth``: at most this many KLOEs per theme in the search."""
+    search steps they need); ``depth``: at most this many KLOEs per theme in the search; ``period``: the period
+    every searched bundle (and so every witness) names, for one period's plan of dated rules."""
     directory = witness_dir if witness_dir is not None else Path(tempfile.mkdtemp(prefix="caa-verify-"))
     targets = [t for t in targets_of(plan) if elements is None or t.name in elements]
     judge = Judge(plan)
     search = Search(plan, judge, targets, _needed(targets, plan))
     started = time.perf_counter()
-    search.run(Space([plan], depth))
+    search.run(Space([plan], depth, period))
     search_seconds = time.perf_counter() - started
     prover = Prover(plan)
     engine = Engine(plan, backend="native")
@@ -756,7 +820,8 @@ def _gap(
         target.name,
         target.location,
         f"{target.name}: {target.per} '{subject}' has evidence for it, but none of its "
-        f"{len(target.rules)} {what} rules ({', '.join(r.id for r in target.rules)}) fires and no note says why",
+        f"{counted(len(target.rules), what + ' rule')} ({', '.join(r.id for r in target.rules)}) fires and no note "
+        "says why",
         subject,
         tuple(r.id for r in target.rules),
         [path],
@@ -942,7 +1007,7 @@ class CompareReport:
             out.append(f"   new ({self.new_dir}): {d.new}")
         out.append("Searched (bounded; nothing outside it is covered):")
         out += [f"  {line}" for line in self.space]
-        out.append(f"{self.bundles} bundles judged by both in {self.seconds:.1f} s")
+        out.append(f"{counted(self.bundles, 'bundle')} judged by both in {self.seconds:.1f} s")
         return "\n".join(out) + "\n"
 
 

@@ -101,8 +101,9 @@ def _near(reference: Fraction, fractions: list[Fraction]) -> list[Fraction]:
 class Space:
     """The candidates for one or two plans (``--against`` searches both with the same candidates)."""
 
-    def __init__(self, plans: list[Plan], depth: int = 2):
+    def __init__(self, plans: list[Plan], depth: int = 2, period: str | None = None):
         self.plans = plans
+        self.period = period  # dated rules: every bundle names the period whose plan is searched
         self.plan = plans[0]
         self.depth = depth
         self.consts = constants(plans)
@@ -135,7 +136,10 @@ class Space:
         ]
 
     def bundle(self, **sections: Any) -> dict[str, Any]:
-        return {"area": dict(AREA), "bodies": self.bodies(sections.pop("lead", True)), **sections}
+        head: dict[str, Any] = {"area": dict(AREA)}
+        if self.period is not None:
+            head["period"] = self.period
+        return {**head, "bodies": self.bodies(sections.pop("lead", True)), **sections}
 
     # -- use of resources ---------------------------------------------------------------------------------
     def kloe_themes(self) -> dict[str, list[str]]:
@@ -394,7 +398,7 @@ class Space:
                 if score is None:
                     continue
                 for key, section in pieces[element][score].items():
-                    if key in ("area", "bodies"):
+                    if key in ("area", "bodies", "period"):
                         continue
                     merged = _merge(merged, key, section)
             present = [e for e, s in zip(elements, combo, strict=True) if s is not None]

@@ -1,0 +1,29 @@
+"""Steps about the assessment period a scenario's evidence is for (issue 15): dated rules judge each bundle by
+the rules in force for its period.
+
+The area (:class:`caa_engine.scenarios.area.Area`) names the period in its use-of-resources assessments and its
+indicator set, and reads theme names and thresholds from the rules in force for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytest_bdd import given, parsers
+
+from caa_engine.periods import period_year
+
+# --------------------------------------------------------------------------------------------------
+# The assessment period
+# --------------------------------------------------------------------------------------------------
+
+
+@given(parsers.re(r"the assessment period is (?P<period>\S+)$"))
+def given_assessment_period(area: Any, period: str) -> None:
+    """Given the assessment period is <YYYY/YY>: the evidence is for that period (April to March), and the rules
+    in force for it judge it; without this step, 2008/09."""
+    if period_year(period) is None:
+        raise ValueError(
+            f"write the period as YYYY/YY, the second year the one after the first (2007/08), not '{period}'"
+        )
+    area.period = period
