@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -147,3 +148,31 @@ def test_the_caa_command_imports_neither_pytest_nor_the_step_library_so_it_runs_
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     assert run.stdout == "[]\n"
+
+
+TIME_SERIES = ROOT / "docs" / "examples" / "time-series"
+
+
+def test_the_time_series_example_is_the_rule_file_docs_rules_md_shows() -> None:
+    doc = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(# rule file: sustained_improvement\n.*?)```", doc, re.S)
+    assert block is not None
+    assert (TIME_SERIES / "sustained_improvement.yaml").read_text(encoding="utf-8") == block.group(1)
+
+
+def test_the_time_series_example_scenarios_pass_beside_the_shipped_rules_and_one_fails_when_the_rule_reads_too_far_back(
+    tmp_path: Path,
+) -> None:
+    rules = copy_rules(tmp_path)
+    shutil.copy(TIME_SERIES / "sustained_improvement.yaml", rules)
+    run = caa_test(tmp_path, str(TIME_SERIES), "--rules", "rules", "-q", "-p", "no:xdist")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert re.search(r"\b16 passed\b|\b8 passed, 8 skipped\b", run.stdout), run.stdout
+
+    # The same rule counting rises in any earlier period, not only the last three: the scenario where earlier
+    # rises would make up for a fall within them fails, so the scenarios hold the rule to its words.
+    edit(rules / "sustained_improvement.yaml", "          and periods_ago < params.periods_running\n", "")
+    run = caa_test(tmp_path, str(TIME_SERIES), "--rules", "rules", "-q", "-p", "no:xdist")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "earlier_rises_do_not_make_up_for_a_fall_within_them" in run.stdout, run.stdout
+    assert re.search(r"\b2 failed, 14 passed\b|\b1 failed, 7 passed, 8 skipped\b", run.stdout), run.stdout

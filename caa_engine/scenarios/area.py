@@ -185,9 +185,11 @@ class Area:
         target: float | None = None,
         previous: float | None = None,
         quartiles: tuple[float, float, float] | None = None,
+        history: dict[str, float] | None = None,
     ) -> dict[str, Any]:
         """One indicator. A code of the National Indicator catalogue ('NI 192') takes its polarity from the
-        rules (pass polarity=None); any other code is a local indicator and needs one."""
+        rules (pass polarity=None); any other code is a local indicator and needs one. ``history``: its values in
+        earlier periods, by period ('2006/07')."""
         if code is None:
             code = f"LPI {len(self.indicators) + 1}"
         entry: dict[str, Any] = {"code": code, "body": body_id, "value": value}
@@ -199,6 +201,8 @@ class Area:
             entry["previous"] = previous
         if quartiles is not None:
             entry["benchmarks"] = dict(zip(("lower_quartile", "median", "upper_quartile"), quartiles, strict=True))
+        if history:
+            entry["history"] = dict(history)
         self.indicators.append(entry)
         return entry
 

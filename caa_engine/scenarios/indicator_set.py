@@ -11,6 +11,8 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then
 
+from caa_engine.periods import period_year
+
 from .area import Area
 from .words import JUST, Share, check, percent, table_rows, threshold
 
@@ -98,6 +100,8 @@ def _evidence_words(entry: dict[str, Any]) -> str:
     parts = [f"{key} {entry[key]}" for key in ("polarity", "value", "target", "previous") if key in entry]
     if "benchmarks" in entry:
         parts.append("quartiles " + ", ".join(str(v) for v in entry["benchmarks"].values()))
+    if "history" in entry:
+        parts.append("history " + ", ".join(f"{period}: {value}" for period, value in entry["history"].items()))
     return "; ".join(parts)
 
 
@@ -165,6 +169,30 @@ def check_label(area: Area, code: str | None, classification: str, want: str | N
     check(got == want, area, f"expected {expected}, but {described}")
 
 
+def history_values(code: str, words: str) -> dict[str, int | float]:
+    """An indicator's values in earlier periods, as a scenario writes them: '2006/07: 40, 2007/08: 44'."""
+    values: dict[str, int | float] = {}
+    for part in words.split(","):
+        period, colon, value = part.partition(":")
+        period = period.strip()
+        if not colon or period_year(period) is None or not value.strip():
+            raise ValueError(
+                f"write {code}'s history as periods and values, '2006/07: 40, 2007/08: 44', not '{words.strip()}'"
+            )
+        values[period] = evidence_number(number(value.strip()))
+    return values
+
+
+def rules_labels(area: Area, fact_type: str) -> dict[str, str]:
+    """Every label the rules under test can give a fact of ``fact_type`` (label -> its classification)."""
+    return {
+        label: name
+        for rule in area.plan.rules
+        for name, label in rule.classify
+        if area.plan.classifications.get(name) == fact_type
+    }
+
+
 def share_value(words: str) -> Fraction:
     """A share as a scenario states a result: '75%', '3 of 4', '0', 'none', 'all'."""
     words = words.strip().lower()
@@ -197,8 +225,9 @@ def given_indicator_table(area: Area, datatable: list[list[str]]) -> None:
 
     Columns: indicator (a code: 'NI 192', or 'LPI 1' for a local indicator), better ('higher' or 'lower';
     a National Indicator takes it from the catalogue, so it may be left empty), value, target, previous,
-    lower quartile, median, upper quartile (all three or none), and optionally title and body (the body
-    responsible; the body last named otherwise).
+    lower quartile, median, upper quartile (all three or none), and optionally title, body (the body
+    responsible; the body last named otherwise) and history (its values in earlier periods: '2006/07: 40,
+    2007/08: 44').
     """
     for row in table_rows(datatable, ("indicator", "value")):
         code = row.get("indicator", "")
@@ -225,6 +254,7 @@ def given_indicator_table(area: Area, datatable: list[list[str]]) -> None:
             target=evidence_number(given["target"]) if "target" in given else None,
             previous=evidence_number(given["previous"]) if "previous" in given else None,
             quartiles=quartile_values(*bounds) if all(bounds) else None,
+            history=history_values(code, row["history"]) if row.get("history") else None,
         )
         if row.get("title"):
             entry["title"] = row["title"]
@@ -406,3 +436,30 @@ def then_indicator_share(area: Area, which: str, share: str) -> None:
         f"expected the area's share {which} to be {share.strip()}; it is {percent(Fraction(str(found.value)))} "
         f"({taken})",
     )
+
+
+@then(
+    parsers.re(
+        rf"(?:the indicator|indicator (?P<code>{INDICATOR_CODE})) is (?P<negated>not )?labelled (?P<label>[a-z][a-z ]*)$"
+    )
+)
+def then_indicator_labelled(area: Area, code: str | None, negated: str | None, label: str) -> None:
+    """Then indicator <code> is [not] labelled <label>: whether the rules under test gave the indicator that label
+    of any classification of theirs ('improving steadily' for the rules' improving_steadily); for rules of one's
+    own, beside the brief's target status, trend and quartile ('the indicator' means the one added last).
+
+    A label the rules under test cannot give an indicator fails the step, so a renamed label is not passed over."""
+    wanted = label.strip().replace(" ", "_")
+    known = rules_labels(area, "indicator")
+    if wanted not in known:
+        shown = ", ".join(name.replace("_", " ") for name in sorted(known)) or "none"
+        raise AssertionError(
+            f"the rules under test give an indicator no label '{label}' (the labels they can give: {shown})"
+        )
+    subject, entry = indicator_subject(area, code)
+    found = area.result().findings.get("indicator", {}).get(subject, {})
+    given = {name: f.value for name, f in found.items() if name in area.plan.classifications}
+    has = given.get(known[wanted]) == wanted
+    shown = ", ".join(f"{k.replace('_', ' ')} {v.replace('_', ' ')}" for k, v in sorted(given.items())) or "no labels"
+    described = f"indicator {entry['code']} ({_evidence_words(entry)}) has {shown}"
+    check(has != bool(negated), area, f"expected it {'not ' if negated else ''}labelled {label}, but {described}")
