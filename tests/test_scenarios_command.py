@@ -147,3 +147,29 @@ def test_the_caa_command_imports_neither_pytest_nor_the_step_library_so_it_runs_
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     assert run.stdout == "[]\n"
+
+
+def test_regression_a_scenario_for_a_period_no_rule_set_covers_fails_at_its_period_step_saying_so(
+    tmp_path: Path,
+) -> None:
+    # The period step took 2005/06; the next step then read the current (2008/09) rules' three themes and failed
+    # on 'financial reporting', saying the scenario stated another KLOE table.
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    (folder / "old.feature").write_text(
+        "Feature: An old year\n\n"
+        "  Scenario: A council in 2005/06\n"
+        "    Given the assessment period is 2005/06\n"
+        "    And a council whose themes score 3 for financial reporting, 3 for financial management, 3 for "
+        "financial standing, 3 for internal control and 3 for value for money\n"
+        "    Then its use of resources is 3, performing well\n",
+        encoding="utf-8",
+    )
+    copy_rules(tmp_path)
+    run = caa_test(tmp_path, "scenarios", "--rules", "rules", "-q")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert (
+        "ValueError: the rules under test have no rule set in force for 2005/06: they cover 2007/08 onwards (a rule "
+        "file says the periods it is in force for with 'periods:')" in run.stdout
+    ), run.stdout
+    assert "no such theme" not in run.stdout
