@@ -62,6 +62,8 @@ class DatedRules:
     current: int  # the first year of the current span: the period of a bundle that names none
     # element -> [(first, last, file)], in order: which file judges the element for which periods
     coverage: tuple[tuple[str, tuple[tuple[int | None, int | None, str], ...]], ...]
+    # file -> where its 'periods' is written: what a gap's warning points at
+    periods_at: tuple[tuple[str, Location], ...] = ()
 
     def span_for(self, year: int) -> Span:
         for span in self.spans:
@@ -106,7 +108,8 @@ class DatedRules:
         ]
 
     def gaps(self) -> list[Issue]:
-        """A warning for each run of periods, inside an element's first and last, that no file of it covers."""
+        """A warning for each run of periods, inside an element's first and last, that no file of it covers, at the
+        'periods' of the file whose periods follow the gap."""
         found = []
         for element, runs in self.coverage:
             for (_, last, _), (first, _, file) in zip(runs, runs[1:], strict=False):
@@ -116,7 +119,7 @@ class DatedRules:
                             "period-gap",
                             f"no rule set judges {element} for {span_text(last + 1, first - 1)}, between the "
                             "periods its files cover",
-                            Location(file),
+                            dict(self.periods_at).get(file, Location(file)),
                             "a bundle for those periods is judged without this element: date a file for them "
                             "(periods:), or widen a neighbour's",
                         )
@@ -279,7 +282,8 @@ def compile_dated(files: list[LoadedRuleSet], directory: Path | str) -> Plan:
         for element, runs_ in coverage.items()
     )
     year = current.first if current.first is not None else (current.last if current.last is not None else 0)
-    book = DatedRules(tuple(spans), year, ordered)
+    periods_at = tuple((rs.path, rs.document.locate(("periods",))) for rs in files if rs.model.periods is not None)
+    book = DatedRules(tuple(spans), year, ordered, periods_at)
     assert current.plan is not None
     return replace(current.plan, dated=book)
 

@@ -201,3 +201,22 @@ def test_one_caa_assess_run_judges_a_2007_08_and_a_2008_09_bundle_by_their_own_r
     assert old["elements"]["use_of_resources"]["title"] == "Use of resources (CPA five-theme rule, 2007/08)"
     assert old["elements"]["use_of_resources"]["bodies"]["x-cc"]["rule"] == "uor_adequate"
     assert new["elements"]["use_of_resources"]["bodies"]["x-cc"]["rule"] == "uor_performing_well"
+
+
+def test_regression_a_gap_between_periods_is_warned_about_at_the_periods_line_after_it(tmp_path: Path) -> None:
+    # The warning named the file alone ('b.yaml: warning: ...', line 0 and column 0 in --format json): a tuner's
+    # editor could not take them to the line to widen.
+    folder = _dated_folder(tmp_path, "periods: [2004/05]", "periods: {from: 2007/08}")
+    run = CliRunner().invoke(cli, ["check", str(folder), "--format", "json"])
+    assert run.exit_code == 0, run.output
+    (warning,) = json.loads(run.stdout)["warnings"]
+    line = (folder / "b.yaml").read_text(encoding="utf-8").splitlines().index("periods: {from: 2007/08}") + 1
+    assert (warning["code"], warning["file"], warning["line"], warning["column"]) == (
+        "period-gap",
+        str(folder / "b.yaml"),
+        line,
+        1,
+    )
+    text = CliRunner().invoke(cli, ["check", str(folder)]).output
+    assert f"b.yaml:{line}:1: warning: period-gap: no rule set judges use_of_resources for 2005/06 to 2006/07" in text
+    assert "    periods: {from: 2007/08}\n    ^\n" in text
