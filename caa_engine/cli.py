@@ -917,8 +917,10 @@ def _judgement_named(result: Result, path: Path, element: str | None, subject: s
             _stop(f"say which element to explain with --element ({', '.join(judged)})", 2)
         element = judged[0]
     if element not in result.elements:
+        dated = any(info.get("periods") for info in result.rulesets.values())
+        rules = f"the rules in force for {result.period}" if dated and result.period else "these rules"
         _stop(
-            f"no element '{element}' in these rules{did_you_mean(element, result.elements)} "
+            f"no element '{element}' in {rules}{did_you_mean(element, result.elements)} "
             f"(elements: {', '.join(result.elements)})",
             2,
         )
