@@ -236,3 +236,18 @@ def test_regression_a_misspelt_table_key_or_table_name_is_one_error_not_one_more
             *where,
         )
         assert error["message"].endswith("did you mean 'kind'?" if "knd" in new else "did you mean 'body'?")
+
+
+def test_regression_a_misspelt_field_read_by_descriptions_and_by_conditions_is_one_error(tmp_path: Path) -> None:
+    # The theme measure's 'field: scor' gave two errors for one typo: "description uses 'theme.score'" and
+    # "condition uses 'theme.score'", the place a name is used being part of the message compared.
+    folder = tmp_path / "rules"
+    shutil.copytree("rules", folder)
+    target = folder / "use_of_resources.yaml"
+    target.write_text(target.read_text(encoding="utf-8").replace("    field: score", "    field: scor"), "utf-8")
+    outcome = CliRunner().invoke(cli, ["check", "--format", "json", str(folder)])
+    (error,) = json.loads(outcome.stdout)["errors"]
+    assert (error["code"], error["line"]) == ("unknown-fact", 91)
+    assert error["message"] == (
+        "description uses 'theme.score' — did you mean 'theme.scor'? (also at lines 96, 98, 103, 110, 115 and 6 more)"
+    )
