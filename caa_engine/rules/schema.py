@@ -157,10 +157,28 @@ class SchemaBuilder(ExpressionChecker):
                         continue
                     if own is not None:
                         kind = own.type
+                        # A table fills it in as the evidence would: with one of its values, if it has a list.
+                        for key, row in table.rows.items():
+                            written = row.get(column)
+                            if own.values and isinstance(written, str) and written not in own.values:
+                                self.issue(
+                                    rs,
+                                    path + ("rows", key, column),
+                                    "unknown-value",
+                                    f"'{written}' is not a value '{name}.{column}' can hold"
+                                    f"{did_you_mean(written, own.values)}",
+                                    f"values of {name}.{column}: {', '.join(own.values)}",
+                                    at_value=True,
+                                )
                     nullable = any(column not in row for row in table.rows.values())
                     if own is not None and column not in table.unlisted_need:
                         nullable = True  # an unlisted key may still leave it out
-                    fields[column] = FieldSpec(kind, nullable=nullable, description=own.description if own else "")
+                    fields[column] = FieldSpec(
+                        kind,
+                        nullable=nullable,
+                        description=own.description if own else "",
+                        values=own.values if own else (),  # so a condition comparing it with a misspelt value is caught
+                    )
                 if ok:
                     self.types[name] = FactType(name, fields, base.description, base.origin)
                     if not broken:
