@@ -123,6 +123,30 @@ def test_rules_that_do_not_load_stop_caa_test_before_any_scenario_with_their_loc
     assert re.search(r"use_of_resources\.yaml:\d+:\d+: unknown-fact: condition uses 'kloe\.scor'", run.output)
 
 
+def test_regression_caa_test_takes_no_context_as_every_command_does(tmp_path: Path) -> None:
+    # caa test was the one command without --context/--no-context: the option went on to pytest, which stopped
+    # with "unrecognized arguments: --no-context".
+    rules = copy_rules(tmp_path)
+    edit(rules / "use_of_resources.yaml", "when: kloe.score <= params.reassess_at_or_below", "when: kloe.scor <= 1")
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "a.feature").write_text("Feature: A\n", encoding="utf-8")
+    args = ["test", str(tmp_path / "scenarios"), "--rules", str(rules)]
+    shown = CliRunner().invoke(cli, args).stderr
+    plain = CliRunner().invoke(cli, [*args, "--no-context"])
+    assert plain.exit_code == 2
+    assert "    when: kloe.scor <= 1\n" in shown and "^" in shown
+    assert (
+        plain.stderr
+        == "\n".join(line for line in shown.splitlines() if not line.startswith("        ") and line.strip() != "^")
+        + "\n"
+    )
+    (tmp_path / "scenarios" / "a.feature").write_text(
+        "Feature: A\n\n" + scenario(TARGETS, READS_THE_BAND), encoding="utf-8"
+    )
+    loaded = caa_test(tmp_path, "scenarios", "--rules", str(ROOT / "rules"), "--no-context", "-q")
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr  # the rules load, and pytest takes the rest
+
+
 def test_a_folder_with_no_feature_file_is_refused(tmp_path: Path) -> None:
     run = CliRunner().invoke(cli, ["test", str(tmp_path)])
     assert run.exit_code == 2
