@@ -43,6 +43,7 @@ try:
     import tempfile
     from collections.abc import Callable, Iterable, Iterator
     from contextlib import contextmanager
+    from dataclasses import replace
     from pathlib import Path
     from typing import IO, Any, TypeVar
 
@@ -287,8 +288,17 @@ def _check_backend(name: str) -> None:
             _stop(str(error), 2)
 
 
-def _assess_all(engines: list[Engine], bundles: list[Path]) -> list[list[Result]]:
-    """Each engine's results for every bundle (each read once); all evidence problems are printed before exiting 2."""
+def _unnamed(issues: list[Issue], names: list[str] | None) -> list[Issue]:
+    if names is None:
+        return issues
+    suffix = f" (under the rules in {names[0]})"
+    return [replace(i, message=i.message.removesuffix(suffix)) for i in issues]
+
+
+def _assess_all(engines: list[Engine], bundles: list[Path], names: list[str] | None = None) -> list[list[Result]]:
+    """Each engine's results for every bundle (each read once); all evidence problems are printed before exiting 2.
+    ``names``: what each engine's rules are called, said in a problem only one engine's rules find (caa impact's
+    'the rules in OLD' or 'the rules in NEW': a bundle for a period only one of them covers)."""
     results: list[list[Result]] = [[] for _ in engines]
     issues: list[Issue] = []
     for bundle in bundles:
@@ -297,14 +307,26 @@ def _assess_all(engines: list[Engine], bundles: list[Path]) -> list[list[Result]
         except EvidenceError as error:
             issues.extend(error.issues)  # the same evidence is invalid for every engine: report it once
             continue
+        refused: list[list[Issue]] = []
         for index, engine in enumerate(engines):
             try:
                 results[index].append(engine.assess(loaded))
             except EvidenceError as error:
-                issues.extend(error.issues)
-                break
+                refused.append(error.issues)
+                if names is not None:  # said with the rules that refused it, unless every engine's rules do
+                    refused[-1] = [
+                        replace(i, message=f"{i.message} (under the rules in {names[index]})") for i in error.issues
+                    ]
             except EngineError as error:
                 _stop(f"{display_name(bundle)}: the {engine.backend_name} backend failed: {error}", 1)
+        if (
+            refused
+            and len(refused) == len(engines)
+            and all([i.code for i in found] == [i.code for i in refused[0]] for found in refused)
+        ):
+            issues.extend(_unnamed(refused[0], names))  # the bundle's own problem: told once, with no rules named
+        else:
+            issues.extend(issue for found in refused for issue in found)
     if issues:
         _fail(EvidenceError(issues))
     return results
@@ -834,7 +856,8 @@ def impact_command(
                 _stop(str(error), 2)
         with input_limit(max_bytes):
             bundles, path_issues = _bundle_paths(paths)
-            before, after = _assess_all(_engines([baseline_dir, rules_dir], backend, path_issues), bundles)
+            names = [_shown(baseline), _shown(rules_dir if rules_dir is not None else default_rules_dir())]
+            before, after = _assess_all(_engines([baseline_dir, rules_dir], backend, path_issues), bundles, names)
     if kind == "json":
         click.echo(render_impact_json(before, after), nl=False)
     else:

@@ -236,3 +236,31 @@ def test_against_a_revision_outside_a_git_checkout_says_so(tmp_path: Path, monke
     outcome = _impact(bundle, "--rules", str(rules), "--against", "HEAD")
     assert outcome.exit_code == 2
     assert "is not in a git checkout" in outcome.stderr
+
+
+def test_regression_a_bundle_only_one_side_has_rules_for_is_refused_naming_those_rules(tmp_path: Path) -> None:
+    # Removing the 2007/08 file and running impact said "no rule set is in force for 2007/08: the rules cover
+    # 2008/09 onwards" without saying which of the two folders it meant; a problem of the bundle itself is still
+    # told once, naming neither.
+    bundle = tmp_path / "cheltenham-2007-08.yaml"
+    bundle.write_text(CHELTENHAM_2007_08, encoding="utf-8")
+    new = _copy_rules(tmp_path, "reassess_at_or_below:\n    value: 1", "reassess_at_or_below:\n    value: 1")
+    (new / "use_of_resources_2007_08.yaml").unlink()
+    args = ["impact", str(bundle), "--rules", str(new), "--against", "rules", "--backend", "native", "--no-context"]
+    outcome = CliRunner().invoke(cli, args)
+    assert outcome.exit_code == 2
+    assert outcome.stderr.splitlines()[1] == (
+        f"{bundle}:2:9: no-rules-for-period: no rule set is in force for 2007/08: the rules cover 2008/09 onwards "
+        f"(under the rules in {new})"
+    )
+    mixed = CHELTENHAM_2007_08.replace(
+        "    - body: cheltenham-bc\n", "    - body: cheltenham-bc\n      period: 2008/09\n"
+    )
+    bundle.write_text(mixed, encoding="utf-8")
+    outcome = CliRunner().invoke(cli, args)
+    assert outcome.exit_code == 2
+    assert outcome.stderr.splitlines()[:2] == [
+        "1 evidence error occurred:",
+        f"{bundle}:8:15: period-mismatch: the assessment of 'cheltenham-bc' is for 2008/09, but the bundle is for "
+        "2007/08",
+    ]
