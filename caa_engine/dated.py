@@ -180,6 +180,19 @@ def _range_issues(files: list[LoadedRuleSet]) -> list[Issue]:
                         "swap them: 'from' is the first period the rules are in force for, 'until' the last",
                     )
                 )
+        elif isinstance(periods, list) and len(set(periods)) < len(periods):
+            first_seen: dict[str, int] = {}
+            for index, text in enumerate(periods):
+                if text in first_seen:
+                    issues.append(
+                        Issue(
+                            "invalid-value",
+                            f"periods lists {text} twice (items {first_seen[text] + 1} and {index + 1})",
+                            rs.document.locate(("periods", index), at_value=True),
+                            "list each period once; a run of periods can be written 'from:' and 'until:'",
+                        )
+                    )
+                first_seen.setdefault(text, index)
         elif isinstance(periods, list) and not periods:
             issues.append(
                 Issue(

@@ -220,3 +220,14 @@ def test_regression_a_gap_between_periods_is_warned_about_at_the_periods_line_af
     text = CliRunner().invoke(cli, ["check", str(folder)]).output
     assert f"b.yaml:{line}:1: warning: period-gap: no rule set judges use_of_resources for 2005/06 to 2006/07" in text
     assert "    periods: {from: 2007/08}\n    ^\n" in text
+
+
+def test_regression_a_period_listed_twice_is_refused_at_the_second(tmp_path: Path) -> None:
+    # 'periods: [2006/07, 2007/08, 2006/07]' passed caa check without a word (a slip, such as a year meant
+    # to be 2008/09, went unseen).
+    folder = _dated_folder(tmp_path, "periods: [2006/07, 2007/08, 2006/07]", "periods: {from: 2008/09}")
+    with pytest.raises(RuleError) as caught:
+        load_rules(folder)
+    (issue,) = caught.value.issues
+    assert (issue.code, issue.message) == ("invalid-value", "periods lists 2006/07 twice (items 1 and 3)")
+    assert issue.location.file.endswith("a.yaml") and issue.location.column == 29
