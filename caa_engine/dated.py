@@ -22,6 +22,7 @@ it always was).  Under dated rules every period a section names must be the bund
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -247,6 +248,9 @@ def _overlaps(spans: list[tuple[int | None, int | None, tuple[LoadedRuleSet, ...
     return list(issues.values())
 
 
+_NOT_JUDGED = re.compile(r"element '([^']*)' is judged by no rule set")
+
+
 def compile_dated(files: list[LoadedRuleSet], directory: Path | str) -> Plan:
     """Check and compile a dated rules folder's files, period by period; raises :class:`RuleError` with every
     problem.  Gives the current span's plan, with ``dated`` set (``compile.load_plan`` calls this)."""
@@ -267,6 +271,16 @@ def compile_dated(files: list[LoadedRuleSet], directory: Path | str) -> Plan:
                 compiled[names] = compile_rules(check_rules(list(in_force)))
             except RuleError as error:
                 for issue in error.issues:  # a file in force for several spans: its problem told once
+                    named = _NOT_JUDGED.match(issue.message) if issue.code == "unknown-element" else None
+                    if named and named.group(1) in {rs.model.element for rs in files}:
+                        # Another period's file judges it: say for which periods none does.
+                        issue = replace(
+                            issue,
+                            message=issue.message.replace(
+                                "is judged by no rule set",
+                                f"is judged by no rule set in force for {span_text(first, last)}",
+                            ),
+                        )
                     problems.setdefault((issue.code, issue.message, str(issue.location)), issue)
                 continue
         judges = any(rs.model.element is not None for rs in in_force)

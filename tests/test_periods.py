@@ -231,3 +231,18 @@ def test_regression_a_period_listed_twice_is_refused_at_the_second(tmp_path: Pat
     (issue,) = caught.value.issues
     assert (issue.code, issue.message) == ("invalid-value", "periods lists 2006/07 twice (items 1 and 3)")
     assert issue.location.file.endswith("a.yaml") and issue.location.column == 29
+
+
+def test_regression_an_element_only_another_periods_file_judges_is_said_missing_for_the_periods_it_is(
+    tmp_path: Path,
+) -> None:
+    # With rules/use_of_resources.yaml removed, overall.yaml's combines was told "element 'use_of_resources' is
+    # judged by no rule set", though use_of_resources_2007_08.yaml judges it: only not from 2008/09 on.
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    (rules / "use_of_resources.yaml").unlink()
+    with pytest.raises(RuleError) as caught:
+        load_rules(rules)
+    (issue,) = caught.value.issues
+    assert issue.location.file.endswith("overall.yaml")
+    assert issue.message == "element 'use_of_resources' is judged by no rule set in force for 2008/09 onwards"
