@@ -1078,7 +1078,7 @@ def verify_command(
 ) -> None:
     """Look for gaps, clashes, rules that never win and non-monotone bands, each with a confirmed witness
     (exit 2 on any but the last); with --against, for evidence the two folders judge differently (docs/verify.md)."""
-    from .verify import compare_plans, verify_rules
+    from .verify import compare_rules, verify_rules
 
     directory = rules_dir if rules_dir is not None else default_rules_dir()
     with input_limit(max_bytes):
@@ -1087,7 +1087,7 @@ def verify_command(
             folders.append(old_dir)
         plans = _plans(folders, [])
     if old_dir is not None:
-        compared = compare_plans(plans[0], plans[1], _shown(directory), _shown(old_dir), witness_dir)
+        compared = compare_rules(plans[0], plans[1], _shown(directory), _shown(old_dir), witness_dir)
         click.echo(compared.render(), nl=False)
         sys.exit(compared.status)
     report = verify_rules(plans[0], _shown(directory), witness_dir, set(elements) or None)
