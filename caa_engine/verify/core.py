@@ -1091,6 +1091,11 @@ class DatedCompareReport:
         return "\n".join(out) + "\n"
 
 
+def _contents(plan: Plan) -> list[tuple[str, str]]:
+    """What a plan's rule files say, wherever they are: two copies of one folder are the same rules."""
+    return sorted((info.ruleset, info.sha256) for info in plan.rulesets)
+
+
 def compare_rules(
     new: Plan,
     old: Plan,
@@ -1130,7 +1135,7 @@ def compare_rules(
             one_sided.append(text)
             has, lacks = (old_dir, new_dir) if new_plan is None else (new_dir, old_dir)
             periods.append((text, f"only {has} has rules for these periods: {lacks} refuses their bundles"))
-        elif new_plan.digest == old_plan.digest:
+        elif _contents(new_plan) == _contents(old_plan):
             periods.append((text, "the same rules on both sides: nothing to search"))
         else:
             folder = directory / period_text(year).replace("/", "-")
