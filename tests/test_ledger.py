@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -495,3 +496,28 @@ def test_verify_writes_nothing_not_even_the_triggers_a_tamperer_dropped(recorded
     assert ledger.read_bytes() == before
     db = sqlite3.connect(ledger)
     assert db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'").fetchone() == (0,)
+
+
+def test_regression_the_same_rules_recorded_from_another_checkout_are_unchanged_in_compare(tmp_path: Path) -> None:
+    # rules_sha256 covers the rule files' paths as shown: the same files recorded from the project and from
+    # another recorder's checkout of it made compare say "rules: changed" and "what changed: the rules", though
+    # not one byte of a rule file differed.
+    ledger = str(tmp_path / "l.sqlite")
+    checkout = tmp_path / "checkout" / "rules"
+    shutil.copytree(ROOT / "rules", checkout)
+    for rules in ("rules", str(checkout)):
+        code, _, err = _caa(
+            "assess", str(FIXTURES / "cheltenham.yaml"), "--rules", rules, "--record", "--ledger", ledger,
+            "--backend", "native", "--format", "json",
+        )  # fmt: skip
+        assert code == 0, err
+    with Ledger.open(ledger) as opened:
+        first, second = opened.records("cheltenham")
+    assert first.rules_sha256 != second.rules_sha256  # the paths differ: so does the hash over them
+    code, out, _ = _caa("compare", "--record", "1", "--record", "2", "--ledger", ledger)
+    assert code == 0
+    assert out.splitlines()[1:4] == [
+        "  rules: unchanged",
+        "  evidence: unchanged",
+        "  0 changes; what changed: neither the rules nor the evidence",
+    ]
