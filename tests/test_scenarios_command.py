@@ -197,3 +197,31 @@ def test_regression_a_scenario_for_a_period_no_rule_set_covers_fails_at_its_peri
         "file says the periods it is in force for with 'periods:')" in run.stdout
     ), run.stdout
     assert "no such theme" not in run.stdout
+
+
+def test_regression_a_scenario_asking_for_what_its_periods_rules_do_not_judge_says_so(tmp_path: Path) -> None:
+    # In 2007/08 only use of resources is judged: "the area's overall score is 3" failed with "it is None, None",
+    # and an element the period's rules do not judge was said to be missing from "the rules folder", which has it.
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    given = (
+        "    Given the assessment period is 2007/08\n"
+        "    And a council whose themes score 3 for financial reporting, 3 for financial management, 3 for "
+        "financial standing, 3 for internal control and 3 for value for money\n"
+    )
+    (folder / "cpa.feature").write_text(
+        "Feature: 2007/08\n\n"
+        f"  Scenario: Overall\n{given}    Then the overall score is 3, performing well\n\n"
+        f"  Scenario: Indicators\n{given}    Then the area's national indicator set is 3, performing well\n",
+        encoding="utf-8",
+    )
+    run = caa_test(tmp_path, "scenarios", "--rules", str(ROOT / "rules"), "-q")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "AssertionError: the rules in force for 2007/08 give no overall score: no rule set combines elements" in (
+        run.stdout
+    )
+    assert (
+        "AssertionError: the rules in force for 2007/08 judge no element 'indicator_set' (they judge: "
+        "use_of_resources)" in run.stdout
+    )
+    assert "None, None" not in run.stdout
