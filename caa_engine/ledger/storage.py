@@ -81,9 +81,9 @@ CREATE TRIGGER record_append_only_truncate BEFORE TRUNCATE ON record
 """
 
 # Whether the ledger's table is in the schema it is created in, read from the catalog as it stands now: once the
-# lock is ours, another first writer's CREATE may have committed, and to_regclass(), which answers from this
-# connection's catalog cache (refreshed only on taking a lock on a table), may not have seen it yet: with several
-# first writers at once, some then created it again and failed ('relation "record" already exists').
+# lock is ours, another first writer's CREATE may have committed, and to_regclass() (a name lookup through this
+# connection's catalog caches, which this transaction had not refreshed) did not always see it: with several first
+# writers at once, some then created it again and failed ('relation "record" already exists').
 _POSTGRES_HAS_RECORD = (
     "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     "WHERE c.relname = 'record' AND n.nspname = current_schema())"

@@ -99,8 +99,8 @@ class Comparison:
     @property
     def rules_changed(self) -> bool:
         """Whether the rule files differ: what each says (each rule set's file sha256 in the result), not
-        ``rules_sha256``, which also covers where the files were (the same rules recorded from another working
-        folder, or named by an absolute path, have another)."""
+        ``rules_sha256``, which also covers where the files were (the same rules recorded from another checkout
+        have another)."""
         return _rule_files(self.before) != _rule_files(self.after)
 
     @property
