@@ -295,7 +295,12 @@ def _unnamed(issues: list[Issue], names: list[str] | None) -> list[Issue]:
     return [replace(i, message=i.message.removesuffix(suffix)) for i in issues]
 
 
-def _assess_all(engines: list[Engine], bundles: list[Path], names: list[str] | None = None) -> list[list[Result]]:
+def _assess_all(
+    engines: list[Engine],
+    bundles: list[Path],
+    names: list[str] | None = None,
+    history_from: LedgerHistory | None = None,
+) -> list[list[Result]]:
     """Each engine's results for every bundle (each read once); all evidence problems are printed before exiting 2.
     ``names``: what each engine's rules are called, said in a problem only one engine's rules find (caa impact's
     'the rules in OLD' or 'the rules in NEW': a bundle for a period only one of them covers)."""
@@ -310,7 +315,7 @@ def _assess_all(engines: list[Engine], bundles: list[Path], names: list[str] | N
         refused: list[list[Issue]] = []
         for index, engine in enumerate(engines):
             try:
-                results[index].append(engine.assess(loaded))
+                results[index].append(engine.assess(loaded, history_from))
             except EvidenceError as error:
                 refused.append(error.issues)
                 if names is not None:  # said with the rules that refused it, unless every engine's rules do
@@ -888,6 +893,20 @@ def impact_command(
 @click.option("--trail", "full_trail", is_flag=True, help="The full audit trail of an element's judgement instead.")
 @_rules_option("Folder of rule files.")
 @_backend_option
+@click.option(
+    "--history-from-ledger",
+    "history_from_ledger",
+    is_flag=True,
+    help="Also read each indicator's earlier values from the ledger (see --ledger), as caa assess "
+    "--history-from-ledger does: to explain a result judged so.",
+)
+@click.option(
+    "--ledger",
+    "ledger_path",
+    default=None,
+    help="With --history-from-ledger: the ledger, a SQLite file or a PostgreSQL URL.  [default: $CAA_LEDGER, else "
+    "./caa-ledger.sqlite]",
+)
 @_limit_option
 def explain_command(
     path: Path,
@@ -900,6 +919,8 @@ def explain_command(
     full_trail: bool,
     rules_dir: Path | None,
     backend: str | None,
+    history_from_ledger: bool,
+    ledger_path: str | None,
     max_bytes: int | None,
 ) -> None:
     """Explain one judgement, flag or finding of one bundle in plain words, and why it is not a band higher.
@@ -910,8 +931,17 @@ def explain_command(
     bundles, path_issues = _bundle_paths((path,))
     if len(bundles) > 1:
         _stop(f"explain takes one bundle; {display_name(path)} holds {len(bundles)}: name one of its files", 2)
+    if ledger_path is not None and not history_from_ledger:
+        raise click.UsageError("--ledger goes with --history-from-ledger")
+    history = LedgerHistory(*_history_source(ledger_path)) if history_from_ledger else None
     with input_limit(max_bytes):
-        ((result, *_),) = _assess_all(_engines([rules_dir], backend, path_issues), bundles)
+        try:
+            ((result, *_),) = _assess_all(_engines([rules_dir], backend, path_issues), bundles, history_from=history)
+        except LedgerError as error:
+            _stop(str(error), 2)
+        finally:
+            if history is not None:
+                history.close()
     try:
         if flag is not None:
             reasons = [flag_reason(result, found) for found in _flags_named(result, flag)]
