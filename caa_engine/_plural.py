@@ -75,23 +75,42 @@ _SINGULAR = {plural_of(word): word for word in _COUNTED_NOUNS}
 _NOT_ADJECTIVES = frozenset(
     "a an and at by for from in into is it its of on or than that the their them these this those to was were with".split()
 )
+# The verbs a description puts after a counted noun, and their singular: once the noun is made singular its verb
+# must follow ('Its 1 assessed themes meet' -> 'Its 1 assessed theme meets', not '... theme meet').
+_VERB_SINGULAR = {
+    "are": "is",
+    "were": "was",
+    "have": "has",
+    "meet": "meets",
+    "score": "scores",
+    "need": "needs",
+    "fail": "fails",
+    "pass": "passes",
+    "improve": "improves",
+    "decline": "declines",
+}
 _ONE_BEFORE_PLURAL = re.compile(
     r"(?<![\w.,%])(?P<one>1|one) (?P<adjective>[A-Za-z-]+ )?(?P<noun>"
     + "|".join(sorted(_SINGULAR, key=len, reverse=True))
-    + r")\b"
+    + r")\b(?P<verb> (?:"
+    + "|".join(_VERB_SINGULAR)
+    + r")\b)?"
 )
 
 
 def agree(text: str) -> str:
     """``text`` with a plural noun after a count of one made singular: '1 red flags' -> '1 red flag', 'needs 1
-    green flags' -> 'needs 1 green flag'; '1 of its themes', '3 of 7' and '1.5 themes' are left alone.  A count
+    green flags' -> 'needs 1 green flag', and a verb after the noun with it ('its 1 assessed themes meet' -> 'its 1
+    assessed theme meets'); '1 of its themes', '3 of 7' and '1.5 themes' are left alone.  A count
     of nothing, said 'none', reads 'no' before its noun: 'none green flags' -> 'no green flags'."""
 
     def mend(match: re.Match[str]) -> str:
         adjective = match.group("adjective") or ""
         if adjective.strip().lower() in _NOT_ADJECTIVES:
             return match.group(0)
-        return f"{match.group('one')} {adjective}{_SINGULAR[match.group('noun')]}"
+        verb = match.group("verb")
+        verb = f" {_VERB_SINGULAR[verb.strip()]}" if verb else ""
+        return f"{match.group('one')} {adjective}{_SINGULAR[match.group('noun')]}{verb}"
 
     return _NONE_BEFORE_PLURAL.sub(_no, _ONE_BEFORE_PLURAL.sub(mend, text))
 

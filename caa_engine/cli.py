@@ -43,6 +43,7 @@ try:
     import tempfile
     from collections.abc import Callable, Iterable, Iterator
     from contextlib import contextmanager
+    from dataclasses import replace
     from pathlib import Path
     from typing import IO, Any, TypeVar
 
@@ -287,8 +288,22 @@ def _check_backend(name: str) -> None:
             _stop(str(error), 2)
 
 
-def _assess_all(engines: list[Engine], bundles: list[Path]) -> list[list[Result]]:
-    """Each engine's results for every bundle (each read once); all evidence problems are printed before exiting 2."""
+def _unnamed(issues: list[Issue], names: list[str] | None) -> list[Issue]:
+    if names is None:
+        return issues
+    suffix = f" (under the rules in {names[0]})"
+    return [replace(i, message=i.message.removesuffix(suffix)) for i in issues]
+
+
+def _assess_all(
+    engines: list[Engine],
+    bundles: list[Path],
+    names: list[str] | None = None,
+    history_from: LedgerHistory | None = None,
+) -> list[list[Result]]:
+    """Each engine's results for every bundle (each read once); all evidence problems are printed before exiting 2.
+    ``names``: what each engine's rules are called, said in a problem only one engine's rules find (caa impact's
+    'the rules in OLD' or 'the rules in NEW': a bundle for a period only one of them covers)."""
     results: list[list[Result]] = [[] for _ in engines]
     issues: list[Issue] = []
     for bundle in bundles:
@@ -297,14 +312,26 @@ def _assess_all(engines: list[Engine], bundles: list[Path]) -> list[list[Result]
         except EvidenceError as error:
             issues.extend(error.issues)  # the same evidence is invalid for every engine: report it once
             continue
+        refused: list[list[Issue]] = []
         for index, engine in enumerate(engines):
             try:
-                results[index].append(engine.assess(loaded))
+                results[index].append(engine.assess(loaded, history_from))
             except EvidenceError as error:
-                issues.extend(error.issues)
-                break
+                refused.append(error.issues)
+                if names is not None:  # said with the rules that refused it, unless every engine's rules do
+                    refused[-1] = [
+                        replace(i, message=f"{i.message} (under the rules in {names[index]})") for i in error.issues
+                    ]
             except EngineError as error:
                 _stop(f"{display_name(bundle)}: the {engine.backend_name} backend failed: {error}", 1)
+        if (
+            refused
+            and len(refused) == len(engines)
+            and all([i.code for i in found] == [i.code for i in refused[0]] for found in refused)
+        ):
+            issues.extend(_unnamed(refused[0], names))  # the bundle's own problem: told once, with no rules named
+        else:
+            issues.extend(issue for found in refused for issue in found)
     if issues:
         _fail(EvidenceError(issues))
     return results
@@ -834,7 +861,8 @@ def impact_command(
                 _stop(str(error), 2)
         with input_limit(max_bytes):
             bundles, path_issues = _bundle_paths(paths)
-            before, after = _assess_all(_engines([baseline_dir, rules_dir], backend, path_issues), bundles)
+            names = [_shown(baseline), _shown(rules_dir if rules_dir is not None else default_rules_dir())]
+            before, after = _assess_all(_engines([baseline_dir, rules_dir], backend, path_issues), bundles, names)
     if kind == "json":
         click.echo(render_impact_json(before, after), nl=False)
     else:
@@ -865,6 +893,20 @@ def impact_command(
 @click.option("--trail", "full_trail", is_flag=True, help="The full audit trail of an element's judgement instead.")
 @_rules_option("Folder of rule files.")
 @_backend_option
+@click.option(
+    "--history-from-ledger",
+    "history_from_ledger",
+    is_flag=True,
+    help="Also read each indicator's earlier values from the ledger (see --ledger), as caa assess "
+    "--history-from-ledger does: to explain a result judged so.",
+)
+@click.option(
+    "--ledger",
+    "ledger_path",
+    default=None,
+    help="With --history-from-ledger: the ledger, a SQLite file or a PostgreSQL URL.  [default: $CAA_LEDGER, else "
+    "./caa-ledger.sqlite]",
+)
 @_limit_option
 def explain_command(
     path: Path,
@@ -877,6 +919,8 @@ def explain_command(
     full_trail: bool,
     rules_dir: Path | None,
     backend: str | None,
+    history_from_ledger: bool,
+    ledger_path: str | None,
     max_bytes: int | None,
 ) -> None:
     """Explain one judgement, flag or finding of one bundle in plain words, and why it is not a band higher.
@@ -887,8 +931,17 @@ def explain_command(
     bundles, path_issues = _bundle_paths((path,))
     if len(bundles) > 1:
         _stop(f"explain takes one bundle; {display_name(path)} holds {len(bundles)}: name one of its files", 2)
+    if ledger_path is not None and not history_from_ledger:
+        raise click.UsageError("--ledger goes with --history-from-ledger")
+    history = LedgerHistory(*_history_source(ledger_path)) if history_from_ledger else None
     with input_limit(max_bytes):
-        ((result, *_),) = _assess_all(_engines([rules_dir], backend, path_issues), bundles)
+        try:
+            ((result, *_),) = _assess_all(_engines([rules_dir], backend, path_issues), bundles, history_from=history)
+        except LedgerError as error:
+            _stop(str(error), 2)
+        finally:
+            if history is not None:
+                history.close()
     try:
         if flag is not None:
             reasons = [flag_reason(result, found) for found in _flags_named(result, flag)]
@@ -917,8 +970,10 @@ def _judgement_named(result: Result, path: Path, element: str | None, subject: s
             _stop(f"say which element to explain with --element ({', '.join(judged)})", 2)
         element = judged[0]
     if element not in result.elements:
+        dated = any(info.get("periods") for info in result.rulesets.values())
+        rules = f"the rules in force for {result.period}" if dated and result.period else "these rules"
         _stop(
-            f"no element '{element}' in these rules{did_you_mean(element, result.elements)} "
+            f"no element '{element}' in {rules}{did_you_mean(element, result.elements)} "
             f"(elements: {', '.join(result.elements)})",
             2,
         )
@@ -1053,7 +1108,7 @@ def verify_command(
 ) -> None:
     """Look for gaps, clashes, rules that never win and non-monotone bands, each with a confirmed witness
     (exit 2 on any but the last); with --against, for evidence the two folders judge differently (docs/verify.md)."""
-    from .verify import compare_plans, verify_rules
+    from .verify import compare_rules, verify_rules
 
     directory = rules_dir if rules_dir is not None else default_rules_dir()
     with input_limit(max_bytes):
@@ -1062,7 +1117,7 @@ def verify_command(
             folders.append(old_dir)
         plans = _plans(folders, [])
     if old_dir is not None:
-        compared = compare_plans(plans[0], plans[1], _shown(directory), _shown(old_dir), witness_dir)
+        compared = compare_rules(plans[0], plans[1], _shown(directory), _shown(old_dir), witness_dir)
         click.echo(compared.render(), nl=False)
         sys.exit(compared.status)
     report = verify_rules(plans[0], _shown(directory), witness_dir, set(elements) or None)

@@ -22,6 +22,7 @@ it always was).  Under dated rules every period a section names must be the bund
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,8 @@ class DatedRules:
     current: int  # the first year of the current span: the period of a bundle that names none
     # element -> [(first, last, file)], in order: which file judges the element for which periods
     coverage: tuple[tuple[str, tuple[tuple[int | None, int | None, str], ...]], ...]
+    # file -> where its 'periods' is written: what a gap's warning points at
+    periods_at: tuple[tuple[str, Location], ...] = ()
 
     def span_for(self, year: int) -> Span:
         for span in self.spans:
@@ -106,7 +109,8 @@ class DatedRules:
         ]
 
     def gaps(self) -> list[Issue]:
-        """A warning for each run of periods, inside an element's first and last, that no file of it covers."""
+        """A warning for each run of periods, inside an element's first and last, that no file of it covers, at the
+        'periods' of the file whose periods follow the gap."""
         found = []
         for element, runs in self.coverage:
             for (_, last, _), (first, _, file) in zip(runs, runs[1:], strict=False):
@@ -116,7 +120,7 @@ class DatedRules:
                             "period-gap",
                             f"no rule set judges {element} for {span_text(last + 1, first - 1)}, between the "
                             "periods its files cover",
-                            Location(file),
+                            dict(self.periods_at).get(file, Location(file)),
                             "a bundle for those periods is judged without this element: date a file for them "
                             "(periods:), or widen a neighbour's",
                         )
@@ -177,6 +181,19 @@ def _range_issues(files: list[LoadedRuleSet]) -> list[Issue]:
                         "swap them: 'from' is the first period the rules are in force for, 'until' the last",
                     )
                 )
+        elif isinstance(periods, list) and len(set(periods)) < len(periods):
+            first_seen: dict[str, int] = {}
+            for index, text in enumerate(periods):
+                if text in first_seen:
+                    issues.append(
+                        Issue(
+                            "invalid-value",
+                            f"periods lists {text} twice (items {first_seen[text] + 1} and {index + 1})",
+                            rs.document.locate(("periods", index), at_value=True),
+                            "list each period once; a run of periods can be written 'from:' and 'until:'",
+                        )
+                    )
+                first_seen.setdefault(text, index)
         elif isinstance(periods, list) and not periods:
             issues.append(
                 Issue(
@@ -231,6 +248,9 @@ def _overlaps(spans: list[tuple[int | None, int | None, tuple[LoadedRuleSet, ...
     return list(issues.values())
 
 
+_NOT_JUDGED = re.compile(r"element '([^']*)' is judged by no rule set")
+
+
 def compile_dated(files: list[LoadedRuleSet], directory: Path | str) -> Plan:
     """Check and compile a dated rules folder's files, period by period; raises :class:`RuleError` with every
     problem.  Gives the current span's plan, with ``dated`` set (``compile.load_plan`` calls this)."""
@@ -251,6 +271,16 @@ def compile_dated(files: list[LoadedRuleSet], directory: Path | str) -> Plan:
                 compiled[names] = compile_rules(check_rules(list(in_force)))
             except RuleError as error:
                 for issue in error.issues:  # a file in force for several spans: its problem told once
+                    named = _NOT_JUDGED.match(issue.message) if issue.code == "unknown-element" else None
+                    if named and named.group(1) in {rs.model.element for rs in files}:
+                        # Another period's file judges it: say for which periods none does.
+                        issue = replace(
+                            issue,
+                            message=issue.message.replace(
+                                "is judged by no rule set",
+                                f"is judged by no rule set in force for {span_text(first, last)}",
+                            ),
+                        )
                     problems.setdefault((issue.code, issue.message, str(issue.location)), issue)
                 continue
         judges = any(rs.model.element is not None for rs in in_force)
@@ -279,7 +309,8 @@ def compile_dated(files: list[LoadedRuleSet], directory: Path | str) -> Plan:
         for element, runs_ in coverage.items()
     )
     year = current.first if current.first is not None else (current.last if current.last is not None else 0)
-    book = DatedRules(tuple(spans), year, ordered)
+    periods_at = tuple((rs.path, rs.document.locate(("periods",))) for rs in files if rs.model.periods is not None)
+    book = DatedRules(tuple(spans), year, ordered, periods_at)
     assert current.plan is not None
     return replace(current.plan, dated=book)
 

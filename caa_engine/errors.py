@@ -10,6 +10,7 @@ Problems in the engine itself (never the user's fault) are :class:`EngineError`.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import unicodedata
 from collections.abc import Collection, Iterable
@@ -188,6 +189,11 @@ class Issue:
         }
 
 
+# "condition uses 'x'", "description uses 'x'": where a name is used is not part of the mistake, so a misspelt
+# field read by conditions and by descriptions is one mistake, not one per kind of place.
+_USED_IN = re.compile(r"^[a-z_ ]+ uses '")
+
+
 def fold_repeats(issues: Iterable[Issue], codes: Collection[str]) -> list[Issue]:
     """One issue for each root cause, sorted by place.
 
@@ -198,7 +204,7 @@ def fold_repeats(issues: Iterable[Issue], codes: Collection[str]) -> list[Issue]
     """
     groups: dict[tuple[str, str, str] | int, list[Issue]] = {}
     for n, issue in enumerate(sorted(issues, key=Issue.sort_key)):
-        key = (issue.location.file, issue.code, issue.message) if issue.code in codes else n
+        key = (issue.location.file, issue.code, _USED_IN.sub("uses '", issue.message)) if issue.code in codes else n
         groups.setdefault(key, []).append(issue)
     folded: list[Issue] = []
     for first, *rest in groups.values():

@@ -95,8 +95,18 @@ def _stop(message: str, status: int = 2) -> NoReturn:
     help="Also fail when the scenarios exercise less than this share of the rules and measures, on any backend. "
     "[default: coverage reported, not enforced]",
 )
+@click.option(
+    "--context/--no-context",
+    default=True,
+    help="Under each located rule error, show the line of the file it points at with a caret under the column "
+    "(the default); --no-context prints each as one line and its hint.",
+)
 def caa_test_command(
-    scenarios: Path, pytest_args: tuple[str, ...], rules_dir: Path | None, rule_coverage_min: float | None
+    scenarios: Path,
+    pytest_args: tuple[str, ...],
+    rules_dir: Path | None,
+    rule_coverage_min: float | None,
+    context: bool,
 ) -> None:
     """Run the feature files in SCENARIOS (a folder, searched with its subfolders, or one .feature file) against a
     rules folder, on every backend, with the project's step library (docs/policy-tests.md).
@@ -119,7 +129,7 @@ def caa_test_command(
     try:
         load_rules(folder)  # every error at its file:line:col before pytest starts, as caa check prints them
     except RuleError as error:
-        click.echo(error.render(context=True), err=True)
+        click.echo(error.render(context=context), err=True)
         sys.exit(2)
     sys.exit(_run_pytest(scenarios.resolve(), folder.resolve(), rule_coverage_min, pytest_args))
 

@@ -215,3 +215,39 @@ def test_caa_check_format_json_of_valid_rules_exits_0_with_no_errors() -> None:
     outcome = CliRunner().invoke(cli, ["check", "--format", "json", "tests/broken/valid_rules"])
     assert outcome.exit_code == 0
     assert json.loads(outcome.stdout)["errors"] == []
+
+
+def test_regression_a_misspelt_table_key_or_table_name_is_one_error_not_one_more_per_file_reading_its_columns(
+    tmp_path: Path,
+) -> None:
+    # rules/bodies.yaml's table with 'key: knd', or named 'bodie', also gave an unknown-fact error in
+    # direction_of_travel.yaml for 'body.council' (a column of that table): two errors, in two files, for one typo.
+    for old, new, where in (("    key: kind", "    key: knd", (19, 10)), ("  body:\n", "  bodie:\n", (18, 3))):
+        folder = tmp_path / new.strip(" :\n")
+        shutil.copytree("rules", folder)
+        target = folder / "bodies.yaml"
+        target.write_text(target.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+        outcome = CliRunner().invoke(cli, ["check", "--format", "json", str(folder)])
+        assert outcome.exit_code == 2
+        (error,) = json.loads(outcome.stdout)["errors"]
+        assert (error["code"], error["file"], error["line"], error["column"]) == (
+            "unknown-fact",
+            str(target),
+            *where,
+        )
+        assert error["message"].endswith("did you mean 'kind'?" if "knd" in new else "did you mean 'body'?")
+
+
+def test_regression_a_misspelt_field_read_by_descriptions_and_by_conditions_is_one_error(tmp_path: Path) -> None:
+    # The theme measure's 'field: scor' gave two errors for one typo: "description uses 'theme.score'" and
+    # "condition uses 'theme.score'", the place a name is used being part of the message compared.
+    folder = tmp_path / "rules"
+    shutil.copytree("rules", folder)
+    target = folder / "use_of_resources.yaml"
+    target.write_text(target.read_text(encoding="utf-8").replace("    field: score", "    field: scor"), "utf-8")
+    outcome = CliRunner().invoke(cli, ["check", "--format", "json", str(folder)])
+    (error,) = json.loads(outcome.stdout)["errors"]
+    assert (error["code"], error["line"]) == ("unknown-fact", 91)
+    assert error["message"] == (
+        "description uses 'theme.score' — did you mean 'theme.scor'? (also at lines 96, 98, 103, 110, 115 and 6 more)"
+    )

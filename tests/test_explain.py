@@ -75,8 +75,27 @@ def test_explaining_an_unknown_element_names_the_elements_there_are() -> None:
     outcome = CliRunner().invoke(cli, ["explain", LEICS, "--element", "nope", "--backend", "native"])
     assert outcome.exit_code == 2
     assert outcome.stderr == (
-        "caa: error: no element 'nope' in these rules (elements: indicator_set, direction_of_travel, "
+        "caa: error: no element 'nope' in the rules in force for 2008/09 (elements: indicator_set, direction_of_travel, "
         "use_of_resources, risk_assessment, overall)\n"
+    )
+
+
+def test_regression_explaining_an_element_the_bundles_period_has_no_rules_for_says_which_periods_rules(
+    tmp_path: Path,
+) -> None:
+    # A 2007/08 bundle asked for 'overall' was told "no element 'overall' in these rules", though rules/ has
+    # overall.yaml: it is in force from 2008/09 only.
+    bundle = tmp_path / "cheltenham-2007-08.yaml"
+    bundle.write_text(
+        "area: {id: cheltenham, name: Cheltenham}\nperiod: 2007/08\n"
+        "bodies: [{id: cheltenham-bc, name: Cheltenham Borough Council, kind: district, lead: true}]\n"
+        "use_of_resources: {assessments: [{body: cheltenham-bc, kloes: {'1.1': 3, '2.1': 3, '3.1': 2}}]}\n",
+        encoding="utf-8",
+    )
+    outcome = CliRunner().invoke(cli, ["explain", str(bundle), "--element", "overall", "--backend", "native"])
+    assert outcome.exit_code == 2
+    assert outcome.stderr == (
+        "caa: error: no element 'overall' in the rules in force for 2007/08 (elements: use_of_resources)\n"
     )
 
 
@@ -84,7 +103,7 @@ def test_a_misspelt_element_is_answered_with_the_element_meant() -> None:
     outcome = CliRunner().invoke(cli, ["explain", LEICS, "--element", "use_of_resource", "--backend", "native"])
     assert outcome.exit_code == 2
     assert outcome.stderr.startswith(
-        "caa: error: no element 'use_of_resource' in these rules — did you mean 'use_of_resources'? (elements: "
+        "caa: error: no element 'use_of_resource' in the rules in force for 2008/09 — did you mean 'use_of_resources'? (elements: "
     )
 
 

@@ -358,6 +358,30 @@ def test_a_syntax_error_says_what_where_and_how_to_fix_it(
     assert str(error) == message
 
 
+@pytest.mark.parametrize(
+    ("text", "message", "column", "hint"),
+    [
+        ("x\u00a0== 1", "unexpected character (U+00A0 no-break space)", 2, "replace it with an ordinary space"),
+        (
+            "x == \u201cmet\u201d",
+            "unexpected character '\u201c' (U+201C left double quotation mark)",
+            6,
+            'write straight double quotes: "met"',
+        ),
+        ("x \u2264 1", "unexpected character '\u2264' (U+2264 less-than or equal to)", 3, "write '<=' for 'at most'"),
+        ("x \u2212 1 > 0", "unexpected character '\u2212' (U+2212 minus sign)", 3, "write '-' for minus"),
+    ],
+)
+def test_regression_a_character_from_outside_ascii_is_named_and_the_one_meant_suggested(
+    text: str, message: str, column: int, hint: str
+) -> None:
+    # A no-break space was reported as "unexpected character ' '", which reads as an ordinary space, and a curly
+    # quote or '≤' got the generic hint, though what was meant is plain.
+    with pytest.raises(ExprSyntaxError) as caught:
+        parse_expression(text)
+    assert (caught.value.message, caught.value.column, caught.value.hint) == (message, column, hint)
+
+
 @pytest.mark.parametrize("text", ["x >= 1e5", "1.", ".5", "x == 'it''s'", "[1] == a", "a b"])
 def test_text_outside_the_language_is_refused(text: str) -> None:
     with pytest.raises(ExprSyntaxError):

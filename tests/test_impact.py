@@ -42,6 +42,7 @@ def test_loosening_the_theme_cap_shows_exactly_the_bodies_whose_score_moves(tmp_
     assert report["changes"] == [
         {
             "area": "Leicestershire",
+            "period": "2008/09",
             "element": "use_of_resources",
             "subject": "Charnwood Borough Council (charnwood-bc)",
             "what": "score",
@@ -56,6 +57,7 @@ def test_loosening_the_theme_cap_shows_exactly_the_bodies_whose_score_moves(tmp_
         },
         {
             "area": "Leicestershire",
+            "period": "2008/09",
             "element": "self_awareness",
             "subject": own,
             "what": "finding",
@@ -64,6 +66,7 @@ def test_loosening_the_theme_cap_shows_exactly_the_bodies_whose_score_moves(tmp_
         },
         {
             "area": "Leicestershire",
+            "period": "2008/09",
             "element": "self_review.judged",
             "subject": own,
             "what": "finding",
@@ -81,6 +84,48 @@ def test_a_change_that_adds_notes_lists_each_new_note(tmp_path: Path) -> None:
     assert all(
         c["what"] == "note" and c["before"] is None and "reassess next year" in c["after"]["text"] for c in changes
     )
+
+
+CHELTENHAM_2007_08 = """\
+area: {id: cheltenham, name: Cheltenham, tier: single}
+period: 2007/08
+bodies:
+  - {id: cheltenham-bc, name: Cheltenham Borough Council, kind: district, lead: true}
+use_of_resources:
+  assessments:
+    - body: cheltenham-bc
+      kloes: {"1.1": 3, "1.2": 3, "2.1": 2, "2.2": 3, "3.1": 3, "4.1": 4, "4.2": 3, "5.1": 3, "5.2": 3}
+"""
+
+
+def test_regression_impact_on_an_area_judged_for_two_periods_names_each_period_and_counts_both(
+    tmp_path: Path,
+) -> None:
+    # Cheltenham's 2007/08 and 2008/09 bundles both gain a note when both years' files reassess KLOEs scored 2:
+    # the report said '1 changed' (it counted area names) and gave two rows reading 'Cheltenham', alike.
+    bundles = tmp_path / "bundles"
+    bundles.mkdir()
+    shutil.copy("fixtures/cheltenham.yaml", bundles / "cheltenham-2008-09.yaml")
+    (bundles / "cheltenham-2007-08.yaml").write_text(CHELTENHAM_2007_08, encoding="utf-8")
+    changed = _copy_rules(tmp_path, "reassess_at_or_below:\n    value: 1", "reassess_at_or_below:\n    value: 2")
+    old_year = changed / "use_of_resources_2007_08.yaml"
+    old_year.write_text(
+        old_year.read_text(encoding="utf-8").replace(
+            "reassess_at_or_below:\n    value: 1", "reassess_at_or_below:\n    value: 2"
+        ),
+        encoding="utf-8",
+    )
+    args = ["impact", str(bundles), "--rules", str(changed), "--against", "rules", "--backend", "native"]
+    report = json.loads(CliRunner().invoke(cli, [*args, "--format", "json"]).stdout)
+    assert report["areas"] == 2 and report["changed_areas"] == 2
+    assert [(c["area"], c["period"], c["subject"]) for c in report["changes"]] == [
+        ("Cheltenham", "2007/08", "cheltenham-bc/kloe/2.1"),
+        *[("Cheltenham", "2008/09", f"cheltenham-bc/kloe/{code}") for code in ("2.1", "2.2", "2.4")],
+    ]
+    text = CliRunner(env={"COLUMNS": "160"}).invoke(cli, args).stdout
+    assert text.startswith("2 areas assessed; 2 changed, 4 changes\n")
+    rows = [line for line in text.splitlines() if line.startswith("Cheltenham")]
+    assert [row.split("   ")[0] for row in rows] == ["Cheltenham 2007/08"] + ["Cheltenham 2008/09"] * 3
 
 
 def test_identical_rules_report_no_change() -> None:
@@ -191,3 +236,31 @@ def test_against_a_revision_outside_a_git_checkout_says_so(tmp_path: Path, monke
     outcome = _impact(bundle, "--rules", str(rules), "--against", "HEAD")
     assert outcome.exit_code == 2
     assert "is not in a git checkout" in outcome.stderr
+
+
+def test_regression_a_bundle_only_one_side_has_rules_for_is_refused_naming_those_rules(tmp_path: Path) -> None:
+    # Removing the 2007/08 file and running impact said "no rule set is in force for 2007/08: the rules cover
+    # 2008/09 onwards" without saying which of the two folders it meant; a problem of the bundle itself is still
+    # told once, naming neither.
+    bundle = tmp_path / "cheltenham-2007-08.yaml"
+    bundle.write_text(CHELTENHAM_2007_08, encoding="utf-8")
+    new = _copy_rules(tmp_path, "reassess_at_or_below:\n    value: 1", "reassess_at_or_below:\n    value: 1")
+    (new / "use_of_resources_2007_08.yaml").unlink()
+    args = ["impact", str(bundle), "--rules", str(new), "--against", "rules", "--backend", "native", "--no-context"]
+    outcome = CliRunner().invoke(cli, args)
+    assert outcome.exit_code == 2
+    assert outcome.stderr.splitlines()[1] == (
+        f"{bundle}:2:9: no-rules-for-period: no rule set is in force for 2007/08: the rules cover 2008/09 onwards "
+        f"(under the rules in {new})"
+    )
+    mixed = CHELTENHAM_2007_08.replace(
+        "    - body: cheltenham-bc\n", "    - body: cheltenham-bc\n      period: 2008/09\n"
+    )
+    bundle.write_text(mixed, encoding="utf-8")
+    outcome = CliRunner().invoke(cli, args)
+    assert outcome.exit_code == 2
+    assert outcome.stderr.splitlines()[:2] == [
+        "1 evidence error occurred:",
+        f"{bundle}:8:15: period-mismatch: the assessment of 'cheltenham-bc' is for 2008/09, but the bundle is for "
+        "2007/08",
+    ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -432,6 +433,47 @@ def test_several_processes_recording_at_once_into_a_new_ledger_create_it_once_an
             assert [r.result_json for r in ledger.records(f"area-{number}")] == [str(n) for n in range(15)]
 
 
+def test_regression_first_writers_opening_a_new_postgresql_ledger_together_all_find_it_made(
+    postgres: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each first writer checks for the table, takes the creation lock and checks again; the second check asked
+    # to_regclass(), answered from the connection's catalog cache, which had not yet seen the table another
+    # writer had just committed, so some created it again: 'relation "record" already exists' (the three-process
+    # test above failed now and then; six writers failed most rounds). Here every writer is connected before
+    # any checks, so all find no table and queue on the lock.
+    import threading
+
+    import psycopg
+
+    url, writers = postgres.new_ledger(), 6
+    together = threading.Barrier(writers)
+    connect = psycopg.connect
+
+    def connected(*args: Any, **kwargs: Any) -> Any:
+        db = connect(*args, **kwargs)
+        together.wait(timeout=30)
+        return db
+
+    monkeypatch.setattr(psycopg, "connect", connected)
+    failures: list[BaseException] = []
+
+    def first_writer() -> None:
+        try:
+            Ledger.open(url).close()
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            failures.append(error)
+
+    threads = [threading.Thread(target=first_writer) for _ in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    monkeypatch.setattr(psycopg, "connect", connect)
+    assert [str(failure) for failure in failures] == []
+    with Ledger.open(url) as ledger:
+        assert ledger.verify()[:2] == ([], 0)
+
+
 def test_caa_ledger_in_the_environment_does_not_stop_an_assessment_that_records_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -454,3 +496,28 @@ def test_verify_writes_nothing_not_even_the_triggers_a_tamperer_dropped(recorded
     assert ledger.read_bytes() == before
     db = sqlite3.connect(ledger)
     assert db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'").fetchone() == (0,)
+
+
+def test_regression_the_same_rules_recorded_from_another_checkout_are_unchanged_in_compare(tmp_path: Path) -> None:
+    # rules_sha256 covers the rule files' paths as shown: the same files recorded from the project and from
+    # another recorder's checkout of it made compare say "rules: changed" and "what changed: the rules", though
+    # not one byte of a rule file differed.
+    ledger = str(tmp_path / "l.sqlite")
+    checkout = tmp_path / "checkout" / "rules"
+    shutil.copytree(ROOT / "rules", checkout)
+    for rules in ("rules", str(checkout)):
+        code, _, err = _caa(
+            "assess", str(FIXTURES / "cheltenham.yaml"), "--rules", rules, "--record", "--ledger", ledger,
+            "--backend", "native", "--format", "json",
+        )  # fmt: skip
+        assert code == 0, err
+    with Ledger.open(ledger) as opened:
+        first, second = opened.records("cheltenham")
+    assert first.rules_sha256 != second.rules_sha256  # the paths differ: so does the hash over them
+    code, out, _ = _caa("compare", "--record", "1", "--record", "2", "--ledger", ledger)
+    assert code == 0
+    assert out.splitlines()[1:4] == [
+        "  rules: unchanged",
+        "  evidence: unchanged",
+        "  0 changes; what changed: neither the rules nor the evidence",
+    ]

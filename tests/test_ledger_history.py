@@ -291,3 +291,22 @@ def test_the_ledger_docs_session_gives_the_trail_line_and_the_clash_it_shows(tmp
     code, _, err = _caa("assess", str(bundle), "--history-from-ledger", "--ledger", ledger)
     expected = re.sub(r"hash [0-9a-f]{12}", shown, clash.group(1)).replace("cheltenham-2009-10.yaml", str(bundle))
     assert code == 2 and err.startswith("1 evidence error occurred:\n" + expected)
+
+
+def test_regression_caa_explain_reads_earlier_values_from_the_ledger_as_assess_does(
+    ledger_2008: Path, tmp_path: Path
+) -> None:
+    # caa explain had no --history-from-ledger: a result judged with the ledger's earlier values could not be
+    # explained ("nothing called 'trend' was found" for an indicator whose trend the published result had).
+    with Ledger.open(ledger_2008, create=False) as ledger:
+        (record,) = ledger.records()
+    bundle = str(_next_year(tmp_path))
+    args = ["explain", bundle, "--rules", str(RULES), "--subject", "NI 192", "--finding", "trend", "--evidence"]
+    code, _, err = _caa(*args)
+    assert code == 2 and "nothing called 'trend' was found" in err
+    code, out, err = _caa(*args, "--history-from-ledger", "--ledger", str(ledger_2008))
+    assert code == 0, err
+    assert out.startswith("NI 192 Household waste reused, recycled and composted: trend improved.")
+    assert f"  evidence: indicator.previous = 38 (ledger record 1 (hash {record.hash[:12]}))\n" in out
+    code, _, err = _caa("explain", bundle, "--ledger", str(ledger_2008))
+    assert code == 2 and "--ledger goes with --history-from-ledger" in err

@@ -201,3 +201,48 @@ def test_one_caa_assess_run_judges_a_2007_08_and_a_2008_09_bundle_by_their_own_r
     assert old["elements"]["use_of_resources"]["title"] == "Use of resources (CPA five-theme rule, 2007/08)"
     assert old["elements"]["use_of_resources"]["bodies"]["x-cc"]["rule"] == "uor_adequate"
     assert new["elements"]["use_of_resources"]["bodies"]["x-cc"]["rule"] == "uor_performing_well"
+
+
+def test_regression_a_gap_between_periods_is_warned_about_at_the_periods_line_after_it(tmp_path: Path) -> None:
+    # The warning named the file alone ('b.yaml: warning: ...', line 0 and column 0 in --format json): a tuner's
+    # editor could not take them to the line to widen.
+    folder = _dated_folder(tmp_path, "periods: [2004/05]", "periods: {from: 2007/08}")
+    run = CliRunner().invoke(cli, ["check", str(folder), "--format", "json"])
+    assert run.exit_code == 0, run.output
+    (warning,) = json.loads(run.stdout)["warnings"]
+    line = (folder / "b.yaml").read_text(encoding="utf-8").splitlines().index("periods: {from: 2007/08}") + 1
+    assert (warning["code"], warning["file"], warning["line"], warning["column"]) == (
+        "period-gap",
+        str(folder / "b.yaml"),
+        line,
+        1,
+    )
+    text = CliRunner().invoke(cli, ["check", str(folder)]).output
+    assert f"b.yaml:{line}:1: warning: period-gap: no rule set judges use_of_resources for 2005/06 to 2006/07" in text
+    assert "    periods: {from: 2007/08}\n    ^\n" in text
+
+
+def test_regression_a_period_listed_twice_is_refused_at_the_second(tmp_path: Path) -> None:
+    # 'periods: [2006/07, 2007/08, 2006/07]' passed caa check without a word (a slip, such as a year meant
+    # to be 2008/09, went unseen).
+    folder = _dated_folder(tmp_path, "periods: [2006/07, 2007/08, 2006/07]", "periods: {from: 2008/09}")
+    with pytest.raises(RuleError) as caught:
+        load_rules(folder)
+    (issue,) = caught.value.issues
+    assert (issue.code, issue.message) == ("invalid-value", "periods lists 2006/07 twice (items 1 and 3)")
+    assert issue.location.file.endswith("a.yaml") and issue.location.column == 29
+
+
+def test_regression_an_element_only_another_periods_file_judges_is_said_missing_for_the_periods_it_is(
+    tmp_path: Path,
+) -> None:
+    # With rules/use_of_resources.yaml removed, overall.yaml's combines was told "element 'use_of_resources' is
+    # judged by no rule set", though use_of_resources_2007_08.yaml judges it: only not from 2008/09 on.
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    (rules / "use_of_resources.yaml").unlink()
+    with pytest.raises(RuleError) as caught:
+        load_rules(rules)
+    (issue,) = caught.value.issues
+    assert issue.location.file.endswith("overall.yaml")
+    assert issue.message == "element 'use_of_resources' is judged by no rule set in force for 2008/09 onwards"

@@ -90,6 +90,18 @@ def test_regression_a_band_needing_one_green_flag_says_1_green_flag() -> None:
     )
 
 
+def test_regression_a_body_with_one_assessed_theme_reads_its_1_assessed_theme_meets() -> None:
+    # Mending the noun alone gave "Its 1 assessed theme meet no higher band": the verb kept the plural.
+    bundle = {
+        "area": {"id": "x", "name": "X"},
+        "bodies": [{"id": "x-dc", "name": "X DC", "kind": "district", "lead": True}],
+        "use_of_resources": {"assessments": [{"body": "x-dc", "kloes": {"1.1": 3}}]},
+    }
+    reason = judgement_reason(assess(bundle, backend="native"), "use_of_resources", "x-dc")
+    assert "inadequate: Its 1 assessed theme meets no higher band; its lowest scores 3." in reason.text
+    assert agree("1 of its 1 themes score 3 or more") == "1 of its 1 theme scores 3 or more"
+
+
 def test_regression_the_safeguarding_cap_with_one_red_flag_reads_as_a_sentence() -> None:
     # It said "1 red flags on safeguarding or vulnerable-people outcomes (from 1 the cap applies) hold the
     # overall score at 2": the noun and the verb both followed the count's plural.

@@ -128,3 +128,25 @@ def test_caa_check_warns_where_a_description_states_a_number_a_parameter_holds(t
         outcome.output
     )
     assert "hint: write {params.well_met_share} instead" in outcome.output
+
+
+def test_regression_a_number_in_a_description_is_warned_about_with_the_caret_under_the_number(tmp_path: Path) -> None:
+    # The warning pointed at 'description: >', three lines above the number, with the caret under the '>'.
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    file = rules / "use_of_resources_2007_08.yaml"
+    text = file.read_text(encoding="utf-8")
+    stated = "(at least {params.adequate_min_themes} needed)."
+    assert text.count(stated) == 1
+    file.write_text(text.replace(stated, "(at least 3 needed)."), encoding="utf-8")
+    (line,) = [n for n, row in enumerate(file.read_text(encoding="utf-8").splitlines(), 1) if "least 3 needed" in row]
+    outcome = CliRunner().invoke(cli, ["check", str(rules)])
+    assert outcome.exit_code == 0, outcome.output
+    assert (
+        f"{file}:{line}:55: warning: number-in-description: the description states 3, which parameter "
+        "'adequate_min_themes' holds\n"
+        + " " * 10
+        + "{params.adequate_theme_score} or more (at least 3 needed).\n"
+        + " " * 58
+        + "^\n"
+    ) in outcome.output

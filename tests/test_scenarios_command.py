@@ -124,6 +124,30 @@ def test_rules_that_do_not_load_stop_caa_test_before_any_scenario_with_their_loc
     assert re.search(r"use_of_resources\.yaml:\d+:\d+: unknown-fact: condition uses 'kloe\.scor'", run.output)
 
 
+def test_regression_caa_test_takes_no_context_as_every_command_does(tmp_path: Path) -> None:
+    # caa test was the one command without --context/--no-context: the option went on to pytest, which stopped
+    # with "unrecognized arguments: --no-context".
+    rules = copy_rules(tmp_path)
+    edit(rules / "use_of_resources.yaml", "when: kloe.score <= params.reassess_at_or_below", "when: kloe.scor <= 1")
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "a.feature").write_text("Feature: A\n", encoding="utf-8")
+    args = ["test", str(tmp_path / "scenarios"), "--rules", str(rules)]
+    shown = CliRunner().invoke(cli, args).stderr
+    plain = CliRunner().invoke(cli, [*args, "--no-context"])
+    assert plain.exit_code == 2
+    assert "    when: kloe.scor <= 1\n" in shown and "^" in shown
+    assert (
+        plain.stderr
+        == "\n".join(line for line in shown.splitlines() if not line.startswith("        ") and line.strip() != "^")
+        + "\n"
+    )
+    (tmp_path / "scenarios" / "a.feature").write_text(
+        "Feature: A\n\n" + scenario(TARGETS, READS_THE_BAND), encoding="utf-8"
+    )
+    loaded = caa_test(tmp_path, "scenarios", "--rules", str(ROOT / "rules"), "--no-context", "-q")
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr  # the rules load, and pytest takes the rest
+
+
 def test_a_folder_with_no_feature_file_is_refused(tmp_path: Path) -> None:
     run = CliRunner().invoke(cli, ["test", str(tmp_path)])
     assert run.exit_code == 2
@@ -176,3 +200,57 @@ def test_the_time_series_example_scenarios_pass_beside_the_shipped_rules_and_one
     assert run.returncode == 1, run.stdout + run.stderr
     assert "earlier_rises_do_not_make_up_for_a_fall_within_them" in run.stdout, run.stdout
     assert re.search(r"\b2 failed, 14 passed\b|\b1 failed, 7 passed, 8 skipped\b", run.stdout), run.stdout
+
+
+def test_regression_a_scenario_for_a_period_no_rule_set_covers_fails_at_its_period_step_saying_so(
+    tmp_path: Path,
+) -> None:
+    # The period step took 2005/06; the next step then read the current (2008/09) rules' three themes and failed
+    # on 'financial reporting', saying the scenario stated another KLOE table.
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    (folder / "old.feature").write_text(
+        "Feature: An old year\n\n"
+        "  Scenario: A council in 2005/06\n"
+        "    Given the assessment period is 2005/06\n"
+        "    And a council whose themes score 3 for financial reporting, 3 for financial management, 3 for "
+        "financial standing, 3 for internal control and 3 for value for money\n"
+        "    Then its use of resources is 3, performing well\n",
+        encoding="utf-8",
+    )
+    copy_rules(tmp_path)
+    run = caa_test(tmp_path, "scenarios", "--rules", "rules", "-q")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert (
+        "ValueError: the rules under test have no rule set in force for 2005/06: they cover 2007/08 onwards (a rule "
+        "file says the periods it is in force for with 'periods:')" in run.stdout
+    ), run.stdout
+    assert "no such theme" not in run.stdout
+
+
+def test_regression_a_scenario_asking_for_what_its_periods_rules_do_not_judge_says_so(tmp_path: Path) -> None:
+    # In 2007/08 only use of resources is judged: "the area's overall score is 3" failed with "it is None, None",
+    # and an element the period's rules do not judge was said to be missing from "the rules folder", which has it.
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    given = (
+        "    Given the assessment period is 2007/08\n"
+        "    And a council whose themes score 3 for financial reporting, 3 for financial management, 3 for "
+        "financial standing, 3 for internal control and 3 for value for money\n"
+    )
+    (folder / "cpa.feature").write_text(
+        "Feature: 2007/08\n\n"
+        f"  Scenario: Overall\n{given}    Then the overall score is 3, performing well\n\n"
+        f"  Scenario: Indicators\n{given}    Then the area's national indicator set is 3, performing well\n",
+        encoding="utf-8",
+    )
+    run = caa_test(tmp_path, "scenarios", "--rules", str(ROOT / "rules"), "-q")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "AssertionError: the rules in force for 2007/08 give no overall score: no rule set combines elements" in (
+        run.stdout
+    )
+    assert (
+        "AssertionError: the rules in force for 2007/08 judge no element 'indicator_set' (they judge: "
+        "use_of_resources)" in run.stdout
+    )
+    assert "None, None" not in run.stdout

@@ -153,6 +153,29 @@ def test_a_kloe_scored_5_is_refused_at_its_cell(tmp_path: Path) -> None:
     ]
 
 
+def test_regression_a_2007_08_table_is_checked_against_the_rules_in_force_for_2007_08(
+    tmp_path: Path, engine: Engine
+) -> None:
+    # Every imported bundle was checked against the current (2008/09) rules: the CPA-era KLOEs 4.1 and 5.2 were
+    # refused as 'not in the catalogue', and a period no rules cover, or an indicator set for another period than
+    # the KLOEs, was written without a word, to be refused by caa assess.
+    kloes = "body,period,kloe,score\nexampleshire-cc,2007/08,1.1,3\nexampleshire-cc,2007/08,4.1,3\n"
+    (area,) = import_tables(write(tmp_path, areas=AREAS, kloes=kloes + "exampleshire-cc,2007/08,5.2,2\n"))
+    assert engine.assess(area.data).period == "2007/08"
+    assert issues_of(write(tmp_path, areas=AREAS, kloes=kloes.replace("2007/08", "2005/06"))) == [
+        f"{tmp_path}/kloes.csv:2:period: no-rules-for-period: no rule set is in force for 2005/06: the rules cover "
+        "2007/08 onwards\n    hint: check the period; rules for another period are rule files dated with "
+        "'periods:' (docs/rules.md)"
+    ]
+    indicators = "body,indicator,period,value\nexampleshire-cc,NI 192,2008/09,47\n"
+    assert [
+        issue.split("\n")[0] for issue in issues_of(write(tmp_path, areas=AREAS, kloes=kloes, indicators=indicators))
+    ] == [
+        f"{tmp_path}/indicators.csv:2:period: period-mismatch: the indicator set is for 2008/09, but the assessment "
+        "of 'exampleshire-cc' is for 2007/08"
+    ]
+
+
 def test_a_kloe_scored_5_in_a_workbook_is_named_by_sheet_and_cell(tmp_path: Path) -> None:
     book = tmp_path / "evidence.xlsx"
     kloes = "body,period,kloe,score\nexampleshire-cc,2008/09,1.1,4\nexampleshire-cc,2008/09,1.2,5\n"

@@ -123,3 +123,37 @@ def test_against_on_the_command_line(tmp_path):
     args = ["verify", str(HERE / "moved"), "--against", str(HERE / "base"), "--witness-dir", str(tmp_path)]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2 and "old (" in result.output and "new (" in result.output
+
+
+def _dated(folder: Path, old_year: str, current: str) -> Path:
+    """A dated rules folder: tests/verify/<old_year>'s file in force for 2007/08, <current>'s from 2008/09."""
+    folder.mkdir()
+    for name, source, periods in (("old", old_year, "[2007/08]"), ("new", current, "{from: 2008/09}")):
+        text = (HERE / source / "use_of_resources.yaml").read_text(encoding="utf-8")
+        (folder / f"{name}.yaml").write_text(f"{text.rstrip()}\nperiods: {periods}\n", encoding="utf-8")
+    return folder
+
+
+def test_regression_against_compares_a_dated_folders_rules_period_by_period(tmp_path: Path) -> None:
+    # It compared the two folders' current rules only and said they "judge every searched bundle the same",
+    # though a tuning of the 2007/08 file moved scores: now each run of periods is compared on its own.
+    tuned = _dated(tmp_path / "tuned", "moved", "base")
+    shipped = _dated(tmp_path / "shipped", "base", "base")
+    run = CliRunner().invoke(
+        cli, ["verify", str(tuned), "--against", str(shipped), "--witness-dir", str(tmp_path / "witnesses")]
+    )
+    assert run.exit_code == 2, run.output
+    lines = run.stdout.splitlines()
+    assert lines[0] == f"{tuned} and {shipped} differ in the rules for 2007/08"
+    assert "== 2007/08:" in lines
+    assert lines[lines.index("== 2008/09 onwards:") + 1] == "the same rules on both sides: nothing to search"
+    witness = tmp_path / "witnesses" / "2007-08" / "difference-1.yaml"
+    assert yaml.safe_load(witness.read_text(encoding="utf-8"))["period"] == "2007/08"
+    judged = [Engine(folder, backend="native").assess(witness) for folder in (tuned, shipped)]
+    assert [r.elements["use_of_resources"].bodies["v-cc"].score for r in judged] == [4, 3]
+    # a period only one folder has rules for is a difference too
+    (shipped / "old.yaml").unlink()
+    run = CliRunner().invoke(cli, ["verify", str(tuned), "--against", str(shipped)])
+    assert run.exit_code == 2
+    assert run.stdout.splitlines()[0] == f"{tuned} and {shipped} do not both have rules for 2007/08"
+    assert f"only {tuned} has rules for these periods: {shipped} refuses their bundles" in run.stdout

@@ -80,6 +80,14 @@ CREATE TRIGGER record_append_only_truncate BEFORE TRUNCATE ON record
     FOR EACH STATEMENT EXECUTE FUNCTION record_append_only()
 """
 
+# Whether the ledger's table is in the schema it is created in, read from the catalog as it stands now: once the
+# lock is ours, another first writer's CREATE may have committed, and to_regclass() (a name lookup through this
+# connection's catalog caches, which this transaction had not refreshed) did not always see it: with several first
+# writers at once, some then created it again and failed ('relation "record" already exists').
+_POSTGRES_HAS_RECORD = (
+    "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.relname = 'record' AND n.nspname = current_schema())"
+)
 # Appends to one schema's ledger queue on this advisory lock (any 64-bit number: this one is the ledger's own).
 _POSTGRES_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('caa-engine ledger ' || current_schema(), 0))"
 
@@ -226,7 +234,7 @@ class PostgresStorage:
                 if not create:
                     raise StorageError(f"'{self.name}' is not a caa ledger: it has no 'record' table")
                 with self.write_lock():  # two first writers at once: one creates, the other finds it made
-                    if self.one("SELECT to_regclass('record')")[0] is None:  # type: ignore[index]
+                    if not self.one(_POSTGRES_HAS_RECORD)[0]:  # type: ignore[index]
                         for statement in _POSTGRES_SCHEMA.split(";\n"):
                             self._db.execute(statement)  # type: ignore[arg-type]
                         self.execute("INSERT INTO ledger_meta VALUES ('schema', ?)", (SCHEMA_VERSION,))

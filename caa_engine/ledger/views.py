@@ -97,13 +97,25 @@ class Comparison:
     changes: list[Change]
 
     @property
+    def rules_changed(self) -> bool:
+        """Whether the rule files differ: what each says (each rule set's file sha256 in the result), not
+        ``rules_sha256``, which also covers where the files were (the same rules recorded from another checkout
+        have another)."""
+        return _rule_files(self.before) != _rule_files(self.after)
+
+    @property
     def cause(self) -> str:
         """Which inputs differ: 'the rules and the evidence', 'the rules', 'the evidence' or 'neither'."""
-        rules = self.before.rules_sha256 != self.after.rules_sha256
+        rules = self.rules_changed
         evidence = self.before.evidence_sha256 != self.after.evidence_sha256
         if rules and evidence:
             return "the rules and the evidence"
         return "the rules" if rules else ("the evidence" if evidence else "neither the rules nor the evidence")
+
+
+def _rule_files(record: Record) -> list[tuple[str, str]]:
+    rulesets = json.loads(record.result_json).get("rulesets", {})
+    return sorted((name, str(info.get("sha256"))) for name, info in rulesets.items())
 
 
 def compare_records(before: Record, after: Record) -> Comparison:
@@ -131,12 +143,12 @@ def comparison_text(comparison: Comparison) -> str:
         return f"record {record.id} ({record.period or 'no period'}, {record.recorded_at})"
 
     lines = [f"{after.area}: {name(before)} -> {name(after)}"]
-    for what, old, new in (
-        ("rules", before.rules_sha256, after.rules_sha256),
-        ("evidence", before.evidence_sha256, after.evidence_sha256),
+    for what, old, new, changed in (
+        ("rules", before.rules_sha256, after.rules_sha256, comparison.rules_changed),
+        ("evidence", before.evidence_sha256, after.evidence_sha256, None),
     ):
-        moved = "changed" if old != new else "unchanged"
-        lines.append(f"  {what}: {moved} ({old[:12]} -> {new[:12]})" if old != new else f"  {what}: {moved}")
+        moved = old != new if changed is None else changed
+        lines.append(f"  {what}: changed ({old[:12]} -> {new[:12]})" if moved else f"  {what}: unchanged")
     changes = comparison.changes
     lines.append(f"  {counted(len(changes), 'change')}; what changed: {comparison.cause}")
     for change in changes:

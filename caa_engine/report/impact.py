@@ -38,6 +38,7 @@ class Change:
     """
 
     area: str
+    period: str | None  # the period the bundle was judged for (the result's 'period')
     element: str  # the element, the finding's name, or the flag or note kind
     subject: str  # a body label, "(area)", or the finding's, flag's or note's subject
     what: str  # "score", "finding", "flag", "note"
@@ -78,7 +79,7 @@ def _findings(result: Result) -> dict[tuple[str, str], Any]:
 
 def compare_results(before: Result, after: Result) -> list[Change]:
     """What changed between two results for the same bundle."""
-    area = after.area["name"]
+    area, period = after.area["name"], after.period
     changes: list[Change] = []
     for what, old, new in (
         ("score", _judgements(before), _judgements(after)),
@@ -86,20 +87,30 @@ def compare_results(before: Result, after: Result) -> list[Change]:
     ):
         for key in sorted(set(old) | set(new)):
             if old.get(key) != new.get(key):
-                changes.append(Change(area, key[0], key[1], what, old.get(key), new.get(key)))
+                changes.append(Change(area, period, key[0], key[1], what, old.get(key), new.get(key)))
     flags = [{(f.subject, f.kind): {"colour": f.colour, "reason": f.reason} for f in r.flags} for r in (before, after)]
     notes = [{(n.subject, n.kind): {"text": n.text} for n in r.notes} for r in (before, after)]
     for what, (old_items, new_items) in (("flag", flags), ("note", notes)):
         for subject, kind in sorted(set(old_items) | set(new_items)):
             old_item, new_item = old_items.get((subject, kind)), new_items.get((subject, kind))
             if old_item != new_item:
-                changes.append(Change(area, kind, subject, what, old_item, new_item))
+                changes.append(Change(area, period, kind, subject, what, old_item, new_item))
     return changes
+
+
+def _changes_by_bundle(before: Sequence[Result], after: Sequence[Result]) -> list[list[Change]]:
+    return [compare_results(old, new) for old, new in zip(before, after, strict=True)]
 
 
 def impact_changes(before: Sequence[Result], after: Sequence[Result]) -> list[Change]:
     """Every change over the areas, in input order."""
-    return [change for old, new in zip(before, after, strict=True) for change in compare_results(old, new)]
+    return [change for changes in _changes_by_bundle(before, after) for change in changes]
+
+
+def _changed(by_bundle: list[list[Change]]) -> int:
+    """How many bundles changed: an area judged for two periods is two bundles, each counted (counting area
+    names said '1 changed' when both its periods moved)."""
+    return sum(1 for changes in by_bundle if changes)
 
 
 def gates(changes: Sequence[Change]) -> bool:
@@ -108,10 +119,11 @@ def gates(changes: Sequence[Change]) -> bool:
 
 
 def render_impact_json(before: Sequence[Result], after: Sequence[Result]) -> str:
-    changes = impact_changes(before, after)
+    by_bundle = _changes_by_bundle(before, after)
+    changes = [change for found in by_bundle for change in found]
     report = {
         "areas": len(after),
-        "changed_areas": len({change.area for change in changes}),
+        "changed_areas": _changed(by_bundle),
         "gated": gates(changes),
         "changes": [asdict(change) for change in changes],
     }
@@ -182,12 +194,18 @@ def _table(rows: list[tuple[str, ...]], widths: list[int]) -> list[str]:
     return lines
 
 
-def _blocks(changes: Sequence[Change], width: int) -> list[str]:
+def _area(change: Change, dated: bool) -> str:
+    """The area's name, and the period judged when the bundles are for several periods (an area's 2007/08 and
+    2008/09 bundles would otherwise be two rows alike)."""
+    return f"{change.area} {change.period}" if dated and change.period else change.area
+
+
+def _blocks(changes: Sequence[Change], width: int, dated: bool) -> list[str]:
     """For a terminal too narrow for the table: each change as a few lines, its words kept whole."""
     lines: list[str] = []
     for change in changes:
         lines.append("")
-        lines += _wrap(f"{change.area} · {change.element} · {change.subject} · {change.what}", width)
+        lines += _wrap(f"{_area(change, dated)} · {change.element} · {change.subject} · {change.what}", width)
         for name, side in (("before", change.before), ("after", change.after)):
             text = _wrap(shown(change.what, side), max(width - 10, 10))
             lines += [f"  {name + ':' if not i else '':<8}{line}" for i, line in enumerate(text)]
@@ -197,15 +215,17 @@ def _blocks(changes: Sequence[Change], width: int) -> list[str]:
 def render_impact_text(before: Sequence[Result], after: Sequence[Result], *, width: int = 100) -> str:
     """The changes as a table of ``width`` columns (a terminal's width), each cell wrapped at spaces; on a
     terminal too narrow for that, each change as a block of lines."""
-    changes = impact_changes(before, after)
-    changed_areas = len({change.area for change in changes})
-    head = f"{counted(len(after), 'area')} assessed; {changed_areas} changed, {counted(len(changes), 'change')}"
+    by_bundle = _changes_by_bundle(before, after)
+    changes = [change for found in by_bundle for change in found]
+    dated = len({result.period for result in after}) > 1
+    head = f"{counted(len(after), 'area')} assessed; {_changed(by_bundle)} changed, {counted(len(changes), 'change')}"
     lines = textwrap.wrap(head, max(width, 20)) or [head]
     if changes:
         rows: list[tuple[str, ...]] = [HEADERS]
         rows += [
-            (c.area, c.element, c.subject, c.what, shown(c.what, c.before), shown(c.what, c.after)) for c in changes
+            (_area(c, dated), c.element, c.subject, c.what, shown(c.what, c.before), shown(c.what, c.after))
+            for c in changes
         ]
         widths = _widths(rows, width)
-        lines += _table(rows, widths) if widths is not None else _blocks(changes, width)
+        lines += _table(rows, widths) if widths is not None else _blocks(changes, width, dated)
     return "".join(line + "\n" for line in lines)

@@ -19,6 +19,7 @@ from typing import Any
 
 from .._messages import did_you_mean, safe_repr
 from .._plural import counted
+from .._yaml import text_position
 from ..errors import Issue, Location, RuleError, fold_repeats
 from ..evidence.facts import INPUT_FACT_TYPES
 from ..facts import FactType, FieldSpec, normalise_number, value_type_of
@@ -895,7 +896,7 @@ def _numbers_in_descriptions(measures: list[CheckedMeasure], rules: list[Checked
                         Issue(
                             "number-in-description",
                             f"the description states {match.group(0).strip()}, which parameter '{name}' holds",
-                            rs.document.locate(path, at_value=True),
+                            rs.document.text_location(path, *text_position(text, match.start(1))),
                             f"write {{params.{name}}} instead, so the words follow the parameter when it is tuned",
                         )
                     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -427,7 +428,7 @@ def _parse(text: str) -> Expr:
                 "the quoted text is not closed", exc.line, exc.column, f"end it with {char} on the same line"
             ) from None
         raise ExprSyntaxError(
-            f"unexpected character '{char}'",
+            f"unexpected character {_named(char)}",
             exc.line,
             exc.column,
             _CHARACTER_HINTS.get(char, "conditions use names, numbers, quoted text, and/or/not and comparisons"),
@@ -466,7 +467,27 @@ _CHARACTER_HINTS = {
     "&": "write 'and' to join conditions",
     "|": "write 'or' to join conditions",
     "!": "write 'not' to negate a condition, or '!=' for 'not equal'",
+    # What a word processor or a copy from a PDF puts in place of what a condition needs.
+    **dict.fromkeys("\u201c\u201d\u201e\u00ab\u00bb", 'write straight double quotes: "met"'),
+    **dict.fromkeys("\u2018\u2019\u201a", "write straight quotes: 'met' or \"met\""),
+    "\u2264": "write '<=' for 'at most'",
+    "\u2265": "write '>=' for 'at least'",
+    "\u2260": "write '!=' for 'not equal'",
+    **dict.fromkeys("\u2212\u2013\u2014", "write '-' for minus"),
+    "\u00d7": "write '*' to multiply",
+    "\u00f7": "write '/' to divide",
+    **dict.fromkeys("\u00a0\u2007\u202f\u2009\u200b\ufeff", "replace it with an ordinary space"),
 }
+
+
+def _named(char: str) -> str:
+    """A character as a message shows it: itself, and, beyond ASCII, its code point and name, so a no-break
+    space (which looks like a space) or a curly quote is told apart from the character it resembles."""
+    if char.isascii():
+        return f"'{char}'"
+    shown = char if char.isprintable() and not char.isspace() else ""
+    name = unicodedata.name(char, "").lower()
+    return f"{f'{shown!r} ' if shown else ''}(U+{ord(char):04X}{' ' + name if name else ''})"
 
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from .._messages import _clip, did_you_mean
+from .._messages import _clip, closest, did_you_mean
 from ..evidence.facts import INPUT_FACT_TYPES
 from ..facts import FactType, FieldSpec, ValueType, value_type_of
 from .infer import JUDGEMENT, RESERVED, ExpressionChecker, comparable
@@ -53,6 +53,9 @@ class SchemaBuilder(ExpressionChecker):
             for name, table in rs.model.tables.items():
                 path = ("tables", name)
                 base = INPUT_FACT_TYPES.get(name)
+                # A table with a misspelt name or key is one mistake: its columns are still given to the fact
+                # meant, so that the conditions reading them are not each reported too (knock-on errors).
+                broken = False
                 if base is None:
                     self.issue(
                         rs,
@@ -61,7 +64,10 @@ class SchemaBuilder(ExpressionChecker):
                         f"table '{name}' joins onto no evidence fact{did_you_mean(name, INPUT_FACT_TYPES)}",
                         f"a table is named after the evidence fact it extends: {', '.join(INPUT_FACT_TYPES)}",
                     )
-                    continue
+                    meant = closest(name, INPUT_FACT_TYPES)
+                    if meant is None or any(meant in other.model.tables for other in self.rulesets):
+                        continue
+                    name, base, broken = meant, INPUT_FACT_TYPES[meant], True
                 if name in tables:
                     other = tables[name][0]
                     self.issue(
@@ -81,7 +87,7 @@ class SchemaBuilder(ExpressionChecker):
                         f"fields of {name}: {', '.join(sorted(base.fields))}",
                         at_value=True,
                     )
-                    continue
+                    broken = True
                 columns: dict[str, set[str]] = {}
                 finite = True
                 for key, row in table.rows.items():
@@ -151,13 +157,32 @@ class SchemaBuilder(ExpressionChecker):
                         continue
                     if own is not None:
                         kind = own.type
+                        # A table fills it in as the evidence would: with one of its values, if it has a list.
+                        for key, row in table.rows.items():
+                            written = row.get(column)
+                            if own.values and isinstance(written, str) and written not in own.values:
+                                self.issue(
+                                    rs,
+                                    path + ("rows", key, column),
+                                    "unknown-value",
+                                    f"'{written}' is not a value '{name}.{column}' can hold"
+                                    f"{did_you_mean(written, own.values)}",
+                                    f"values of {name}.{column}: {', '.join(own.values)}",
+                                    at_value=True,
+                                )
                     nullable = any(column not in row for row in table.rows.values())
                     if own is not None and column not in table.unlisted_need:
                         nullable = True  # an unlisted key may still leave it out
-                    fields[column] = FieldSpec(kind, nullable=nullable, description=own.description if own else "")
+                    fields[column] = FieldSpec(
+                        kind,
+                        nullable=nullable,
+                        description=own.description if own else "",
+                        values=own.values if own else (),  # so a condition comparing it with a misspelt value is caught
+                    )
                 if ok:
                     self.types[name] = FactType(name, fields, base.description, base.origin)
-                    tables[name] = (rs, name)
+                    if not broken:
+                        tables[name] = (rs, name)
         return tables
 
     def _misnamed_element(self, combiner: LoadedRuleSet, element: str, judged: dict[str, LoadedRuleSet]) -> None:

@@ -76,6 +76,12 @@ class Area:
         span = dated.span_for(year).plan if dated is not None and year is not None else None
         return span or self.engine.plan
 
+    def rules_in_force(self) -> str:
+        """The rules the scenario is judged by, in words: 'the rules under test', or, when they are dated, 'the
+        rules in force for 2007/08' (a folder's other periods may judge what these do not)."""
+        dated = self.engine.plan.dated is not None
+        return f"the rules in force for {self.period}" if dated else "the rules under test"
+
     def parameter(self, ruleset: str, name: str) -> Any:
         return self.plan.parameter(ruleset, name)
 
@@ -302,12 +308,14 @@ class Area:
         """(score, label, where) of an element for a body (per-body elements) or the area."""
         result = self.result()
         if element == "overall":
+            if not any(info.combines for info in self.plan.rulesets):
+                raise AssertionError(f"{self.rules_in_force()} give no overall score: no rule set combines elements")
             overall = result.overall or {}
             return overall.get("score"), overall.get("label"), "the area"
         judged = result.elements.get(element)
         if judged is None:
             raise AssertionError(
-                f"the rules folder judges no element '{element}' (it has: {', '.join(result.elements)})"
+                f"{self.rules_in_force()} judge no element '{element}' (they judge: {', '.join(result.elements)})"
             )
         if judged.scope == "body":
             body_id = body_id or self.body()

@@ -296,8 +296,8 @@ def then_overall_score(area: Area, score: str, label: str, uncapped: str | None,
     """Then the overall score is <n>, <label>[, held down from <m> by the safeguarding cap | , not held down by the
     safeguarding cap]: the overall score and its label; held down: the elements gave <m> and the trail shows the
     safeguarding cap (read from the rules) held it down to <n>; not held down: no cap changed it."""
+    got = area.judgement("overall")[:2]
     overall = _overall(area)
-    got = (overall.get("score"), overall.get("label"))
     check(
         got == (int(score), label), area, f"expected the overall score to be {score}, {label}; it is {got[0]}, {got[1]}"
     )

@@ -22,8 +22,17 @@ from caa_engine.periods import period_year
 def given_assessment_period(area: Any, period: str) -> None:
     """Given the assessment period is <YYYY/YY>: the evidence is for that period (April to March), and the rules
     in force for it judge it; without this step, 2008/09."""
-    if period_year(period) is None:
+    year = period_year(period)
+    if year is None:
         raise ValueError(
             f"write the period as YYYY/YY, the second year the one after the first (2007/08), not '{period}'"
+        )
+    # Said here, at the step that names the period: otherwise the next step read theme names and thresholds
+    # from the current rules and failed on a theme they lack, blaming the scenario's KLOE table.
+    dated = area.engine.plan.dated
+    if dated is not None and dated.span_for(year).plan is None:
+        raise ValueError(
+            f"the rules under test have no rule set in force for {period}: they cover {dated.covered} (a rule "
+            "file says the periods it is in force for with 'periods:')"
         )
     area.period = period

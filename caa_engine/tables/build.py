@@ -19,6 +19,7 @@ from typing import Any
 from .._messages import closest, did_you_mean
 from .._yaml import Document, Mark
 from ..compile import Plan
+from ..dated import bundle_period
 from ..errors import EvidenceError, Issue, Location
 from ..evidence.loader import LoadedBundle, bundle_facts, validate_document
 from .read import KINDS, Cell, CellLocation, Table, read_tables
@@ -163,6 +164,8 @@ def _check_bundle(document: Document, plan: Plan) -> list[Issue]:
         bundle = validate_document(document)
         canonical = json.dumps(document.data, sort_keys=True, default=str).encode()
         loaded = LoadedBundle(bundle, document, hashlib.sha256(canonical).hexdigest())
+        if plan.dated is not None:  # checked as the rules in force for its period would check it, as assess does
+            plan = bundle_period(loaded, plan.dated)[1]
         reads_own = any(rule.per == "self_assessment" for rule in plan.rules) or any(
             measure.per == "self_assessment" for measure in plan.measures
         )

@@ -3,11 +3,13 @@ engine confirms; and the evidence on which two rule folders judge differently (d
 
 from .core import (
     CompareReport,
+    DatedCompareReport,
     DatedVerifyReport,
     Difference,
     Finding,
     VerifyReport,
     compare_plans,
+    compare_rules,
     verify_plan,
     verify_rules,
 )
@@ -16,9 +18,11 @@ __all__ = [
     "verify_plan",
     "verify_rules",
     "compare_plans",
+    "compare_rules",
     "VerifyReport",
     "DatedVerifyReport",
     "CompareReport",
+    "DatedCompareReport",
     "Finding",
     "Difference",
 ]

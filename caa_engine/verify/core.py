@@ -37,6 +37,7 @@ from ..errors import EvidenceError
 from ..evaluate import Scope, evaluate
 from ..evidence.loader import bundle_facts, bundle_from_dict, load_bundle
 from ..facts import Fact
+from ..periods import period_text, period_year, span_text
 from ..result import Result
 from ..rules.expr import BoolOp, Call, Compare, Const, Expr, ListLit, Not, Ref, walk
 from ..session import Outcome, Program, run_session
@@ -53,6 +54,8 @@ __all__ = [
     "verify_rules",
     "DatedVerifyReport",
     "compare_plans",
+    "compare_rules",
+    "DatedCompareReport",
     "targets_of",
     "settled",
     "events_on",
@@ -1053,6 +1056,94 @@ def _decisive(text: str) -> str:
     return text.split(" (by ")[0] + ("; capped" if "capped from" in text else "")
 
 
+@dataclass
+class DatedCompareReport:
+    """``caa verify --against`` where either folder is dated: the two folders' rules for each run of periods
+    compared on their own (the bundles searched name its first period), reported together."""
+
+    new_dir: str
+    old_dir: str
+    witness_dir: Path
+    # (the periods in words, that run's report, or why it was not searched: the same rules, or rules on one side)
+    periods: list[tuple[str, CompareReport | str]]
+    one_sided: list[str] = field(default_factory=list)  # the periods only one folder has rules for
+
+    @property
+    def status(self) -> int:
+        reports = [report for _, report in self.periods if isinstance(report, CompareReport)]
+        return 2 if self.one_sided or any(report.status for report in reports) else 0
+
+    def render(self) -> str:
+        differ = [text for text, report in self.periods if isinstance(report, CompareReport) and report.status]
+        if differ or self.one_sided:
+            parts = [f"differ in the rules for {', '.join(differ)}"] if differ else []
+            parts += [f"do not both have rules for {', '.join(self.one_sided)}"] if self.one_sided else []
+            head = f"{self.new_dir} and {self.old_dir} {' and '.join(parts)}"
+        else:
+            head = (
+                f"{self.new_dir} and {self.old_dir} judge every searched bundle the same (scores, labels, flags, "
+                "caps), the rules of every period compared on their own"
+            )
+        out = [head]
+        for text, report in self.periods:
+            out += ["", f"== {text}:"]
+            out += report.render().splitlines() if isinstance(report, CompareReport) else [report]
+        return "\n".join(out) + "\n"
+
+
+def _contents(plan: Plan) -> list[tuple[str, str]]:
+    """What a plan's rule files say, wherever they are: two copies of one folder are the same rules."""
+    return sorted((info.ruleset, info.sha256) for info in plan.rulesets)
+
+
+def compare_rules(
+    new: Plan,
+    old: Plan,
+    new_dir: str,
+    old_dir: str,
+    witness_dir: Path | None = None,
+    limit: int = 3,
+    depth: int = 2,
+) -> CompareReport | DatedCompareReport:
+    """:func:`compare_plans` for two rules folders' plans; where either is dated, the rules in force for each run
+    of periods on both sides, compared on their own (each run's witnesses in a folder named after its first
+    period, each bundle naming that period)."""
+    if new.dated is None and old.dated is None:
+        return compare_plans(new, old, new_dir, old_dir, witness_dir, limit, depth)
+    directory = witness_dir if witness_dir is not None else Path(tempfile.mkdtemp(prefix="caa-verify-against-"))
+    starts = sorted(
+        {
+            year
+            for plan in (new, old)
+            if plan.dated is not None
+            for _, first, _ in plan.dated.plans()
+            if (year := period_year(first)) is not None
+        }
+    )
+
+    def in_force(plan: Plan, year: int) -> Plan | None:
+        return plan if plan.dated is None else plan.dated.span_for(year).plan
+
+    periods: list[tuple[str, CompareReport | str]] = []
+    one_sided: list[str] = []
+    for index, year in enumerate(starts):
+        text = span_text(year, starts[index + 1] - 1 if index + 1 < len(starts) else None)
+        new_plan, old_plan = in_force(new, year), in_force(old, year)
+        if new_plan is None and old_plan is None:
+            continue
+        if new_plan is None or old_plan is None:
+            one_sided.append(text)
+            has, lacks = (old_dir, new_dir) if new_plan is None else (new_dir, old_dir)
+            periods.append((text, f"only {has} has rules for these periods: {lacks} refuses their bundles"))
+        elif _contents(new_plan) == _contents(old_plan):
+            periods.append((text, "the same rules on both sides: nothing to search"))
+        else:
+            folder = directory / period_text(year).replace("/", "-")
+            report = compare_plans(new_plan, old_plan, new_dir, old_dir, folder, limit, depth, period=period_text(year))
+            periods.append((text, report))
+    return DatedCompareReport(new_dir, old_dir, directory, periods, one_sided)
+
+
 def compare_plans(
     new: Plan,
     old: Plan,
@@ -1061,14 +1152,16 @@ def compare_plans(
     witness_dir: Path | None = None,
     limit: int = 3,
     depth: int = 2,
+    period: str | None = None,
 ) -> CompareReport:
-    """Search the candidates built from both plans' constants for a bundle the two judge differently."""
+    """Search the candidates built from both plans' constants for a bundle the two judge differently.
+    ``period``: the period every searched bundle (and so every witness) names, for one period's rules."""
     directory = witness_dir if witness_dir is not None else Path(tempfile.mkdtemp(prefix="caa-verify-against-"))
     started = time.perf_counter()
     new_judge, old_judge = Judge(new), Judge(old)
     both = targets_of(new) + targets_of(old)
     search = Search(new, new_judge, targets_of(new), _needed(both, new) | _needed(both, old))
-    space = Space([new, old], depth)
+    space = Space([new, old], depth, period)
     new_engine, old_engine = Engine(new, backend="native"), Engine(old, backend="native")
     differences: list[Difference] = []
     kinds: set[tuple[str, str, str]] = set()
