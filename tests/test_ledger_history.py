@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from caa_engine import Engine, EvidenceError
+from caa_engine.backends.durable import durable_available
 from caa_engine.cli import cli
 from caa_engine.evidence.loader import bundle_facts, bundle_from_dict
 from caa_engine.ledger import Ledger
@@ -104,7 +105,7 @@ def test_the_same_ledger_rules_and_evidence_give_the_same_bytes_on_both_backends
             "--jobs",
             jobs,
         )  # fmt: skip
-        for backend in ("durable", "native")
+        for backend in (("durable", "native") if durable_available() else ("native",))
         for jobs in ("1", "2")
     }
     assert {code for code, _, _ in outputs.values()} == {0}
@@ -129,6 +130,8 @@ def test_a_clash_with_the_ledger_in_history_or_previous_is_refused_where_the_bun
         "--ledger",
         str(ledger_2008),
         "--no-context",
+        "--backend",
+        "native",
     )
     hint = (
         "    hint: correct the bundle, or, if the published value was wrong, record a correction of that record "
@@ -288,7 +291,8 @@ def test_the_ledger_docs_session_gives_the_trail_line_and_the_clash_it_shows(tmp
     code, out, _ = _caa("assess", str(bundle), "--history-from-ledger", "--ledger", ledger)
     assert lines[8] in out.splitlines()
     bundle.write_text(bundle_text.group(1).replace("previous: 520", "previous: 521"), encoding="utf-8")
-    code, _, err = _caa("assess", str(bundle), "--history-from-ledger", "--ledger", ledger)
+    # The native backend, so that on Python 3.13+ no note on durable-rules comes before the error.
+    code, _, err = _caa("assess", str(bundle), "--history-from-ledger", "--ledger", ledger, "--backend", "native")
     expected = re.sub(r"hash [0-9a-f]{12}", shown, clash.group(1)).replace("cheltenham-2009-10.yaml", str(bundle))
     assert code == 2 and err.startswith("1 evidence error occurred:\n" + expected)
 

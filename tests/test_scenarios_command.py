@@ -89,7 +89,8 @@ def test_caa_test_on_the_shipped_rules_passes_and_a_coverage_threshold_fails_a_f
     assert run.returncode == 1, run.stdout + run.stderr
     assert re.search(r"FAILED .*test_the_scenarios_cover_every_rule\[native\]", run.stdout), run.stdout
     assert "BELOW the required 50%" in run.stdout
-    assert re.search(r"\b28 passed\b", run.stdout), run.stdout
+    # 14 scenarios on each backend; on Python 3.13+ the durable half and its coverage check are skipped.
+    assert re.search(r"\b28 passed\b|\b14 passed, 15 skipped\b", run.stdout), run.stdout
 
 
 def test_a_step_the_library_does_not_have_fails_its_scenario_naming_the_step_and_the_feature_file(
