@@ -26,7 +26,7 @@ from .evidence.loader import LoadedBundle, bundle_facts, bundle_from_dict, load_
 from .evidence.model import EvidenceBundle
 from .ledger.earlier import LedgerHistory
 from .ledger.store import Ledger
-from .result import Result, build_result
+from .result import Result, Unjudged, build_result, in_policy_order
 from .session import Program, run_session
 from .wording import WordProgram, words_of
 
@@ -89,6 +89,10 @@ class Engine:
         self._prepared = self.backend.prepare(self.plan)
         self._program = Program(self.plan)
         self._words = WordProgram(self.plan)
+        # What a result's reports say was not judged, worked out once per rules folder (caa_engine/result.py).
+        self._raises_flags = any(rule.flag is not None for rule in self.plan.rules)
+        self._combining = next((info.element for info in self.plan.rulesets if info.combines), None)
+        self._not_in_force = _not_in_force(self.plan)
 
     @property
     def backend_name(self) -> str:
@@ -116,7 +120,9 @@ class Engine:
             return self._judge(loaded, named_period(loaded), history_from)
         period, plan = bundle_period(loaded, self.plan.dated)
         engine = self if plan.digest == self.plan.digest else self._engine_for_period(plan)
-        return engine._judge(loaded, period, history_from)
+        result = engine._judge(loaded, period, history_from)
+        result._not_in_force = self._not_in_force.get(plan.digest, ())
+        return result
 
     def _judge(
         self, loaded: LoadedBundle, period: str | None, history_from: LedgerHistory | Ledger | str | Path | None
@@ -141,6 +147,8 @@ class Engine:
             period=period,
         )
         result._words = partial(words_of, self.plan, self._words, outcome)  # made when first read
+        result._raises_flags = self._raises_flags
+        result._combining = self._combining
         return result
 
     def period_of(self, bundle: str | Path | dict[str, Any] | EvidenceBundle | LoadedBundle) -> str | None:
@@ -158,6 +166,24 @@ class Engine:
             if engine is None:
                 engine = self._periods[plan.digest] = Engine(plan, self.backend.name)
             return engine
+
+
+def _not_in_force(plan: Plan) -> dict[str, tuple[Unjudged, ...]]:
+    """For each period's plan of dated rules (by digest), the elements other periods' rules judge and it does not."""
+    if plan.dated is None:
+        return {}
+    plans = [period_plan for _, _, period_plan in plan.dated.plans()]
+    judged = {
+        info.element: Unjudged(info.element, info.title, info.scope, bool(info.combines))
+        for period_plan in plans
+        for info in in_policy_order(period_plan)
+        if info.element is not None and info.scale
+    }
+    out = {}
+    for period_plan in plans:
+        own = {info.element for info in period_plan.rulesets if info.element is not None and info.scale}
+        out[period_plan.digest] = tuple(unjudged for element, unjudged in judged.items() if element not in own)
+    return out
 
 
 def _earlier_values(

@@ -9,6 +9,7 @@ ran is kept on the object, not in the JSON, for exactly that reason).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -28,8 +29,20 @@ __all__ = [
     "NoteResult",
     "Finding",
     "Result",
+    "Unjudged",
     "build_result",
 ]
+
+
+@dataclass(frozen=True)
+class Unjudged:
+    """An element the rules judge in some period but not in the period judged (2007/08 judges use of resources
+    alone): what the reports name as not judged because no rules for it were in force."""
+
+    element: str
+    title: str
+    scope: str  # "area" or "body"
+    combines: bool  # the element that combines the others (the overall score)
 
 
 class _Model(BaseModel):
@@ -153,6 +166,32 @@ class Result(_Model):
     # words cost a quarter of an assessment.  Never part of the JSON, so a result read back from JSON has none and
     # its reasons fall back to the rule files' plain descriptions.
     _words: Any = PrivateAttr(default=None)
+    # What the period's rules did not judge, for the reports; never part of the JSON (which lists what was judged,
+    # under 'elements' and 'rulesets'), so a result read back from JSON has neither and its reports show the flag
+    # counts as before.  Set by the engine: whether any rule in force can raise a flag, which element combines the
+    # others, and the elements other periods' rules judge.
+    _raises_flags: bool | None = PrivateAttr(default=None)
+    _not_in_force: tuple[Unjudged, ...] = PrivateAttr(default=())
+    _combining: str | None = PrivateAttr(default=None)
+
+    @property
+    def flags_judged(self) -> bool:
+        """Whether any rule in force for the period can raise a flag: if none can (2007/08's rules judge use of
+        resources alone), the result has no flags because none were judged, not because none were raised.  True
+        for a result read back from JSON, which does not say."""
+        return self._raises_flags is not False
+
+    @property
+    def combining_element(self) -> str | None:
+        """The element that combines the others into the overall score ('overall'), also when it gives none;
+        for a result read back from JSON, only when it gives one."""
+        return self._combining or (self.overall or {}).get("element")
+
+    @property
+    def not_in_force(self) -> tuple[Unjudged, ...]:
+        """The elements the rules judge for other periods but not for this result's (dated rules only), in the
+        order of the period whose rules judge them."""
+        return self._not_in_force
 
     @property
     def words(self) -> Any:
@@ -382,7 +421,7 @@ def _findings(outcome: Outcome, plan: Plan) -> dict[str, dict[str, dict[str, Fin
     return {name: dict(sorted(out[name].items())) for name in order}
 
 
-def _in_policy_order(plan: Plan) -> list[Any]:
+def in_policy_order(plan: Plan) -> list[Any]:
     """Rule sets as a reader expects the elements: those an overall view combines, in its order, then any
     other, then the overall view itself."""
     infos = list(plan.rulesets)
@@ -407,7 +446,7 @@ def build_result(
     elements: dict[str, ElementResult] = {}
     notes_by_subject = _notes_by_subject(outcome, plan)
     overall: dict[str, Any] | None = None
-    for info in _in_policy_order(plan):
+    for info in in_policy_order(plan):
         if info.element is None or not info.scale:
             continue  # reference data (a catalogue), or a rule set that judges nothing
         settled = outcome.judgements.get(info.element, {})

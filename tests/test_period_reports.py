@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,9 @@ from caa_engine import Engine, assess
 from caa_engine.audit.explain import explain
 from caa_engine.cli import cli
 from caa_engine.report import render
+from caa_engine.report._page import national_columns
 from caa_engine.report.html import index_row, render_index
+from caa_engine.report.summary import render_summary, summary_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 # Five themes at 3, 3, 2, 2, 2 and KLOE 4.3 scored 1: CPA's "three or more at 3" is not met, so 2, adequate.
@@ -144,7 +147,15 @@ def test_a_national_view_of_two_periods_lines_its_columns_up_by_element(tmp_path
         "| Area | Period | Overall | National Indicator Set | Direction of travel | Use of resources | "
         "Risk assessment | Red flags | Honourable failures | Green flags |"
     )
-    assert view[2] == "| Oldshire | 2007/08 | not judged | not judged | not judged | 2 | not judged | 0 | 0 | 0 |"
+    # Regression: 2007/08's rules judge use of resources alone, yet its flags were counted 0 ("judged, none") and
+    # its other elements 'not judged' as if the bundle lacked evidence: each says no rules were in force for it.
+    unjudged = "not judged: no rules in force for 2007/08"
+    assert (
+        view[2]
+        == f"| Oldshire | 2007/08 | {unjudged} | {unjudged} | {unjudged} | 2 | {unjudged} | "
+        + " | ".join([unjudged] * 3)
+        + " |"
+    )
     assert view[3] == "| Cheltenham | 2008/09 | 3 performing well | 3 | 2 | 3 | 3 | 0 | 0 | 0 |"
     rows = list(csv.DictReader(io.StringIO((tmp_path / "national.csv").read_text(encoding="utf-8"))))
     assert [(row["area"], row["body"], row["period"]) for row in rows] == [
@@ -167,4 +178,134 @@ def test_the_html_national_index_has_a_period_column_and_a_column_per_element() 
     assert heads.count("<th ") == 10 and '<th scope="col">Period</th>' in heads
     assert '<th scope="col">Use of resources</th>' in heads  # the two periods' titles differ: the element's name
     old_row = page.split('href="old.html"')[1].split("</tr>")[0]
-    assert old_row.count('<span class="none">—</span>') == 3 and "<td>2007/08</td>" in old_row
+    # Regression: the flag cells said 0 and the overall 'not given', as if judged; nothing was for 2007/08.
+    unjudged = '<span class="none">not judged: no rules in force for 2007/08</span>'
+    assert old_row.count(unjudged) == 7 and "<td>2007/08</td>" in old_row
+    assert '<td class="num">0</td>' not in old_row
+    new_row = page.split('href="cheltenham.html"')[1].split("</tr>")[0]
+    assert '<td class="num">0</td><td class="num">0</td><td class="num">0</td>' in new_row
+
+
+# --- what a period's rules did not judge ------------------------------------------------------------------------
+# Regression: 2007/08's rules judge use of resources alone, yet its reports said "Red flags (0)", counted 0 flags in
+# the national views and the summary table ("judged, and none"), gave no reason for the missing overall score, and
+# left out the other elements. Every report now says they were not judged because no rules for them were in force.
+
+UNJUDGED = "not judged: no rules in force for 2007/08"
+
+
+@pytest.mark.usefixtures("_at_root")
+def test_the_html_page_of_a_2007_08_area_says_its_flags_and_other_elements_were_not_judged(backend: str) -> None:
+    html = render([Engine("rules", backend).assess(cpa_bundle())], "html")
+    assert f'<strong class="overall-text">Overall: {UNJUDGED}</strong>' in html
+    flags = html.split('-flags">Flags</h3>')[1].split("<h3 ")[0]
+    assert flags.strip() == '<p class="none">Not judged: no rules in force for 2007/08.</p>'
+    for title in ("National Indicator Set", "Direction of travel", "Risk assessment"):
+        assert f'<h4>{title}</h4>\n    <p class="none">Not judged: no rules in force for 2007/08.</p>' in html
+    assert "(0)</h4>" not in html
+    # Judged and none raised is still said as a count.
+    judged = render([assess("fixtures/cheltenham.yaml", backend=backend)], "html")
+    assert "<h4>Red flags (0)</h4>" in judged and "no rules in force" not in judged
+
+
+@pytest.mark.usefixtures("_at_root")
+def test_the_markdown_section_of_a_2007_08_area_says_what_was_not_judged(engine: Engine) -> None:
+    markdown = render([Engine("rules", "native").assess(cpa_bundle())], "markdown")
+    section = markdown.split("Assessment period: 2007/08.\n\n")[1].split("_Judged for")[0]
+    lines = [line for line in section.splitlines() if line and not line.startswith("- **Oldshire County")]
+    assert lines == [
+        f"**Overall: {UNJUDGED}.**",
+        "### Use of resources (CPA five-theme rule, 2007/08)",
+        "### National Indicator Set",
+        "Not judged: no rules in force for 2007/08.",
+        "### Direction of travel",
+        "Not judged: no rules in force for 2007/08.",
+        "### Risk assessment",
+        "Not judged: no rules in force for 2007/08.",
+        "### Flags",
+        "Not judged: no rules in force for 2007/08.",
+    ]
+
+
+@pytest.mark.usefixtures("_at_root")
+def test_the_text_report_of_a_2007_08_area_lists_what_was_not_judged_and_does_not_say_flags_none() -> None:
+    text = render([Engine("rules", "native").assess(cpa_bundle())], "text")
+    lines = text.splitlines()
+    assert "Flags: not judged: no rules in force for 2007/08" in lines and "Flags: none" not in lines
+    table = text.split("Judgements\n")[1].split("\n\n")[0]
+    for title in ("National Indicator Set", "Direction of travel", "Risk assessment", "Overall area view"):
+        row = next(line for line in table.splitlines() if line.startswith(title))
+        assert "  —   not judged: no rules in   —" in row
+    assert table.count("force for 2007/08") == 4
+
+
+def test_the_summary_table_says_a_2007_08_areas_flags_were_not_judged_in_every_format(tmp_path: Path) -> None:
+    for suffix in (".csv", ".md", ".txt"):
+        (tmp_path / suffix[1:]).mkdir()
+        run = _round(tmp_path / suffix[1:], "--format", "json", "--summary", str(tmp_path / f"national{suffix}"))
+        assert run.exit_code == 0, run.output
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "national.csv").read_text(encoding="utf-8"))))
+    flags = ("red_flags", "green_flags", "honourable_failures")
+    for row in rows[:2]:  # Oldshire and its council
+        assert [row[name] for name in flags] == [UNJUDGED] * 3
+    assert rows[0]["overall_label"] == UNJUDGED and rows[0]["risk_assessment_label"] == UNJUDGED
+    assert rows[1]["direction_of_travel_label"] == UNJUDGED and rows[1]["use_of_resources_score"] == "2"
+    for row in rows[2:]:  # Cheltenham, judged: counts, 0 when none were raised
+        assert [row[name] for name in flags] == ["0", "0", "0"]
+    markdown = (tmp_path / "national.md").read_text(encoding="utf-8").splitlines()
+    assert markdown[2].startswith("| oldshire | Oldshire | 2007/08 |")
+    assert markdown[2].endswith(f"| {UNJUDGED} | {UNJUDGED} | {UNJUDGED} |")
+    assert markdown[4].endswith("| 0 | 0 | 0 |")
+    text = (tmp_path / "national.txt").read_text(encoding="utf-8").splitlines()
+    assert text[1].endswith(f"{UNJUDGED}  {UNJUDGED}  {UNJUDGED}")
+
+
+def test_what_was_not_judged_is_said_by_the_reports_only_and_the_result_json_is_unchanged(engine: Engine) -> None:
+    from caa_engine import Result
+
+    result = engine.assess(cpa_bundle())
+    assert not result.flags_judged
+    assert [u.element for u in result.not_in_force] == [
+        "indicator_set",
+        "direction_of_travel",
+        "risk_assessment",
+        "overall",
+    ]
+    text = result.to_json()
+    assert "not judged" not in text and "not_in_force" not in text
+    assert set(json.loads(text)) == set(json.loads(engine.assess(ROOT / "fixtures" / "cheltenham.yaml").to_json()))
+    # Read back from JSON, a result does not say what was not judged: its reports count flags as before.
+    again = Result.model_validate_json(text)
+    assert again.flags_judged and again.not_in_force == ()
+
+
+def test_a_missing_overall_score_is_not_judged_in_every_report_with_the_overall_rules_reason_where_there_is_room(
+    tmp_path: Path,
+) -> None:
+    # Regression: the same missing overall score was 'not given' on the HTML index, 'not judged' in Markdown and
+    # 'No overall score' on the HTML page; and the page listed the overall view as an element whose bundle "holds
+    # no evidence for it", which also gave the national view an 'Overall area view' column beside 'Overall'.
+    from element_bundles import bundle, kloes_for
+
+    result = assess(bundle(kloes={"testshire-cc": kloes_for(3)}), backend="native")
+    [note] = [n.text for n in result.notes if n.kind == "overall_not_given"]
+    html = render([result], "html")
+    assert f'<strong class="overall-text">Overall: not judged: {note}</strong>'.replace("'", "&#39;") in html
+    assert "<h4>Overall area view</h4>" not in html
+    markdown = render([result], "markdown")
+    assert f"**Overall: not judged: {note}.**" in markdown.replace("\\", "")
+    assert "### Overall area view" not in markdown
+    text = render([result], "text")
+    assert re.search(r"^Overall area view\s+\(area\)\s+—\s+not judged\s+—$", text, re.M)
+    row = index_row(result, "t.html")
+    assert (row.overall, row.overall_label) == (None, "not judged")
+    assert [name for name, _ in national_columns([row])] == [
+        "indicator_set",
+        "direction_of_travel",
+        "use_of_resources",
+        "risk_assessment",
+    ]
+    cell = render_index([row]).split('href="t.html"')[1].split("</td>")[1]
+    assert cell.endswith('<span class="none">not judged</span>')
+    summary = render_summary(summary_rows(result), ".csv")
+    assert list(csv.DictReader(io.StringIO(summary)))[0]["overall_label"] == "not judged"

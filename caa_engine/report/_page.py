@@ -16,7 +16,15 @@ from typing import Any
 from ..audit.events import spoken
 from ..audit.reasons import Reason, finding_reason, flag_reason, judgement_reason, subject_fields, subject_name, words
 from ..result import Result
-from ._view import humanize, period_words
+from ._view import (
+    NOT_JUDGED,
+    flag_counts,
+    humanize,
+    not_in_force_words,
+    overall_absent_words,
+    overall_cell_words,
+    period_words,
+)
 
 __all__ = ["AreaPage", "area_page", "IndexRow", "index_row", "national_columns"]
 
@@ -42,6 +50,8 @@ class ElementBlock:
     title: str
     judged: tuple[Judged, ...]
     themes: tuple[tuple[str, tuple[tuple[str, int | None], ...]], ...]  # per body: (theme, score) for the chart
+    absent: str = ""  # what the page says when nothing was judged, and why: 'not judged: no rules in force for ...'
+    in_force: bool = True  # False: no rule set in force for the period judges the element
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,8 @@ class AreaPage:
     self_awareness: tuple[tuple[str, str, str, str, str, str], ...]  # who, element, own, judged, label, reason
     indicators: tuple[IndicatorRow, ...]
     element_scores: tuple[tuple[str, int | None], ...]  # (title, or name if long; the score the overall view counts)
+    overall_absent: str | None = None  # instead of the overall score: 'not judged: ...', why, or None if given
+    flags_absent: str | None = None  # instead of the flags: 'not judged: no rules in force for 2007/08', or None
 
 
 def _judged(result: Result, element: str, subject: str) -> Judged:
@@ -118,6 +130,7 @@ def _themes(result: Result, element: str) -> tuple[tuple[str, tuple[tuple[str, i
 
 
 _CHART_LABEL = 26
+_NO_EVIDENCE = "not judged: the bundle holds no evidence for it"
 _FLAG_GROUPS = (("Red flags", "red"), ("Honourable failures", "honourable"), ("Green flags", "green"))
 
 
@@ -128,16 +141,23 @@ def area_page(result: Result) -> AreaPage:
     blocks = []
     scores: list[tuple[str, int | None]] = []
     for element, found in result.elements.items():
-        if result.overall is not None and element == result.overall["element"]:
-            continue
+        if element == result.combining_element:
+            continue  # the headline says the overall score, or why there is none
         subjects = list(found.bodies) if found.bodies is not None else ([result.area["id"]] if found.score else [])
         judged = tuple(_judged(result, element, subject) for subject in subjects)
-        blocks.append(ElementBlock(element, found.title, judged, _themes(result, element)))
+        blocks.append(ElementBlock(element, found.title, judged, _themes(result, element), _NO_EVIDENCE))
         counted = [j.score for j in judged if j.lead]
         # The chart's label column fits about 26 characters: a longer title (2007/08's names the CPA rule it
         # applies) is shown as the element's name.
         short = found.title if len(found.title) <= _CHART_LABEL else humanize(element)
         scores.append((short, counted[0] if counted else None))
+    # An element no rule in force for the period judges (2007/08's risk assessment) is said so, apart from one
+    # whose rules found no evidence; it has no score in the chart either way.
+    for unjudged in result.not_in_force:
+        if not unjudged.combines:
+            blocks.append(ElementBlock(unjudged.element, unjudged.title, (), (), not_in_force_words(result), False))
+            short = unjudged.title if len(unjudged.title) <= _CHART_LABEL else humanize(unjudged.element)
+            scores.append((short, None))
     groups = []
     for title, kind in _FLAG_GROUPS:
         chosen = [
@@ -156,6 +176,8 @@ def area_page(result: Result) -> AreaPage:
         _self_awareness(result),
         _indicators(result),
         tuple(scores),
+        overall_absent_words(result),
+        None if result.flags_judged else not_in_force_words(result),
     )
 
 
@@ -261,30 +283,45 @@ class IndexRow:
     overall: int | None
     overall_label: str
     elements: tuple[tuple[str, str, int | None], ...]  # (element, its title, the score the overall view counts)
-    red: int
-    honourable: int
-    green: int
+    red: int | None  # None: not judged (no rule in force for the period raises flags), never 0
+    honourable: int | None
+    green: int | None
+    # What a cell says for an element the period's rules do not judge, and for the flags when none were judged:
+    # 'not judged: no rules in force for 2007/08'.
+    not_in_force: str = ""
 
     def score_of(self, element: str) -> int | None:
         """The score this area has for ``element`` (None: not judged, or not among the rules of its period)."""
         return next((score for name, _, score in self.elements if name == element), None)
 
+    def absent(self, element: str) -> str:
+        """What the area's cell for ``element`` says when it has no score: 'not judged', or why not, when the
+        rules in force for its period do not judge the element ('not judged: no rules in force for 2007/08')."""
+        return NOT_JUDGED if any(name == element for name, _, _ in self.elements) else self.not_in_force
+
+    @property
+    def flags_judged(self) -> bool:
+        return self.red is not None
+
 
 def index_row(result: Result, href: str) -> IndexRow:
     page = area_page(result)
+    red, honourable, green = flag_counts(result) or (None, None, None)
     return IndexRow(
         result.area["name"],
         href,
         period_words(result),
         page.overall.score if page.overall else None,
-        page.overall.label if page.overall else "not given",
+        page.overall.label if page.overall else (overall_cell_words(result) or NOT_JUDGED),
         tuple(
             (block.element, title, score)
             for block, (title, score) in zip(page.blocks, page.element_scores, strict=True)
+            if block.in_force
         ),
-        sum(f.colour == "red" for f in result.flags),
-        sum(f.colour is None for f in result.flags),
-        sum(f.colour == "green" for f in result.flags),
+        red,
+        honourable,
+        green,
+        not_in_force_words(result),
     )
 
 

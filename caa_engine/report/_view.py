@@ -20,6 +20,11 @@ from ..result import ElementResult, Result
 
 __all__ = [
     "ABSENT",
+    "NOT_JUDGED",
+    "flag_counts",
+    "not_in_force_words",
+    "overall_absent_words",
+    "overall_cell_words",
     "AuditTrail",
     "EventCard",
     "EventGroup",
@@ -39,6 +44,12 @@ __all__ = [
 ]
 
 ABSENT = "—"
+
+#: What every report says for a score (an element's, a body's, the overall) that the result does not give, and
+#: how it begins when it says why: "not judged: no rules in force for 2007/08" (nothing could judge it) and "not
+#: judged: only 2 of the 4 elements ..." (the overall rules' own note) are both told apart from a score, and from
+#: each other, in the same words on the HTML page and index, the Markdown, the text report and the summary table.
+NOT_JUDGED = "not judged"
 
 
 @dataclass(frozen=True)
@@ -107,6 +118,47 @@ def period_words(result: Result) -> str:
     return result.period or "not named"
 
 
+def not_in_force_words(result: Result) -> str:
+    """Why an element (or the flags) the rules judge in other periods was not judged for this result's:
+    'not judged: no rules in force for 2007/08'."""
+    when = f"for {result.period}" if result.period else "for the bundle's period"
+    return f"{NOT_JUDGED}: no rules in force {when}"
+
+
+def overall_absent_words(result: Result) -> str | None:
+    """What the reports say instead of the overall score, or None when the result gives one: why it was not judged, in the overall rules' own note when they gave one
+    ('not judged: only 2 of the 4 elements needed are judged ...'), or that no rules for it were in force."""
+    if result.overall is not None:
+        return None
+    said = [note.text for note in result.notes if note.kind == "overall_not_given"]
+    if said:
+        return f"{NOT_JUDGED}: {said[0]}"
+    if any(unjudged.combines for unjudged in result.not_in_force):
+        return not_in_force_words(result)
+    return NOT_JUDGED
+
+
+def overall_cell_words(result: Result) -> str | None:
+    """What a table's cell says instead of the overall score (None when the result gives one): 'not judged', or
+    'not judged: no rules in force for 2007/08' when nothing could judge it; the page says why at length."""
+    if result.overall is not None:
+        return None
+    return not_in_force_words(result) if any(u.combines for u in result.not_in_force) else NOT_JUDGED
+
+
+def flag_counts(result: Result, body: str | None = None) -> tuple[int, int, int] | None:
+    """(red, honourable failures, green) of the area (or of one body), or None when no rule in force for the
+    period can raise a flag: then the reports say the flags were not judged, rather than count none."""
+    if not result.flags_judged:
+        return None
+    chosen = [f for f in result.flags if body is None or f.body == body]
+    return (
+        sum(f.colour == "red" for f in chosen),
+        sum(f.colour is None for f in chosen),  # as the page lists them: a flag of no colour
+        sum(f.colour == "green" for f in chosen),
+    )
+
+
 def rule_set_lines(result: Result) -> list[tuple[str, str, str, str]]:
     """(rule set, version, file, the periods it is in force for or '') of every rule set that judged the result:
     ('use_of_resources', '2007.1', 'rules/use_of_resources_2007_08.yaml', '2007/08')."""
@@ -121,7 +173,7 @@ def judgement_rows(result: Result) -> list[JudgementRow]:
     for element_id, element in result.elements.items():
         if element.bodies is not None:
             if not element.bodies:
-                rows.append(JudgementRow(element_id, element.title, ABSENT, None, "not judged", ABSENT))
+                rows.append(JudgementRow(element_id, element.title, ABSENT, None, NOT_JUDGED, ABSENT))
             for body_id, judgement in element.bodies.items():
                 rows.append(
                     JudgementRow(
@@ -151,7 +203,10 @@ def judgement_rows(result: Result) -> list[JudgementRow]:
                 )
             )
         else:
-            rows.append(JudgementRow(element_id, element.title, "(area)", None, "not judged", ABSENT))
+            rows.append(JudgementRow(element_id, element.title, "(area)", None, NOT_JUDGED, ABSENT))
+    for unjudged in result.not_in_force:
+        body = "(area)" if unjudged.scope == "area" else ABSENT
+        rows.append(JudgementRow(unjudged.element, unjudged.title, body, None, not_in_force_words(result), ABSENT))
     return rows
 
 

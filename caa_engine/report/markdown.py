@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from ..result import Result
 from ._page import AreaPage, IndexRow, area_page, index_row, national_columns
-from ._view import period_words, rule_set_lines
+from ._view import NOT_JUDGED, period_words, rule_set_lines
 
 __all__ = ["render_markdown", "render_markdown_piece", "markdown_frame"]
 
@@ -31,10 +31,16 @@ def text(value: object) -> str:
     return _MARKUP.sub(r"\\\1", " ".join(str(value).split()))
 
 
-def _score(score: int | None, label: str = "") -> str:
+def _score(score: int | None, label: str = "", absent: str = NOT_JUDGED) -> str:
+    """A score in a cell, or what the cell says without one (``absent``: 'not judged', or why not)."""
     if score is None:
-        return "not judged"
+        return text(absent)
     return f"{score} {text(label)}".strip()
+
+
+def _sentence(words: str) -> str:
+    """'not judged: ...' as a sentence: 'Not judged: ....'"""
+    return text(words[:1].upper() + words[1:] + ".")
 
 
 def national_table(rows: Sequence[IndexRow]) -> str:
@@ -53,9 +59,10 @@ def national_table(rows: Sequence[IndexRow]) -> str:
     ]
     lines = ["| " + " | ".join(text(cell) for cell in head) + " |", "|" + "---|" * len(head)]
     for row in rows:
-        cells = [text(row.name), text(row.period), _score(row.overall, row.overall_label)]
-        cells += [_score(row.score_of(element)) for element, _ in columns]
-        cells += [str(row.red), str(row.honourable), str(row.green)]
+        cells = [text(row.name), text(row.period), _score(row.overall, row.overall_label, row.overall_label)]
+        cells += [_score(row.score_of(element), absent=row.absent(element)) for element, _ in columns]
+        flags = (row.red, row.honourable, row.green)
+        cells += [str(count) if row.flags_judged else text(row.not_in_force) for count in flags]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -71,18 +78,23 @@ def render_markdown_piece(result: Result) -> str:
             out += [f"_{text(overall.reason.not_higher)}_", ""]
         for because in overall.reason.because:
             out += [text(because), ""]
+    elif page.overall_absent is not None:
+        out += [f"**Overall: {text(page.overall_absent)}.**", ""]
     for block in page.blocks:
-        if not block.judged:
-            continue
         out += [f"### {text(block.title)}", ""]
+        if not block.judged:
+            out += [_sentence(block.absent), ""]
+            continue
         for judged in block.judged:
             line = f"- **{text(judged.who)}: {judged.score}, {text(judged.label)}.** {text(judged.reason.text)}"
             if judged.reason.not_higher:
                 line += f" _{text(judged.reason.not_higher)}_"
             out.append(line)
         out.append("")
+    if page.flags_absent is not None:
+        out += ["### Flags", "", _sentence(page.flags_absent), ""]
     for title, _, flags in page.flags:
-        if not flags:
+        if not flags or page.flags_absent is not None:
             continue
         out += [f"### {text(title)}", ""]
         out += [f"- {text(reason.text)}" for _, reason in flags]

@@ -12,6 +12,7 @@ import io
 from collections.abc import Sequence
 
 from ..result import Result
+from ._view import flag_counts, not_in_force_words, overall_cell_words
 
 __all__ = ["SUMMARY_SUFFIXES", "summary_rows", "summary_columns", "render_summary"]
 
@@ -29,13 +30,23 @@ def summary_rows(result: Result) -> tuple[Row, ...]:
     area_id, area_name = _text(result.area["id"]), _text(result.area["name"])
     overall = result.overall or {}
 
+    unjudged = not_in_force_words(result)
+
     def flags(body: str | None) -> Row:
-        chosen = [f for f in result.flags if body is None or f.body == body]
-        return {
-            "red_flags": str(sum(f.colour == "red" for f in chosen)),
-            "green_flags": str(sum(f.colour == "green" for f in chosen)),
-            "honourable_failures": str(sum(f.kind == "honourable_failure" for f in chosen)),
-        }
+        counts = flag_counts(result, body)
+        if counts is None:  # no rule in force raises flags: not judged, which a 0 would hide
+            return {"red_flags": unjudged, "green_flags": unjudged, "honourable_failures": unjudged}
+        red, honourable, green = counts
+        return {"red_flags": str(red), "green_flags": str(green), "honourable_failures": str(honourable)}
+
+    def not_in_force(scope: str) -> Row:
+        """An element the period's rules do not judge: no score, and the label says why."""
+        row: Row = {}
+        for element in result.not_in_force:
+            if element.scope == scope and not element.combines:
+                row |= {f"{element.element}_score": "", f"{element.element}_label": unjudged}
+                row |= {f"{element.element}_rule": "", f"{element.element}_cap": ""}
+        return row
 
     period = _text(result.period)
     row: Row = {"area": area_id, "area_name": area_name, "period": period}
@@ -44,9 +55,10 @@ def summary_rows(result: Result) -> tuple[Row, ...]:
         if element.bodies is None:
             row |= {f"{name}_score": _text(element.score), f"{name}_label": _text(element.label)}
             row |= {f"{name}_rule": _text(element.rule), f"{name}_cap": _text(element.capped_by)}
+    row |= not_in_force("area")
     row |= {
         "overall_score": _text(overall.get("score")),
-        "overall_label": _text(overall.get("label")),
+        "overall_label": _text(overall.get("label")) if overall else (overall_cell_words(result) or ""),
         "overall_uncapped": _text(overall.get("uncapped")),
         "overall_cap": _text(overall.get("capped_by")),
     }
@@ -60,7 +72,7 @@ def summary_rows(result: Result) -> tuple[Row, ...]:
                 judged = element.bodies[body_id]
                 own |= {f"{name}_score": _text(judged.score), f"{name}_label": _text(judged.label)}
                 own |= {f"{name}_rule": _text(judged.rule), f"{name}_cap": _text(judged.capped_by)}
-        rows.append(own | flags(body_id))
+        rows.append(own | not_in_force("body") | flags(body_id))
     return tuple(rows)
 
 

@@ -21,7 +21,17 @@ from rich.text import Text
 
 from .._io import visible
 from ..result import Result
-from ._view import ABSENT, finding_groups, humanize, judgement_rows, measure_tables, period_words, rule_set_lines
+from ._view import (
+    ABSENT,
+    finding_groups,
+    flag_counts,
+    humanize,
+    judgement_rows,
+    measure_tables,
+    not_in_force_words,
+    period_words,
+    rule_set_lines,
+)
 
 __all__ = ["render_text", "DEFAULT_WIDTH"]
 
@@ -135,6 +145,8 @@ def _findings(result: Result) -> list[RenderableType]:
 
 
 def _flags(result: Result) -> RenderableType:
+    if flag_counts(result) is None:
+        return _plain(f"Flags: {not_in_force_words(result)}")
     return _section(
         "Flags",
         "Flag",
