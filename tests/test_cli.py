@@ -57,7 +57,7 @@ def test_assess_prints_a_table_row_per_body_with_score_label_and_deciding_rule(b
     assert re.search(r"^Body\s+Governing the business\s+Managing finances\s+Managing resources$", text, re.M)
     assert re.search(r"^Cheltenham Borough Council\s+2\s+3\s+3$", text, re.M)
     # Rules of use of resources alone raise no flags: the flags were not judged, which 'none' would hide.
-    assert "Flags: not judged: no rules in force for 2008/09" in text and "Notes: none" in text
+    assert "Flags: not judged: no rule in force for 2008/09 raises a flag" in text and "Notes: none" in text
     assert text.rstrip().endswith(f"{backend} backend")
     assert outcome.stderr == ""
 

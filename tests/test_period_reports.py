@@ -192,6 +192,7 @@ def test_the_html_national_index_has_a_period_column_and_a_column_per_element() 
 # left out the other elements. Every report now says they were not judged because no rules for them were in force.
 
 UNJUDGED = "not judged: no rules in force for 2007/08"
+FLAGS_UNJUDGED = "not judged: no rule in force for 2007/08 raises a flag"
 
 
 @pytest.mark.usefixtures("_at_root")
@@ -199,7 +200,7 @@ def test_the_html_page_of_a_2007_08_area_says_its_flags_and_other_elements_were_
     html = render([Engine("rules", backend).assess(cpa_bundle())], "html")
     assert f'<strong class="overall-text">Overall: {UNJUDGED}</strong>' in html
     flags = html.split('-flags">Flags</h3>')[1].split("<h3 ")[0]
-    assert flags.strip() == '<p class="none">Not judged: no rules in force for 2007/08.</p>'
+    assert flags.strip() == '<p class="none">Not judged: no rule in force for 2007/08 raises a flag.</p>'
     for title in ("National Indicator Set", "Direction of travel", "Risk assessment"):
         assert f'<h4>{title}</h4>\n    <p class="none">Not judged: no rules in force for 2007/08.</p>' in html
     assert "(0)</h4>" not in html
@@ -223,7 +224,7 @@ def test_the_markdown_section_of_a_2007_08_area_says_what_was_not_judged(engine:
         "### Risk assessment",
         "Not judged: no rules in force for 2007/08.",
         "### Flags",
-        "Not judged: no rules in force for 2007/08.",
+        "Not judged: no rule in force for 2007/08 raises a flag.",
     ]
 
 
@@ -231,7 +232,7 @@ def test_the_markdown_section_of_a_2007_08_area_says_what_was_not_judged(engine:
 def test_the_text_report_of_a_2007_08_area_lists_what_was_not_judged_and_does_not_say_flags_none() -> None:
     text = render([Engine("rules", "native").assess(cpa_bundle())], "text")
     lines = text.splitlines()
-    assert "Flags: not judged: no rules in force for 2007/08" in lines and "Flags: none" not in lines
+    assert "Flags: not judged: no rule in force for 2007/08 raises a flag" in lines and "Flags: none" not in lines
     table = text.split("Judgements\n")[1].split("\n\n")[0]
     for title in ("National Indicator Set", "Direction of travel", "Risk assessment", "Overall area view"):
         row = next(line for line in table.splitlines() if line.startswith(title))
@@ -247,17 +248,17 @@ def test_the_summary_table_says_a_2007_08_areas_flags_were_not_judged_in_every_f
     rows = list(csv.DictReader(io.StringIO((tmp_path / "national.csv").read_text(encoding="utf-8"))))
     flags = ("red_flags", "green_flags", "honourable_failures")
     for row in rows[:2]:  # Oldshire and its council
-        assert [row[name] for name in flags] == [UNJUDGED] * 3
+        assert [row[name] for name in flags] == [FLAGS_UNJUDGED] * 3
     assert rows[0]["overall_label"] == UNJUDGED and rows[0]["risk_assessment_label"] == UNJUDGED
     assert rows[1]["direction_of_travel_label"] == UNJUDGED and rows[1]["use_of_resources_score"] == "2"
     for row in rows[2:]:  # Cheltenham, judged: counts, 0 when none were raised
         assert [row[name] for name in flags] == ["0", "0", "0"]
     markdown = (tmp_path / "national.md").read_text(encoding="utf-8").splitlines()
     assert markdown[2].startswith("| oldshire | Oldshire | 2007/08 |")
-    assert markdown[2].endswith(f"| {UNJUDGED} | {UNJUDGED} | {UNJUDGED} |")
+    assert markdown[2].endswith(f"| {FLAGS_UNJUDGED} | {FLAGS_UNJUDGED} | {FLAGS_UNJUDGED} |")
     assert markdown[4].endswith("| 0 | 0 | 0 |")
     text = (tmp_path / "national.txt").read_text(encoding="utf-8").splitlines()
-    assert text[1].endswith(f"{UNJUDGED}  {UNJUDGED}  {UNJUDGED}")
+    assert text[1].endswith(f"{FLAGS_UNJUDGED}  {FLAGS_UNJUDGED}  {FLAGS_UNJUDGED}")
 
 
 def test_what_was_not_judged_is_said_by_the_reports_only_and_the_result_json_is_unchanged(engine: Engine) -> None:

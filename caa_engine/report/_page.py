@@ -19,6 +19,7 @@ from ..result import Result
 from ._view import (
     NOT_JUDGED,
     flag_counts,
+    flags_not_judged_words,
     humanize,
     not_in_force_words,
     overall_absent_words,
@@ -177,7 +178,7 @@ def area_page(result: Result) -> AreaPage:
         _indicators(result),
         tuple(scores),
         overall_absent_words(result),
-        None if result.flags_judged else not_in_force_words(result),
+        None if result.flags_judged else flags_not_judged_words(result),
     )
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "NOT_JUDGED",
     "flag_counts",
     "not_in_force_words",
+    "flags_not_judged_words",
     "overall_absent_words",
     "overall_cell_words",
     "AuditTrail",
@@ -123,6 +124,13 @@ def not_in_force_words(result: Result) -> str:
     'not judged: no rules in force for 2007/08'."""
     when = f"for {result.period}" if result.period else "for the bundle's period"
     return f"{NOT_JUDGED}: no rules in force {when}"
+
+
+def flags_not_judged_words(result: Result) -> str:
+    """Why a result has no flags to count, when no rule in force for its period can raise one: 'not judged: no
+    rule in force for 2007/08 raises a flag' (true also of a folder whose rules judge other elements only)."""
+    when = f"for {result.period}" if result.period else "for the bundle's period"
+    return f"{NOT_JUDGED}: no rule in force {when} raises a flag"
 
 
 def overall_absent_words(result: Result) -> str | None:

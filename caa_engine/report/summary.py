@@ -12,7 +12,7 @@ import io
 from collections.abc import Sequence
 
 from ..result import Result
-from ._view import flag_counts, not_in_force_words, overall_cell_words
+from ._view import flag_counts, flags_not_judged_words, not_in_force_words, overall_cell_words
 
 __all__ = ["SUMMARY_SUFFIXES", "summary_rows", "summary_columns", "render_summary"]
 
@@ -35,7 +35,8 @@ def summary_rows(result: Result) -> tuple[Row, ...]:
     def flags(body: str | None) -> Row:
         counts = flag_counts(result, body)
         if counts is None:  # no rule in force raises flags: not judged, which a 0 would hide
-            return {"red_flags": unjudged, "green_flags": unjudged, "honourable_failures": unjudged}
+            said = flags_not_judged_words(result)
+            return {"red_flags": said, "green_flags": said, "honourable_failures": said}
         red, honourable, green = counts
         return {"red_flags": str(red), "green_flags": str(green), "honourable_failures": str(honourable)}
 

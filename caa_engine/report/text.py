@@ -25,10 +25,10 @@ from ._view import (
     ABSENT,
     finding_groups,
     flag_counts,
+    flags_not_judged_words,
     humanize,
     judgement_rows,
     measure_tables,
-    not_in_force_words,
     period_words,
     rule_set_lines,
 )
@@ -146,7 +146,7 @@ def _findings(result: Result) -> list[RenderableType]:
 
 def _flags(result: Result) -> RenderableType:
     if flag_counts(result) is None:
-        return _plain(f"Flags: {not_in_force_words(result)}")
+        return _plain(f"Flags: {flags_not_judged_words(result)}")
     return _section(
         "Flags",
         "Flag",
