@@ -17,12 +17,13 @@ from pydantic_core import PydanticCustomError
 
 __all__ = ["Period", "PERIOD_PATTERN", "period_year", "period_text", "span_text"]
 
-PERIOD_PATTERN = re.compile(r"^([0-9]{4})/([0-9]{2})$")
+# Matched whole (fullmatch): with match, '$' also matched before a final newline, and '2008/09\n' was a period.
+PERIOD_PATTERN = re.compile(r"([0-9]{4})/([0-9]{2})")
 
 
 def period_year(text: str) -> int | None:
     """The first year of a well-written period (``2008/09`` -> 2008), or None."""
-    match = PERIOD_PATTERN.match(text)
+    match = PERIOD_PATTERN.fullmatch(text)
     if match is None:
         return None
     year = int(match.group(1))
@@ -47,7 +48,7 @@ def span_text(first: int | None, last: int | None) -> str:
 
 def _check(text: str) -> str:
     if period_year(text) is None:
-        match = PERIOD_PATTERN.match(text)
+        match = PERIOD_PATTERN.fullmatch(text)
         why = (
             f"'{text[:40]}' is not a period: {match.group(2)} is not the year after {match.group(1)}"
             if match
