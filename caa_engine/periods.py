@@ -12,10 +12,19 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, StrictStr
+from pydantic import AfterValidator, StrictStr, WithJsonSchema
+from pydantic.json_schema import JsonDict
 from pydantic_core import PydanticCustomError
 
-__all__ = ["Period", "PERIOD_PATTERN", "period_year", "period_text", "span_text"]
+__all__ = [
+    "Period",
+    "PERIOD_PATTERN",
+    "PERIOD_JSON_SCHEMA",
+    "SECTION_PERIOD_JSON_SCHEMA",
+    "period_year",
+    "period_text",
+    "span_text",
+]
 
 # Matched whole (fullmatch): with match, '$' also matched before a final newline, and '2008/09\n' was a period.
 PERIOD_PATTERN = re.compile(r"([0-9]{4})/([0-9]{2})")
@@ -59,4 +68,23 @@ def _check(text: str) -> str:
     return text
 
 
-Period = Annotated[StrictStr, AfterValidator(_check)]
+# For editors (the committed JSON Schemas): the same periods as a JSON Schema pattern.  A pattern cannot add one
+# to a year, so the hundred endings a period may have ('00/01' … '99/00') are spelled out: an editor then flags
+# '2008/10' as the loader does, not only '2008' and '2008/2009'.  Only the schema says it: the loader's own
+# checks (and their located messages) are _check's.
+_ENDINGS = "|".join(f"{year:02d}/{(year + 1) % 100:02d}" for year in range(100))
+_PERIOD_MESSAGE = "a period is written YYYY/YY, the second year the one after the first, e.g. 2008/09"
+# 'patternErrorMessage' is the VS Code YAML extension's (and VS Code's JSON) message for a pattern not matched;
+# other validators ignore it.
+PERIOD_JSON_SCHEMA: JsonDict = {
+    "type": "string",
+    "pattern": f"^[0-9]{{2}}(?:{_ENDINGS})$",
+    "patternErrorMessage": _PERIOD_MESSAGE,
+}
+# A section's period (the use-of-resources assessments', the indicator set's) may also be '' (not named).
+SECTION_PERIOD_JSON_SCHEMA: JsonDict = {
+    "pattern": f"^(?:[0-9]{{2}}(?:{_ENDINGS}))?$",
+    "patternErrorMessage": _PERIOD_MESSAGE + " (or left out)",
+}
+
+Period = Annotated[StrictStr, AfterValidator(_check), WithJsonSchema(PERIOD_JSON_SCHEMA)]
