@@ -47,6 +47,20 @@ class _OptionalNotNull(GenerateJsonSchema):
         plain = {key: value for key, value in generated.items() if key != "anyOf"}
         return {**plain, **rest[0]} if len(rest) == 1 else {**plain, "anyOf": rest}
 
+    def dict_schema(self, schema: core_schema.DictSchema) -> JsonSchemaValue:
+        """A mapping whose keys have a pattern (an indicator's ``history``, keyed by period): every key must
+        match it (``propertyNames``), not only the keys that do get the values' schema, as pydantic's
+        ``patternProperties`` alone says (and lets any other key through)."""
+        generated = super().dict_schema(schema)
+        keyed = generated.pop("patternProperties", None)
+        if keyed is None:
+            return generated
+        ((pattern, values),) = keyed.items()
+        names = generated.get("propertyNames", {})
+        generated["propertyNames"] = {"pattern": pattern, **names}
+        generated["additionalProperties"] = values
+        return generated
+
 
 def json_schema(which: str) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of ``which``: "rules" or "evidence".  Raises KeyError for another."""

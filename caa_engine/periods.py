@@ -12,17 +12,27 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, StrictStr
+from pydantic import AfterValidator, StrictStr, WithJsonSchema
+from pydantic.json_schema import JsonDict
 from pydantic_core import PydanticCustomError
 
-__all__ = ["Period", "PERIOD_PATTERN", "period_year", "period_text", "span_text"]
+__all__ = [
+    "Period",
+    "PERIOD_PATTERN",
+    "PERIOD_JSON_SCHEMA",
+    "SECTION_PERIOD_JSON_SCHEMA",
+    "period_year",
+    "period_text",
+    "span_text",
+]
 
-PERIOD_PATTERN = re.compile(r"^([0-9]{4})/([0-9]{2})$")
+# Matched whole (fullmatch): with match, '$' also matched before a final newline, and '2008/09\n' was a period.
+PERIOD_PATTERN = re.compile(r"([0-9]{4})/([0-9]{2})")
 
 
 def period_year(text: str) -> int | None:
     """The first year of a well-written period (``2008/09`` -> 2008), or None."""
-    match = PERIOD_PATTERN.match(text)
+    match = PERIOD_PATTERN.fullmatch(text)
     if match is None:
         return None
     year = int(match.group(1))
@@ -47,7 +57,7 @@ def span_text(first: int | None, last: int | None) -> str:
 
 def _check(text: str) -> str:
     if period_year(text) is None:
-        match = PERIOD_PATTERN.match(text)
+        match = PERIOD_PATTERN.fullmatch(text)
         why = (
             f"'{text[:40]}' is not a period: {match.group(2)} is not the year after {match.group(1)}"
             if match
@@ -58,4 +68,23 @@ def _check(text: str) -> str:
     return text
 
 
-Period = Annotated[StrictStr, AfterValidator(_check)]
+# For editors (the committed JSON Schemas): the same periods as a JSON Schema pattern.  A pattern cannot add one
+# to a year, so the hundred endings a period may have ('00/01' … '99/00') are spelled out: an editor then flags
+# '2008/10' as the loader does, not only '2008' and '2008/2009'.  Only the schema says it: the loader's own
+# checks (and their located messages) are _check's.
+_ENDINGS = "|".join(f"{year:02d}/{(year + 1) % 100:02d}" for year in range(100))
+_PERIOD_MESSAGE = "a period is written YYYY/YY, the second year the one after the first, e.g. 2008/09"
+# 'patternErrorMessage' is the VS Code YAML extension's (and VS Code's JSON) message for a pattern not matched;
+# other validators ignore it.
+PERIOD_JSON_SCHEMA: JsonDict = {
+    "type": "string",
+    "pattern": f"^[0-9]{{2}}(?:{_ENDINGS})$",
+    "patternErrorMessage": _PERIOD_MESSAGE,
+}
+# A section's period (the use-of-resources assessments', the indicator set's) may also be '' (not named).
+SECTION_PERIOD_JSON_SCHEMA: JsonDict = {
+    "pattern": f"^(?:[0-9]{{2}}(?:{_ENDINGS}))?$",
+    "patternErrorMessage": _PERIOD_MESSAGE + " (or left out)",
+}
+
+Period = Annotated[StrictStr, AfterValidator(_check), WithJsonSchema(PERIOD_JSON_SCHEMA)]

@@ -4,16 +4,20 @@ shipped rule file and fixture, each of which names its schema on its first line 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
+from pydantic import TypeAdapter, ValidationError
 
-from caa_engine._yaml import load_yaml
+from caa_engine._yaml import YamlProblem, load_yaml, parse_yaml
 from caa_engine.cli import cli
 from caa_engine.json_schema import SCHEMA_IDS, SCHEMAS, json_schema, schema_text
+from caa_engine.periods import PERIOD_JSON_SCHEMA, SECTION_PERIOD_JSON_SCHEMA, Period, period_text, period_year
+from caa_engine.rules.model import PeriodsSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "schemas"
@@ -146,3 +150,186 @@ def test_caa_check_warns_of_a_rule_file_whose_first_line_names_the_evidence_sche
         "the first line names the evidence bundle's schema (../schemas/evidence.schema.json), but this is a rule file"
     )
     assert warning["hint"] == "name the rule-file schema: $schema=../schemas/rules.schema.json"
+
+
+# --- Periods: the schemas give editors the loader's own pattern -------------------------------------------------
+
+# Where a period is written, per schema: (JSON pointer to the subschema that checks one period, the schema used
+# for it).  The walk below must find exactly these, so a period field added later without the pattern fails.
+PERIOD_PLACES = {
+    "evidence": {
+        "/properties/period": PERIOD_JSON_SCHEMA,
+        "/$defs/KloeAssessment/properties/period": SECTION_PERIOD_JSON_SCHEMA,
+        "/$defs/IndicatorSet/properties/period": SECTION_PERIOD_JSON_SCHEMA,
+        "/$defs/Indicator/properties/history/propertyNames": PERIOD_JSON_SCHEMA,
+    },
+    "rules": {
+        "/properties/periods/oneOf/0/items": PERIOD_JSON_SCHEMA,
+        "/$defs/PeriodRange/properties/from": PERIOD_JSON_SCHEMA,
+        "/$defs/PeriodRange/properties/until": PERIOD_JSON_SCHEMA,
+    },
+}
+# Where the forms the loader is shown with are written: its docs, its tests, the shipped files.
+FORM_SOURCES = [
+    *sorted((ROOT / "docs").glob("*.md")),
+    *sorted((ROOT / "tests").glob("*.py")),
+    *sorted((ROOT / "features").glob("*")),
+    *SHIPPED["rules"],
+    *SHIPPED["evidence"],
+]
+
+
+def _period_places(schema: Any, pointer: str = "") -> dict[str, dict[str, Any]]:
+    """Every subschema that checks one period: a property named period, from or until, an item of periods, a
+    key of history."""
+    found: dict[str, dict[str, Any]] = {}
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            here = f"{pointer}/{key}"
+            if pointer.endswith("/properties") and key in ("period", "from", "until"):
+                if key == "period" or "period" in value.get("description", ""):  # not a measure's 'from'
+                    found[here] = value
+            elif pointer.endswith("/properties/periods/oneOf/0") and key == "items":
+                found[here] = value
+            elif pointer.endswith("/properties/history") and key == "propertyNames":
+                found[here] = value
+            found.update(_period_places(value, here))
+    elif isinstance(schema, list):
+        for index, value in enumerate(schema):
+            found.update(_period_places(value, f"{pointer}/{index}"))
+    return found
+
+
+def _at(schema: dict[str, Any], pointer: str) -> Any:
+    for part in pointer.strip("/").split("/"):
+        schema = schema[int(part)] if isinstance(schema, list) else schema[part]
+    return schema
+
+
+def _forms(pattern: str) -> list[str]:
+    """Every distinct text matching ``pattern`` (its group 1) in the docs, tests and shipped files."""
+    texts = (path.read_text(encoding="utf-8") for path in FORM_SOURCES if path.is_file())
+    return sorted({match.group(1) for text in texts for match in re.finditer(pattern, text)})
+
+
+def _yaml_values(texts: list[str]) -> list[Any]:
+    """Each text as the YAML loader reads it as a value, as JSON gives it to a validator (one it cannot read,
+    such as a test's broken date, is no form of a period)."""
+    values = []
+    for text in texts:
+        try:
+            value = parse_yaml(f"value: {text}\n", "form.yaml").data["value"]
+        except YamlProblem:
+            continue
+        values.append(json.loads(json.dumps(value, default=str)))
+    return values
+
+
+def _loader_takes(adapter: TypeAdapter[Any], value: Any) -> bool:
+    try:
+        adapter.validate_python(value)
+    except ValidationError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("which", WHICH)
+def test_every_period_field_carries_the_period_pattern_and_keeps_its_description(which: str) -> None:
+    schema = _committed(which)
+    places = _period_places(schema)
+    assert sorted(places) == sorted(PERIOD_PLACES[which])
+    for pointer, expected in PERIOD_PLACES[which].items():
+        assert places[pointer]["pattern"] == expected["pattern"], pointer
+        assert places[pointer]["patternErrorMessage"] == expected["patternErrorMessage"], pointer
+        if not pointer.endswith(("/items", "/propertyNames")):
+            assert (
+                "e.g. '2008/09'" in places[pointer]["description"] or "e.g. '2009/10'" in places[pointer]["description"]
+            )
+
+
+def _texts_around_periods() -> list[str]:
+    """Periods well written and not, the years of a century and its turn, and near misses."""
+    years = [*range(1990, 2031), 0, 99, 999, 1899, 1999, 2099, 9999]
+    well = [period_text(year) if year >= 1000 else f"{year:04d}/{(year + 1) % 100:02d}" for year in years]
+    off_by = [f"{year:04d}/{ending:02d}" for year in range(1995, 2012) for ending in range(100)]
+    near = ["", "2008", "2008/9", "2008/009", "2008/2009", "2008-09", "08/09", " 2008/09", "2008/09 ", "2008/09/10",
+            "２００８/０９", "٢٠٠٨/٠٩", "2008／09", "twenty08/09", "2008/09 onwards", "2007/08 to 2008/09"]  # fmt: skip
+    return sorted({*well, *off_by, *near})
+
+
+def test_the_period_pattern_accepts_exactly_the_periods_the_loader_accepts() -> None:
+    # Python's '$' also matches before a final newline (ECMA's, an editor's, does not): texts with one are left
+    # to the regression test of the loader, which refuses them.
+    pattern = re.compile(PERIOD_JSON_SCHEMA["pattern"])
+    section = re.compile(SECTION_PERIOD_JSON_SCHEMA["pattern"])
+    adapter: TypeAdapter[str] = TypeAdapter(Period)
+    texts = _texts_around_periods()
+    assert len(texts) > 1700
+    assert [t for t in texts if (pattern.search(t) is not None) != _loader_takes(adapter, t)] == []
+    # a section's period: the same, or '' (not named), as dated.bundle_period reads it
+    assert [t for t in texts if (section.search(t) is not None) != (t == "" or period_year(t) is not None)] == []
+
+
+def test_every_periods_form_the_docs_and_tests_show_is_valid_under_the_schema_exactly_when_the_loader_takes_it() -> (
+    None
+):
+    forms = _forms(r"periods: (\[[^\]\n]*\]|\{[^}\n]*\})") + _forms(r"`(\{(?:from|until): [^}`\n]*\})`")
+    forms = [form for form in forms if re.search(r"[0-9]", form)]  # not the tests' f-string {placeholders}
+    schema = _committed("rules")
+    validator = Draft202012Validator({**_at(schema, "/properties/periods"), "$defs": schema["$defs"]})
+    adapter: TypeAdapter[Any] = TypeAdapter(PeriodsSpec)
+    verdicts = {
+        json.dumps(value): (_loader_takes(adapter, value), validator.is_valid(value)) for value in _yaml_values(forms)
+    }
+    assert {form: both for form, both in verdicts.items() if both[0] != both[1]} == {}
+    taken = {form for form, (loader, _) in verdicts.items() if loader}
+    shown = ['["2007/08"]', '{"from": "2008/09"}', '{"until": "2007/08"}', '{"from": "2005/06", "until": "2007/08"}']
+    assert set(shown) <= taken
+    assert '{"from": "2006-07"}' in set(verdicts) - taken
+
+
+def test_every_period_and_history_the_docs_tests_and_fixtures_show_is_valid_under_the_schema_exactly_when_the_loader_takes_it() -> (
+    None
+):
+    periods = _forms(r"\bperiod: ([0-9][^\s,}\]'\"`]*)")
+    histories = _forms(r"history: (\{[^}\n]*\})")
+    assert len(periods) >= 4 and len(histories) >= 3
+    schema = _committed("evidence")
+    period = Draft202012Validator(_at(schema, "/properties/period"))
+    history = Draft202012Validator(_at(schema, "/$defs/Indicator/properties/history"))
+    adapter: TypeAdapter[Any] = TypeAdapter(Period)
+    keys: TypeAdapter[Any] = TypeAdapter(dict[Period, float])
+    values = _yaml_values(periods)
+    assert [v for v in values if _loader_takes(adapter, v) != period.is_valid(v)] == []
+    assert {"2007/08", "2008/09"} <= {v for v in values if _loader_takes(adapter, v)}
+    maps = _yaml_values(histories)
+    assert [m for m in maps if _loader_takes(keys, m) != history.is_valid(m)] == []
+
+
+@pytest.mark.parametrize(
+    ("which", "document", "path"),
+    [
+        ("evidence", {"period": "2008/2009"}, ["period"]),
+        ("evidence", {"period": "2008/10"}, ["period"]),
+        ("evidence", {"indicator_set": {"period": "2008"}}, ["indicator_set", "period"]),
+        ("evidence", {"use_of_resources": {"assessments": [{"body": "x", "period": "08/09", "kloes": {"1.1": 3}}]}},
+         ["use_of_resources", "assessments", 0, "period"]),
+        ("evidence", {"indicator_set": {"indicators": [{"code": "NI 1", "body": "x", "value": 1,
+                                                        "history": {"2007/08": 1, "2007": 2}}]}},
+         ["indicator_set", "indicators", 0, "history"]),
+        ("rules", {"periods": ["2008/09", "2009/2010"]}, ["periods", 1]),
+        ("rules", {"periods": {"from": "2008"}}, ["periods", "from"]),
+        ("rules", {"periods": {"until": "2008/10"}}, ["periods", "until"]),
+    ],
+)  # fmt: skip
+def test_an_editor_flags_a_badly_written_period_where_it_is(
+    which: str, document: dict[str, Any], path: list[Any]
+) -> None:
+    # the document is otherwise incomplete: only the period's own error is looked at (under periods' oneOf, the
+    # branch of the form written)
+    errors = Draft202012Validator(_committed(which)).iter_errors(document)
+    (flagged,) = [e for top in errors for e in (top, *top.context) if e.validator == "pattern"]
+    assert list(flagged.absolute_path) == path
+    assert flagged.validator_value == PERIOD_JSON_SCHEMA["pattern"] or (
+        flagged.validator_value == SECTION_PERIOD_JSON_SCHEMA["pattern"] and path[-1] == "period"
+    )

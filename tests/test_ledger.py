@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import signal
 import sqlite3
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import textwrap
 import uuid
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -315,6 +317,149 @@ def test_reading_a_postgresql_database_with_no_ledger_is_refused_and_creates_not
 
     with psycopg.connect(url) as db:
         assert db.execute("SELECT to_regclass('record')").fetchone() == (None,)
+
+
+ANOTHER_FILE = "choose another path for --ledger: a new or empty file is made a ledger"
+ANOTHER_SCHEMA = "choose another schema or database for --ledger: an empty one is made a ledger"
+
+
+def _refusals(target: str) -> list[tuple[int, str]]:
+    """What creating (ledger init, assess --record) and reading (history) a ledger at ``target`` say."""
+    return [
+        _caa("ledger", "init", "--ledger", target)[::2],
+        _caa("assess", str(FIXTURES / "cheltenham.yaml"), "--backend", "native", "--record", "--ledger", target)[::2],
+        _caa("history", "x", "--ledger", target)[::2],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        pytest.param(
+            ["CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)", "INSERT INTO notes VALUES (1, 'keep me')",
+             "CREATE TABLE tags (name TEXT)"],
+            "it is a SQLite database holding other tables ('notes', 'tags')",
+            id="another application's database",
+        ),
+        pytest.param(
+            [f"CREATE TABLE t{n} (x)" for n in range(7)],
+            "it is a SQLite database holding other tables ('t0', 't1', 't2', 't3', 't4', …)",
+            id="many other tables",
+        ),
+        pytest.param(
+            ["CREATE TABLE record (id INTEGER, name TEXT)", "INSERT INTO record VALUES (1, 'keep me')"],
+            "its 'record' table is not the ledger's (columns id, name)",
+            id="a table named record of another shape",
+        ),
+        pytest.param(
+            ["CREATE VIEW record AS SELECT 1 AS id"], "its 'record' is not a table", id="a view named record"
+        ),
+        pytest.param(
+            ["CREATE TABLE ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"],
+            "it has a 'ledger_meta' table but no 'record'",
+            id="half a ledger",
+        ),
+        pytest.param(b"area: cheltenham\nperiod: 2008/09\n", "it is not a SQLite database", id="a text file"),
+        pytest.param(
+            random.Random(15).randbytes(4096), "it is not a SQLite database", id="random bytes"
+        ),
+    ],
+)  # fmt: skip
+def test_regression_a_sqlite_file_that_is_not_a_ledger_is_refused_and_left_byte_for_byte_unchanged(
+    tmp_path: Path, content: list[str] | bytes, why: str
+) -> None:
+    """ledger init and assess --record used to add the ledger's tables to any SQLite database they were given
+    (and, refusing a foreign 'record' table, still switched the file to WAL); reading gave SQL errors."""
+    target = tmp_path / "other.db"
+    if isinstance(content, bytes):
+        target.write_bytes(content)
+    else:
+        db = sqlite3.connect(target)
+        for statement in content:
+            db.execute(statement)
+        db.commit()
+        db.close()
+    before = target.read_bytes()
+    message = f"caa: error: '{target}' is not a caa ledger: {why}; {ANOTHER_FILE}\n"
+    assert _refusals(str(target)) == [(2, message)] * 3
+    assert target.read_bytes() == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["other.db"]  # no -wal, -shm or -journal left
+
+
+@pytest.mark.parametrize("content", ["", "PRAGMA user_version = 7"], ids=["an empty file", "a database, no table"])
+def test_an_empty_sqlite_file_is_made_a_ledger(tmp_path: Path, content: str) -> None:
+    target = tmp_path / "empty.db"
+    target.touch()
+    if content:
+        sqlite3.connect(target).execute(content).connection.close()
+    code, out, err = _caa("ledger", "init", "--ledger", str(target))
+    assert (code, out, err) == (0, f"{target}: a caa ledger, 0 records\n", "")
+    code, _, err = _caa(
+        "assess", str(FIXTURES / "cheltenham.yaml"), "--backend", "native", "--record", "--ledger", str(target)
+    )
+    assert code == 0 and f"recorded in {target} (record 1)" in err
+    assert _caa("ledger", "verify", "--ledger", str(target))[1].startswith(f"{target}: OK, 1 record, head ")
+
+
+def test_the_columns_a_ledger_must_have_are_the_records_fields() -> None:
+    from caa_engine.ledger.storage import LEDGER_TABLES
+    from caa_engine.ledger.store import Record
+
+    assert LEDGER_TABLES["record"] == tuple(field.name for field in fields(Record))
+
+
+@pytest.mark.parametrize(
+    ("statements", "why"),
+    [
+        pytest.param(
+            ["CREATE TABLE record (id bigint, name text)", "INSERT INTO record VALUES (1, 'keep me')"],
+            "its 'record' table is not the ledger's (columns id, name)",
+            id="a table named record of another shape",
+        ),
+        pytest.param(
+            ["CREATE TABLE ledger_meta (key text PRIMARY KEY, value text NOT NULL)"],
+            "it has a 'ledger_meta' table but no 'record'",
+            id="half a ledger",
+        ),
+        pytest.param(
+            ["CREATE VIEW record AS SELECT 1 AS id"], "its 'record' is not a table", id="a view named record"
+        ),
+        pytest.param(
+            ["CREATE TABLE {other}.record (id bigint, name text)"],
+            "its 'record' table is not the ledger's (columns id, name)",
+            id="another shape's record later on the search_path",
+        ),
+    ],
+)  # fmt: skip
+def test_regression_a_postgresql_schema_with_tables_named_like_the_ledgers_of_another_shape_is_refused(
+    postgres: Any, statements: list[str], why: str
+) -> None:
+    """ledger init and assess --record took any table named 'record' (even one later on the search_path) for
+    the ledger's: nothing was created, and recording failed on its columns."""
+    import psycopg
+
+    url = postgres.new_ledger()
+    other = f"o_{uuid.uuid4().hex[:12]}"
+    url += f"%2C{other}"  # a second schema on the search_path, after the ledger's
+    with psycopg.connect(postgres.admin_url, autocommit=True) as db:
+        db.execute(f"CREATE SCHEMA {other}")  # type: ignore[arg-type]
+    Store("postgresql", Path(), postgres).sql(url, *(statement.format(other=other) for statement in statements))
+
+    def state() -> list[Any]:
+        with psycopg.connect(url) as db:
+            return (
+                db.execute(
+                    "SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    " WHERE n.nspname IN (current_schema(), %s) ORDER BY 1, 2",
+                    (other,),
+                ).fetchall()
+                + db.execute("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal").fetchall()
+            )
+
+    before = state()
+    message = f"caa: error: '{shown_url(url)}' is not a caa ledger: {why}; {ANOTHER_SCHEMA}\n"
+    assert _refusals(url) == [(2, message)] * 3
+    assert state() == before
 
 
 def test_a_recording_role_with_only_select_and_insert_records_and_cannot_rewrite(postgres: Any) -> None:

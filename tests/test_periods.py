@@ -246,3 +246,13 @@ def test_regression_an_element_only_another_periods_file_judges_is_said_missing_
     (issue,) = caught.value.issues
     assert issue.location.file.endswith("overall.yaml")
     assert issue.message == "element 'use_of_resources' is judged by no rule set in force for 2008/09 onwards"
+
+
+def test_regression_a_period_with_a_final_newline_is_not_a_period(engine: Engine) -> None:
+    # The pattern was matched with re.match, whose '$' also matches before a final newline: a quoted
+    # "2008/09\n" was taken for 2008/09 and kept, newline and all, as the result's (and the ledger's) period.
+    from caa_engine.periods import period_year
+
+    assert [period_year(text) for text in ("2008/09", "2008/09\n", "\n2008/09", "2008/09 ")] == [2008, None, None, None]
+    (text,) = _refused(engine, bundle("2008/09\n", CAA_KLOES))
+    assert "'2008/09\\n' is not a period written YYYY/YY, e.g. 2008/09 (April 2008 to March 2009)" in text

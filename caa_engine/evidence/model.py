@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from ..periods import Period
+from ..periods import SECTION_PERIOD_JSON_SCHEMA, Period
 from .facts import BODY_KINDS
 
 __all__ = [
@@ -106,7 +106,9 @@ class KloeAssessment(_Strict):
     """The appointed auditor's use-of-resources scores for one body."""
 
     body: str = Field(description="the id of a body listed under 'bodies'")
-    period: str = Field(default="", description="the assessment year, e.g. '2008/09'")
+    period: str = Field(
+        default="", description="the assessment year, e.g. '2008/09'", json_schema_extra=SECTION_PERIOD_JSON_SCHEMA
+    )
     kloes: dict[str, Score] = Field(
         min_length=1,
         description="score 1-4 per assessed key line of enquiry, e.g. '1.1': 3; leave out unassessed KLOEs",
@@ -157,7 +159,11 @@ class Indicator(_Strict):
 class IndicatorSet(_Strict):
     """The National Indicator Set section: the area's indicator values for the year."""
 
-    period: str = Field(default="", description="the year the values are for, e.g. '2008/09'")
+    period: str = Field(
+        default="",
+        description="the year the values are for, e.g. '2008/09'",
+        json_schema_extra=SECTION_PERIOD_JSON_SCHEMA,
+    )
     indicators: list[Indicator] = Field(default_factory=list, description="one entry per indicator and body")
 
 

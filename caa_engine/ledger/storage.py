@@ -14,6 +14,10 @@ write lock of an append:
   ``prev_hash``, and the chain cannot fork.
 
 Both refuse ``UPDATE`` and ``DELETE`` of a record by trigger (PostgreSQL ``TRUNCATE`` too).
+
+Neither makes a ledger in something that is already something else: a SQLite file that is not a database, or
+holds other tables, and a database whose ``record`` or ``ledger_meta`` is not the ledger's, are refused before
+anything is written (:func:`_refusal`, one judgement for both); only an empty file or schema is made a ledger.
 """
 
 from __future__ import annotations
@@ -51,6 +55,18 @@ _RECORD_COLUMNS = """
     hash            TEXT NOT NULL UNIQUE
 """
 
+# What an existing database must hold to be taken for a ledger: the tables the schemas below create, with these
+# columns (the record's read from _RECORD_COLUMNS itself, so the two cannot drift apart).
+LEDGER_TABLES: dict[str, tuple[str, ...]] = {
+    "record": (
+        "id",
+        *(line.split()[0] for line in _RECORD_COLUMNS.strip().splitlines() if not line.lstrip().startswith("--")),
+    ),
+    "ledger_meta": ("key", "value"),
+}
+_ANOTHER_FILE = "choose another path for --ledger: a new or empty file is made a ledger"
+_ANOTHER_SCHEMA = "choose another schema or database for --ledger: an empty one is made a ledger"
+
 _SQLITE_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS record (
     id              INTEGER PRIMARY KEY,   -- 1, 2, 3 ... in the order appended, never reused
@@ -87,6 +103,13 @@ CREATE TRIGGER record_append_only_truncate BEFORE TRUNCATE ON record
 _POSTGRES_HAS_RECORD = (
     "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     "WHERE c.relname = 'record' AND n.nspname = current_schema())"
+)
+# The relations the ledger's statements would use (found through the search_path, as they are), with their kind
+# ('r': a table) and columns.
+_POSTGRES_FOUND = (
+    "SELECT c.relname, c.relkind, a.attname FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_attribute a "
+    "ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+    "WHERE c.oid IN (to_regclass('record'), to_regclass('ledger_meta')) ORDER BY c.relname, a.attnum"
 )
 # Appends to one schema's ledger queue on this advisory lock (any 64-bit number: this one is the ledger's own).
 _POSTGRES_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('caa-engine ledger ' || current_schema(), 0))"
@@ -137,7 +160,8 @@ def shown_url(url: str) -> str:
 
 def open_storage(target: str, *, create: bool) -> Storage:
     """The storage at ``target``: a ``postgresql://`` URL, else a SQLite file path.  With ``create``, the tables
-    are made when missing; without, nothing is written, and a database with no ledger is refused.
+    are made in an empty file or schema; without, nothing is written, and a database with no ledger is refused.
+    Either way, one holding something else (:func:`_refusal`) is refused before anything is written.
 
     Raises :class:`StorageError`."""
     if is_postgres_url(target):
@@ -157,13 +181,47 @@ class SqliteStorage:
             )
         try:
             self._db = sqlite3.connect(path, timeout=60.0, isolation_level=None, check_same_thread=False)
-            if create:
-                self._setup()
-            elif self.one("SELECT 1 FROM sqlite_master WHERE name = 'record'") is None:
-                self._db.close()
-                raise StorageError(f"'{path}' is not a caa ledger: it has no 'record' table")
         except sqlite3.Error as error:
             raise StorageError(f"cannot open the ledger '{path}': {error}") from None
+        try:
+            # Judged before anything is written: setting WAL alone rewrites another database's header.
+            empty = self._judge()
+            if empty and not create:
+                raise StorageError(f"'{path}' is not a caa ledger: it has no 'record' table")
+            if create:
+                self._setup()
+        except sqlite3.Error as error:
+            self._db.close()
+            raise StorageError(f"cannot open the ledger '{path}': {error}") from None
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _judge(self) -> bool:
+        """Whether the file is empty (no table yet); raises :class:`StorageError` if it is not a ledger."""
+        try:
+            names = self._db.execute(
+                "SELECT name, type = 'table' FROM sqlite_master WHERE type IN ('table', 'view') "
+                "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+            ).fetchall()
+        except sqlite3.DatabaseError as error:
+            if "not a database" not in str(error):
+                raise
+            raise StorageError(
+                f"'{self.path}' is not a caa ledger: it is not a SQLite database; {_ANOTHER_FILE}"
+            ) from None
+        found: dict[str, tuple[str, ...] | None] = {}
+        others = []
+        for name, is_table in names:
+            if name in LEDGER_TABLES:
+                columns = self._db.execute("SELECT name FROM pragma_table_info(?) ORDER BY cid", (name,))
+                found[name] = tuple(row[0] for row in columns) if is_table else None
+            else:
+                others.append(name)
+        why = _refusal(found, others)
+        if why is not None:
+            raise StorageError(f"'{self.path}' is not a caa ledger: {why}; {_ANOTHER_FILE}")
+        return not names
 
     def _setup(self) -> None:
         for attempt in range(200):  # several processes creating one file at once: WAL is set by one of them
@@ -178,6 +236,7 @@ class SqliteStorage:
             raise sqlite3.OperationalError(f"cannot use write-ahead logging (journal mode is {mode})")
         self._db.execute("PRAGMA synchronous=FULL")
         with self.write_lock():
+            self._judge()  # as it is now the lock is ours: a first writer's tables are all there, or none
             for statement in _SQLITE_SCHEMA.split(";\n"):
                 if statement.strip():
                     self._db.execute(statement)
@@ -230,7 +289,16 @@ class PostgresStorage:
         except psycopg.Error as error:
             raise StorageError(f"cannot open the ledger '{self.name}': {_first_line(error)}") from None
         try:
-            if self.one("SELECT to_regclass('record')")[0] is None:  # type: ignore[index]
+            found: dict[str, tuple[str, ...] | None] = {}
+            for name, kind, column in self.rows(_POSTGRES_FOUND):
+                if kind != "r":
+                    found[name] = None
+                elif column is not None:
+                    found[name] = (*(found.get(name) or ()), column)
+            why = _refusal(found, [])
+            if why is not None:
+                raise StorageError(f"'{self.name}' is not a caa ledger: {why}; {_ANOTHER_SCHEMA}")
+            if not found:
                 if not create:
                     raise StorageError(f"'{self.name}' is not a caa ledger: it has no 'record' table")
                 with self.write_lock():  # two first writers at once: one creates, the other finds it made
@@ -262,6 +330,28 @@ class PostgresStorage:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _refusal(found: dict[str, tuple[str, ...] | None], others: list[str]) -> str | None:
+    """Why a database is not a ledger, or None: it is one, or holds nothing yet (and may be made one).
+
+    ``found``: each of the ledger's table names the database has -> its columns (None: it is not a table);
+    ``others``: the tables a ledger's database cannot share (a SQLite file is the ledger's alone)."""
+    if not found:
+        if not others:
+            return None
+        shown = ", ".join(f"'{name}'" for name in others[:5]) + (", …" if len(others) > 5 else "")
+        return f"it is a SQLite database holding other tables ({shown})"
+    for table in (table for table in LEDGER_TABLES if table in found):
+        has = found[table]
+        if has is None:
+            return f"its '{table}' is not a table"
+        if sorted(has) != sorted(LEDGER_TABLES[table]):
+            return f"its '{table}' table is not the ledger's (columns {', '.join(has) or 'none'})"
+    missing = [table for table in LEDGER_TABLES if table not in found]
+    if missing:
+        return f"it has a '{next(iter(found))}' table but no '{missing[0]}'"
+    return None
 
 
 def _placeholders(sql: str) -> str:
