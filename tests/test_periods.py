@@ -256,3 +256,39 @@ def test_regression_a_period_with_a_final_newline_is_not_a_period(engine: Engine
     assert [period_year(text) for text in ("2008/09", "2008/09\n", "\n2008/09", "2008/09 ")] == [2008, None, None, None]
     (text,) = _refused(engine, bundle("2008/09\n", CAA_KLOES))
     assert "'2008/09\\n' is not a period written YYYY/YY, e.g. 2008/09 (April 2008 to March 2009)" in text
+
+
+def test_the_shipped_2007_08_example_and_the_2008_09_fixture_are_judged_in_one_run_each_by_its_own_rules() -> None:
+    # Issue 15, done-when: docs/examples/periods/cheltenham-2007-08.yaml beside fixtures/cheltenham.yaml.
+    from click.testing import CliRunner
+
+    from caa_engine.cli import cli
+
+    old, new = ROOT / "docs" / "examples" / "periods" / "cheltenham-2007-08.yaml", ROOT / "fixtures" / "cheltenham.yaml"
+    run = CliRunner().invoke(
+        cli, ["assess", str(old), str(new), "--rules", str(ROOT / "rules"), "--format", "json", "--backend", "native"]
+    )
+    assert run.exit_code == 0, run.output
+    results = {result["period"]: result for result in json.loads(run.stdout)}
+    assert sorted(results) == ["2007/08", "2008/09"]
+    themes = {
+        period: sorted(
+            row["theme"]
+            for row in result["elements"]["use_of_resources"]["bodies"]["cheltenham-bc"]["measures"]["theme_score"]
+        )
+        for period, result in results.items()
+    }
+    assert themes == {
+        "2007/08": [
+            "financial_management", "financial_reporting", "financial_standing", "internal_control", "value_for_money"
+        ],
+        "2008/09": ["governing_the_business", "managing_finances", "managing_resources"],
+    }  # fmt: skip
+    files = {period: result["rulesets"]["use_of_resources"]["file"] for period, result in results.items()}
+    assert files["2007/08"].endswith("use_of_resources_2007_08.yaml")
+    assert files["2008/09"].endswith("rules/use_of_resources.yaml")
+    # Four of the five themes at 3 or more: CPA's 'performing well' needs three.
+    assert results["2007/08"]["elements"]["use_of_resources"]["bodies"]["cheltenham-bc"]["score"] == 3
+    assert (
+        results["2007/08"]["elements"]["use_of_resources"]["bodies"]["cheltenham-bc"]["rule"] == "uor_performing_well"
+    )
