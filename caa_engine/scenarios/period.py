@@ -7,11 +7,11 @@ indicator set, and reads theme names and thresholds from the rules in force for 
 
 from __future__ import annotations
 
-from typing import Any
-
 from pytest_bdd import given, parsers
 
 from caa_engine.periods import period_year
+
+from .area import Area
 
 # --------------------------------------------------------------------------------------------------
 # The assessment period
@@ -19,7 +19,7 @@ from caa_engine.periods import period_year
 
 
 @given(parsers.re(r"the assessment period is (?P<period>\S+)$"))
-def given_assessment_period(area: Any, period: str) -> None:
+def given_assessment_period(area: Area, period: str) -> None:
     """Given the assessment period is <YYYY/YY>: the evidence is for that period (April to March), and the rules
     in force for it judge it; without this step, 2008/09."""
     year = period_year(period)
