@@ -257,7 +257,10 @@ class Round:
         if kind is not None:  # interrupted or stopped early: the workers' work is no longer wanted
             for process in list(getattr(pool, "_processes", {}).values()):
                 process.terminate()
-            pool.shutdown(wait=False, cancel_futures=True)
+            # Wait for the pool's manager thread to see its workers gone: left running, it met the pool's closed
+            # wake-up pipe at exit, and Python 3.13 printed "Exception ignored on threading shutdown" and an
+            # OSError traceback after "caa: interrupted". The workers are terminated, so this is quick.
+            pool.shutdown(wait=True, cancel_futures=True)
         else:
             pool.shutdown()
 
